@@ -1,0 +1,1 @@
+"""OTT Lowband: server."""

@@ -1,0 +1,174 @@
+"""``ott-server``: serve, migrate, create-admin, grant-role."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import secrets
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from server.logs import configure_logging
+from server.settings import Settings, load_settings
+from server.storage.lifecycle import Stores
+
+log = logging.getLogger("server")
+
+
+class CliError(Exception):
+    """A failure to report as one line on stderr."""
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {
+        "host": getattr(args, "host", None), "port": getattr(args, "port", None),
+        "data_dir": getattr(args, "data_dir", None), "media_dir": getattr(args, "media_dir", None),
+    }
+    try:
+        return load_settings(args.config, **overrides)
+    except ValueError as err:
+        raise CliError(f"invalid settings: {_first_line(err)}") from err
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return " ".join(t.strip() for t in text[:3]) if text else type(err).__name__
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    """Run the HTTP server until SIGINT/SIGTERM; embedded stores stop with it."""
+    from aiohttp import web
+
+    from server.app import create_app
+
+    settings = _settings(args)
+    configure_logging(level=settings.log_level, json_lines=settings.log_json)
+    app = create_app(settings)
+    log.info("starting", extra={"host": settings.host, "port": settings.port,
+                                "embedded_postgres": settings.uses_embedded_postgres,
+                                "embedded_redis": settings.uses_embedded_redis})
+    try:
+        web.run_app(app, host=settings.host, port=settings.port, print=None,
+                    access_log=None, handle_signals=True, shutdown_timeout=5)
+    except OSError as err:
+        raise CliError(f"cannot listen on {settings.host}:{settings.port}: {err.strerror or err}") from err
+
+
+async def _with_storage(settings: Settings, work: Callable[[Stores], Awaitable[None]]) -> None:
+    """Open the stores exactly as ``serve`` would (migrated), run ``work``, close them."""
+    from server.storage.lifecycle import open_stores
+
+    async with open_stores(settings) as stores:
+        await work(stores)
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    """Apply pending migrations and print what was applied."""
+    from server.migrations import applied_versions
+
+    async def work(stores: Stores) -> None:
+        async with stores.db.acquire() as conn:
+            versions = sorted(await applied_versions(conn))
+        print(f"schema at version {versions[-1] if versions else 0} ({len(versions)} migrations applied)")
+
+    asyncio.run(_with_storage(_settings(args), work))
+
+
+def cmd_grant_role(args: argparse.Namespace) -> None:
+    """Give an existing user a role."""
+    from server.routing import ALL_ROLES
+
+    if args.role not in ALL_ROLES:
+        raise CliError(f"unknown role {args.role!r}; choose one of {', '.join(ALL_ROLES)}")
+
+    async def work(stores: Stores) -> None:
+        row = await stores.db.fetchrow(
+            "UPDATE users SET roles = ARRAY(SELECT DISTINCT unnest(roles || ARRAY[$2::text])), updated_at = now()"
+            " WHERE lower(email) = lower($1) RETURNING roles", args.email, args.role)
+        if row is None:
+            raise CliError(f"no user with email {args.email}")
+        print(f"{args.email}: roles {', '.join(sorted(row['roles']))}")
+
+    asyncio.run(_with_storage(_settings(args), work))
+
+
+def cmd_create_admin(args: argparse.Namespace) -> None:
+    """Create an admin account (or make an existing account admin)."""
+    from server.auth.passwords import hash_password, password_problems
+
+    password = args.password or secrets.token_urlsafe(12) + "A1!"
+    problems = password_problems(password)
+    if problems:
+        raise CliError(f"password too weak: needs {', '.join(problems)}")
+    settings = _settings(args)
+
+    async def work(stores: Stores) -> None:
+        hashed = await hash_password(password, rounds=settings.bcrypt_rounds)
+        row = await stores.db.fetchrow(
+            "INSERT INTO users (email, password_hash, roles, email_verified_at)"
+            " VALUES ($1, $2, ARRAY['user','admin'], now())"
+            " ON CONFLICT (lower(email)) DO UPDATE SET roles ="
+            "  ARRAY(SELECT DISTINCT unnest(users.roles || ARRAY['admin'])), updated_at = now()"
+            " RETURNING (xmax = 0) AS created", args.email, hashed)
+        if row["created"]:
+            shown = "(as given)" if args.password else password
+            print(f"created admin {args.email} with password {shown}")
+        else:
+            print(f"{args.email} already existed: admin role granted, password unchanged")
+
+    asyncio.run(_with_storage(settings, work))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``ott-server`` argument parser."""
+    parser = argparse.ArgumentParser(prog="ott-server", description="OTT Lowband backend")
+    parser.add_argument("--config", type=Path, default=None, help="TOML settings file (or $OTT_CONFIG)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the HTTP API (embedded PostgreSQL/Redis unless URLs are set)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--data-dir", type=Path)
+    serve.add_argument("--media-dir", type=Path)
+    serve.set_defaults(func=cmd_serve)
+
+    mig = sub.add_parser("migrate", help="apply pending schema migrations")
+    mig.add_argument("--data-dir", type=Path)
+    mig.set_defaults(func=cmd_migrate)
+
+    admin = sub.add_parser("create-admin", help="create an admin account")
+    admin.add_argument("email")
+    admin.add_argument("--password", help="default: a generated one, printed once")
+    admin.add_argument("--data-dir", type=Path)
+    admin.set_defaults(func=cmd_create_admin)
+
+    grant = sub.add_parser("grant-role", help="give a user a role")
+    grant.add_argument("email")
+    grant.add_argument("role")
+    grant.add_argument("--data-dir", type=Path)
+    grant.set_defaults(func=cmd_grant_role)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: run a subcommand; any failure is one line on stderr and exit status 2."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        args.func(args)
+    except CliError as err:
+        print(f"ott-server: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as err:  # the last line of defence: one readable line, never a traceback
+        print(f"ott-server: {type(err).__name__}: {_first_line(err)}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

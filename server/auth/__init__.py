@@ -1,0 +1,1 @@
+"""Authentication: password policy and hashing, JWTs, refresh families, lockout, rate limits."""

@@ -1,0 +1,1 @@
+"""Connections to PostgreSQL and Redis, and the embedded servers used when none is configured."""
