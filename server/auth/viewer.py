@@ -1,0 +1,78 @@
+"""Who is watching: the caller's account (tier) and one of its profiles, checked to belong to it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from aiohttp import web
+
+from server import keys
+from server.errors import NotFound
+from server.routing import principal
+
+Rating = Literal["U", "U/A", "A"]
+RATING_ORDER: dict[str, int] = {"U": 0, "U/A": 1, "A": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileInfo:
+    """The fields of a profile that decide what it may see and how."""
+
+    id: str
+    name: str
+    maturity_rating: str
+    language: str
+    is_kids: bool
+    preferred_quality: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """An authenticated account, its effective tier and country, and (optionally) a profile."""
+
+    user_id: str
+    tier: Literal["free", "premium"]
+    country: str
+    profile: ProfileInfo | None
+
+    def may_see_rating(self, rating: str | None) -> bool:
+        """Whether the profile's maturity setting allows content rated ``rating``."""
+        if self.profile is None:
+            return True
+        limit = "U" if self.profile.is_kids else self.profile.maturity_rating
+        return RATING_ORDER.get(rating or "U", 2) <= RATING_ORDER[limit]
+
+
+def request_country(request: web.Request) -> str:
+    """The viewer's country from the configured trusted header, else the default (upper-case)."""
+    settings = request.app[keys.SETTINGS]
+    value = request.headers.get(settings.country_header, "").strip().upper()
+    return value if len(value) == 2 and value.isalpha() else settings.default_country
+
+
+async def load_viewer(request: web.Request, profile_id: str | None) -> Viewer:
+    """The caller as a Viewer; a profile id of another account (or malformed) is a 404."""
+    who = principal(request)
+    db = request.app[keys.DB]
+    user = await db.fetchrow(
+        "SELECT subscription_tier, subscription_expires_at FROM users WHERE id = $1::uuid", who.user_id)
+    if user is None:
+        raise NotFound("account not found")
+    tier = user["subscription_tier"]
+    expires = user["subscription_expires_at"]
+    if tier == "premium" and expires is not None:
+        now = await db.fetchval("SELECT now()")
+        if expires < now:
+            tier = "free"
+    profile = None
+    if profile_id is not None:
+        row = await db.fetchrow(
+            "SELECT id::text, name, maturity_rating, language_preference, is_kids_profile, preferred_quality"
+            " FROM profiles WHERE id::text = $1 AND user_id = $2::uuid", profile_id, who.user_id)
+        if row is None:
+            raise NotFound(f"no profile {profile_id} on this account")
+        profile = ProfileInfo(id=row["id"], name=row["name"], maturity_rating=row["maturity_rating"],
+                              language=row["language_preference"], is_kids=row["is_kids_profile"],
+                              preferred_quality=row["preferred_quality"])
+    return Viewer(user_id=who.user_id, tier=tier, country=request_country(request), profile=profile)
