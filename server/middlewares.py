@@ -7,6 +7,8 @@ import re
 import time
 import uuid
 
+import asyncpg
+import redis.exceptions
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
@@ -16,11 +18,13 @@ from server.errors import (
     DomainError,
     MethodNotAllowed,
     NotFound,
+    ServiceUnavailable,
     error_for_status,
 )
 from server.logs import request_id_var
 
 log = logging.getLogger(__name__)
+access_log = logging.getLogger("server.access")
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 SECURITY_HEADERS = {
@@ -49,12 +53,19 @@ async def request_id_middleware(request: web.Request, handler: Handler) -> web.S
     rid = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
     request["request_id"] = rid
     token = request_id_var.set(rid)
+    start = time.perf_counter()
+    status = 500
     try:
         resp = await handler(request)
+        status = resp.status
     except web.HTTPException as exc:
+        status = exc.status
         exc.headers["X-Request-ID"] = rid
         raise
     finally:
+        access_log.info("%s %s %s", request.method, request.path, status, extra={
+            "method": request.method, "path": request.path, "status": status,
+            "duration_ms": round((time.perf_counter() - start) * 1000, 2), "remote": request.remote})
         request_id_var.reset(token)
     resp.headers["X-Request-ID"] = rid
     return resp
@@ -110,6 +121,16 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if exc.status < 400:
             raise
         return problem_response(_from_http_exception(exc, request), request)
+    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
+        request.app[keys.METRICS].redis_errors.labels(type(exc).__name__).inc()
+        log.error("redis unavailable on %s %s: %s", request.method, request.path, exc)
+        return problem_response(ServiceUnavailable("the cache is unavailable; retry shortly",
+                                                   headers={"Retry-After": "5"}), request)
+    except (OSError, asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError,
+            asyncpg.ConnectionDoesNotExistError) as exc:
+        log.error("database unavailable on %s %s: %s", request.method, request.path, exc)
+        return problem_response(ServiceUnavailable("the database is unavailable; retry shortly",
+                                                   headers={"Retry-After": "5"}), request)
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return problem_response(DomainError("an unexpected error happened; it has been logged"), request)

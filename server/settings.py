@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import platformdirs
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 APP_NAME = "ott-lowband"
 
@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     lockout_s: int = Field(default=15 * 60, ge=1)
     rate_limits_enabled: bool = True
 
-    cors_origins: list[str] = Field(default_factory=lambda: ["http://localhost:8080"])
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["http://localhost:8080"])
     country_header: str = "X-Country-Code"
     default_country: str = "IN"
     url_signing_secret: str | None = None

@@ -43,6 +43,8 @@ async def ready(request: web.Request) -> web.Response:
     """200 when both stores answer, else 503 with which one failed."""
     app = request.app
     db_ok, redis_ok = await asyncio.gather(postgres.ping(app[keys.DB]), redis.ping(app[keys.REDIS]))
+    if not redis_ok:
+        app[keys.METRICS].redis_errors.labels("ping").inc()
     body = ReadyOut(status="ready" if db_ok and redis_ok else "unavailable", postgres=db_ok, redis=redis_ok)
     return json_response(body, status=200 if body.status == "ready" else 503)
 
