@@ -1,0 +1,71 @@
+"""Abandonment tests (media.abr.abandon_rule and AbrController.should_abandon)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from media.abr import AbrController, DownloadProgress, abandon_rule
+
+LADDER = [240.0, 500.0, 1000.0, 2500.0, 5000.0]
+SEG_BYTES_720 = 2500 * 1000 / 8 * 2  # 625 000
+
+
+def slow_progress(**overrides: float) -> DownloadProgress:
+    """A 720p download crawling at ~170 kbit/s with 4 s of buffer left."""
+    values: dict = {
+        "index": 3,
+        "loaded_bytes": 30_000,
+        "total_bytes": SEG_BYTES_720,
+        "elapsed_s": 1.5,
+        "buffer_s": 4.0,
+        "ttfb_s": 0.1,
+    }
+    values.update(overrides)
+    return DownloadProgress(**values)
+
+
+def test_abandons_download_that_cannot_finish() -> None:
+    d = abandon_rule(LADDER, progress=slow_progress())
+    assert d is not None
+    assert d.index == 0  # even 500 kbit/s is not sustainable at ~137 kbit/s
+    assert d.rule == "abandon"
+    assert "abandon" in d.reason
+
+
+def test_abandons_to_highest_sustainable_lower_rung() -> None:
+    # ~1.07 Mbit/s seen, 1080p needs 10 Mbit: ~9 s left > 3 s of buffer
+    p = DownloadProgress(
+        index=4, loaded_bytes=200_000, total_bytes=1_250_000, elapsed_s=1.6, buffer_s=3.0, ttfb_s=0.1
+    )
+    d = abandon_rule(LADDER, progress=p)
+    assert d is not None
+    assert d.index == 1  # 500 kbit/s loads in < 2 s at 0.8 × 1.07 Mbit/s; 1000 does not
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"buffer_s": 60.0},  # plenty of buffer: keep going
+        {"elapsed_s": 0.5},  # too early to judge
+        {"index": 0},  # nothing lower
+        {"loaded_bytes": SEG_BYTES_720},  # done
+        {"total_bytes": 0},
+        {"loaded_bytes": math.nan},
+        {"elapsed_s": math.inf},
+        {"buffer_s": -3.0, "loaded_bytes": 600_000},  # nearly done: finishing beats refetching
+    ],
+)
+def test_keeps_downloading(overrides: dict) -> None:
+    assert abandon_rule(LADDER, progress=slow_progress(**overrides)) is None
+
+
+def test_controller_abandon_only_while_playing_and_switches_rung() -> None:
+    ctl = AbrController(LADDER)
+    ctl.current_index = 3
+    assert ctl.should_abandon(slow_progress()) is None  # before the first frame
+    ctl.on_buffer(level_s=4.0, now=10.0)
+    d = ctl.should_abandon(slow_progress(now=11.0))
+    assert d is not None
+    assert ctl.current_index == d.index == 0
