@@ -8,6 +8,7 @@ Public surface (others depend on these names):
 
 from netem_profiles.pacing import LinkPacer, TokenBucket, TracePacer
 from netem_profiles.profiles import Profile, ProfileError, list_profiles, load_profile
+from netem_profiles.proxy import ProxyError, ShapingProxy
 from netem_profiles.schedules import (
     RateSource,
     Schedule,
@@ -23,9 +24,11 @@ __all__ = [
     "MahimahiTrace",
     "Profile",
     "ProfileError",
+    "ProxyError",
     "RateSource",
     "Schedule",
     "ScheduleStep",
+    "ShapingProxy",
     "TokenBucket",
     "TracePacer",
     "list_profiles",
