@@ -1,0 +1,86 @@
+"""The small sample set (60 s, 30 s, 10 s test cards, packaged) under ``DATA_DIR/media/<id>/``."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from media.assets import Asset
+from media.errors import InputError
+from media.pipeline import Progress, package_asset
+from media.testcard import make_testcard
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """One sample asset: id, title and test-card duration/size."""
+
+    asset_id: str
+    title: str
+    duration: float
+    width: int = 1280
+    height: int = 720
+
+
+SAMPLES: tuple[Sample, ...] = (
+    Sample("testcard-60s", "Test card (60 s)", 60.0),
+    Sample("testcard-30s", "Test card (30 s)", 30.0),
+    Sample("testcard-10s", "Test card (10 s)", 10.0),
+)
+
+
+def default_data_dir() -> Path:
+    """``$OTT_DATA_DIR`` or platformdirs' user data dir for ``ott-lowband``."""
+    env = os.environ.get("OTT_DATA_DIR")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("ott-lowband"))
+
+
+def cached(data_dir: Path) -> list[Asset] | None:
+    """All sample assets when every one is present and complete (no ffmpeg, no probing)."""
+    out = []
+    for s in SAMPLES:
+        root = data_dir / "media" / s.asset_id
+        try:
+            asset = Asset.load(root / "asset.json")
+        except InputError:
+            return None
+        if not asset.is_complete(root):
+            return None
+        out.append(asset)
+    return out
+
+
+async def build_samples(
+    *, data_dir: Path | None = None, force: bool = False, progress: Progress | None = None
+) -> list[Asset]:
+    """Build (or reuse) every sample; a second run with everything present does no work."""
+    base = data_dir or default_data_dir()
+    if not force and (found := cached(base)) is not None:
+        return found
+    media = base / "media"
+    sources = base / "sources"
+    try:
+        media.mkdir(parents=True, exist_ok=True)
+        sources.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise InputError(f"data dir is not writable: {base}") from err
+    assets = []
+    for s in SAMPLES:
+        src = sources / f"{s.asset_id}.mp4"
+        if force or not src.is_file():
+            await make_testcard(src, duration=s.duration, width=s.width, height=s.height)
+        assets.append(
+            await package_asset(
+                src, media / s.asset_id, asset_id=s.asset_id, title=s.title, force=force, progress=progress
+            )
+        )
+        log.info("sample %s ready", s.asset_id)
+    return assets
