@@ -37,7 +37,7 @@ def time_to_ready(data_dir: Path, *, timeout_s: float = 120) -> float:
     try:
         while time.perf_counter() - start < timeout_s:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=1) as resp:  # noqa: S310
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=1) as resp:
                     if resp.status == 200:
                         return time.perf_counter() - start
             except (urllib.error.URLError, ConnectionError, TimeoutError):

@@ -1,4 +1,4 @@
-"""``ott-server``: serve, migrate, create-admin, grant-role."""
+"""``ott-server``: serve, migrate, seed, create-admin, grant-role, payments simulate."""
 
 from __future__ import annotations
 
@@ -77,6 +77,31 @@ def cmd_migrate(args: argparse.Namespace) -> None:
     asyncio.run(_with_storage(_settings(args), work))
 
 
+def _count(text: str) -> int:
+    """An argparse type: a non-negative integer."""
+    try:
+        value = int(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from err
+    if value < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return value
+
+
+def cmd_seed(args: argparse.Namespace) -> None:
+    """Write the deterministic demo catalog (idempotent) and print a one-line summary."""
+    from server.catalog.seed import seed_catalog
+
+    settings = _settings(args)
+
+    async def work(stores: Stores) -> None:
+        summary = await seed_catalog(stores.db, movies=args.movies, shows=args.shows, sports=args.sports,
+                                     seed=args.seed, media_dir=settings.resolved_media_dir)
+        print(summary.line())
+
+    asyncio.run(_with_storage(settings, work))
+
+
 def cmd_grant_role(args: argparse.Namespace) -> None:
     """Give an existing user a role."""
     from server.routing import ALL_ROLES
@@ -122,6 +147,25 @@ def cmd_create_admin(args: argparse.Namespace) -> None:
     asyncio.run(_with_storage(settings, work))
 
 
+def cmd_payments_simulate(args: argparse.Namespace) -> None:
+    """Play the payment gateway: pay an order and post the signed webhook to a running server."""
+    from server.billing.secret import webhook_secret
+    from server.billing.simulate import SimulationError, simulate
+
+    secret = args.secret.encode("utf-8") if args.secret else webhook_secret(settings=_settings(args))
+    try:
+        deliveries = asyncio.run(simulate(
+            base_url=args.url, secret=secret, token=args.token, plan_id=args.plan, order_id=args.order_id,
+            amount_paise=args.amount, upgrade=args.upgrade, fail=args.fail, method=args.method,
+            deliveries=args.deliveries))
+    except (SimulationError, OSError) as err:
+        raise CliError(f"payment simulation failed: {_first_line(err)}") from err
+    for d in deliveries:
+        print(f"{d.event_id}: HTTP {d.status} {d.body.get('status', '')} {d.body.get('detail', '')}".rstrip())
+    if any(d.status != 200 for d in deliveries):
+        raise CliError("the server refused the webhook")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``ott-server`` argument parser."""
     parser = argparse.ArgumentParser(prog="ott-server", description="OTT Lowband backend")
@@ -150,6 +194,31 @@ def build_parser() -> argparse.ArgumentParser:
     grant.add_argument("role")
     grant.add_argument("--data-dir", type=Path)
     grant.set_defaults(func=cmd_grant_role)
+
+    seed = sub.add_parser("seed", help="write the demo catalog (deterministic, idempotent)")
+    seed.add_argument("--movies", type=_count, default=400)
+    seed.add_argument("--shows", type=_count, default=100)
+    seed.add_argument("--sports", type=_count, default=40)
+    seed.add_argument("--seed", type=int, default=42, help="random seed")
+    seed.add_argument("--data-dir", type=Path)
+    seed.add_argument("--media-dir", type=Path)
+    seed.set_defaults(func=cmd_seed)
+
+    pay = sub.add_parser("payments", help="payment gateway tools")
+    pay_sub = pay.add_subparsers(dest="payments_command", required=True)
+    sim = pay_sub.add_parser("simulate", help="pay an order as the gateway would and post the signed webhook")
+    sim.add_argument("--url", default="http://127.0.0.1:8080", help="the server's base URL")
+    sim.add_argument("--token", help="access token: create the order for --plan through the API first")
+    sim.add_argument("--plan", choices=("monthly", "quarterly", "annual"))
+    sim.add_argument("--upgrade", action="store_true", help="the order is a plan upgrade (change-plan)")
+    sim.add_argument("--order-id", help="pay this existing order (e.g. a renewal) instead")
+    sim.add_argument("--amount", type=_count, help="amount in paise (with --order-id)")
+    sim.add_argument("--method", default="upi", choices=("upi", "card", "netbanking", "wallet"))
+    sim.add_argument("--fail", action="store_true", help="send payment.failed instead of payment.captured")
+    sim.add_argument("--deliveries", type=_count, default=1, help="deliver the same event N times (retries)")
+    sim.add_argument("--secret", help="webhook secret (default: the server's, from settings or the data dir)")
+    sim.add_argument("--data-dir", type=Path)
+    sim.set_defaults(func=cmd_payments_simulate)
     return parser
 
 

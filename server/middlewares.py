@@ -162,5 +162,7 @@ async def cors_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if allowed and origin:
         resp.headers["Access-Control-Allow-Origin"] = origin
         resp.headers["Access-Control-Allow-Credentials"] = "true"
-        resp.headers["Vary"] = "Origin"
+        vary = [v.strip() for v in resp.headers.get("Vary", "").split(",") if v.strip()]
+        if "Origin" not in vary:
+            resp.headers["Vary"] = ", ".join([*vary, "Origin"])
     return resp

@@ -52,12 +52,36 @@ class Settings(BaseSettings):
     lockout_attempts: int = Field(default=5, ge=1)
     lockout_s: int = Field(default=15 * 60, ge=1)
     rate_limits_enabled: bool = True
+    #: path pattern (exact, or prefix ending in ``*``) → (max requests, window seconds); spec §8.6
+    rate_limits: dict[str, tuple[int, int]] = Field(default_factory=lambda: {
+        "/api/v1/auth/login": (5, 15 * 60),
+        "/api/v1/auth/register": (3, 3600),
+        "/api/v1/catalog/*": (100, 60),
+        "/api/v1/stream/*": (50, 60),
+        "/api/v1/cms/*": (200, 60),
+        "/api/v1/*": (100, 60),
+    })
 
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["http://localhost:8080"])
     country_header: str = "X-Country-Code"
     default_country: str = "IN"
     url_signing_secret: str | None = None
     signed_url_ttl_s: int = Field(default=3600, ge=1)
+    catalog_trending_interval_s: int = Field(default=300, ge=0)  # 0 = no background recompute
+    cms_publish_interval_s: float = Field(default=30.0, ge=0)  # scheduled-publish check; 0 = off
+    cms_upload_max_bytes: int = Field(default=8 * 1024**3, ge=1024)  # one video upload
+    cms_import_max_bytes: int = Field(default=5 * 1024**2, ge=1024)  # one CSV import
+    cms_job_concurrency: int = Field(default=1, ge=1, le=16)  # packaging jobs at once per process
+    analytics_avod_cpm_paise: int = Field(default=15000, ge=0)  # AVOD revenue per 1000 ad impressions
+
+    # business: payments (Razorpay-style webhooks), recommendations, ads
+    payment_webhook_secret: str | None = None  # else <data_dir>/payment_webhook_secret (made once)
+    payment_key_id: str = "rzp_test_ottlowband"
+    billing_sweep_interval_s: int = Field(default=600, ge=0)  # renewals/expiry sweep; 0 = off
+    recs_timeout_s: float = Field(default=2.0, ge=0)
+    recs_cache_ttl_s: int = Field(default=900, ge=1)
+    ads_enabled: bool = True
+    ads_timeout_s: float = Field(default=1.0, ge=0)
 
     log_level: str = "INFO"
     log_json: bool = True

@@ -73,6 +73,8 @@ def make_settings(tmp_path: Path, *, database_url: str, redis_url: str, **extra:
         "log_json": False,
         "cors_origins": ["http://allowed.example"],
         "url_signing_secret": "test-signing-secret",
+        "rate_limits_enabled": False,  # rate-limit tests turn it on explicitly
+        "bcrypt_rounds": 4,  # production default is 12 (test_default_cost_is_12); 4 keeps the suite fast
     }
     values.update(extra)
     return Settings(**values)  # type: ignore[arg-type]

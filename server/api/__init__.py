@@ -1,5 +1,5 @@
 """One module per API area; each exposes ``router`` (an ApiRouter) and optionally ``setup(app)``."""
 
-from server.api import ops
+from server.api import activity, admin, auth, catalog, ops, playback, profiles, stream
 
-AREAS = (ops,)
+AREAS = (ops, auth, profiles, admin, catalog, playback, activity, stream)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from aiohttp.test_utils import TestClient
 
 from server import keys
@@ -85,9 +87,18 @@ async def test_metrics_count_requests_by_route(api: TestClient) -> None:
 async def test_openapi_lists_every_route(api: TestClient) -> None:
     doc = await (await api.get("/api/v1/openapi.json")).json()
     assert doc["openapi"].startswith("3.1")
-    declared = {(s.method.lower(), s.path) for s in api.app[keys.ROUTES]}
+    declared = {(s.method.lower(), re.sub(r"\{([^}:]+):[^}]+\}", r"{\1}", s.path)) for s in api.app[keys.ROUTES]}
     documented = {(m, p) for p, ops in doc["paths"].items() for m in ops}
     assert declared == documented
     registered = {(r.method.lower(), r.resource.canonical) for r in api.app.router.routes()
                   if r.resource is not None and r.method != "HEAD"}
     assert registered <= documented
+
+
+def test_default_password_cost_is_12() -> None:
+    from server.auth.passwords import hash_password_sync
+    from server.settings import Settings
+
+    rounds = Settings(_env_file=None).bcrypt_rounds  # type: ignore[call-arg]
+    assert rounds == 12
+    assert hash_password_sync("Sup3r-secret!", rounds=rounds).startswith("$2b$12$")

@@ -1,0 +1,290 @@
+"""Auth area: register, login, refresh, logout, email verification, password reset, me."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from aiohttp import web
+
+from server import keys, mail, ratelimit
+from server.auth import audit, one_time, sessions
+from server.auth.authenticator import TOKEN_SERVICE, authenticate_request, token_service
+from server.auth.lockout import Lockout
+from server.auth.messages import password_reset_mail, verification_mail
+from server.auth.models import (
+    AcceptedOut,
+    EmailIn,
+    LoginIn,
+    LogoutIn,
+    MeOut,
+    PasswordResetConfirmIn,
+    RefreshIn,
+    RefreshOut,
+    RegisterIn,
+    SessionOut,
+    TokenIn,
+    VerifiedOut,
+)
+from server.auth.passwords import DUMMY_HASH, hash_password, password_problems, verify_password
+from server.auth.revocation import blacklist_token, revoke_family
+from server.auth.signing import load_or_create_keys
+from server.auth.tokens import InvalidToken, TokenService
+from server.errors import Conflict, Forbidden, Locked, Unauthorized, ValidationFailed
+from server.routing import ApiRouter, json_response, principal
+
+log = logging.getLogger(__name__)
+router = ApiRouter(tag="auth")
+DEFAULT_PROFILE_RATING = "A"
+
+
+def _lockout(request: web.Request) -> Lockout:
+    settings = request.app[keys.SETTINGS]
+    return Lockout(redis=request.app[keys.REDIS], namespace=settings.redis_namespace,
+                   attempts=settings.lockout_attempts, lockout_s=settings.lockout_s)
+
+
+def _check_password_policy(password: str) -> None:
+    problems = password_problems(password)
+    if problems:
+        raise ValidationFailed("the password does not meet the policy", errors=[
+            {"field": "password", "message": f"needs {p}", "type": "password_policy"} for p in problems])
+
+
+def _session_out(account: sessions.Account, pair: sessions.TokenPair) -> SessionOut:
+    return SessionOut(user_id=account.user_id, email=account.email,
+                      subscription_tier="premium" if account.subscription_tier == "premium" else "free",
+                      email_verified=account.email_verified, roles=sorted(account.roles),
+                      access_token=pair.access_token, refresh_token=pair.refresh_token,
+                      expires_in=max(pair.access_expires_at - int(time.time()), 0))
+
+
+async def _revoke_families_now(request: web.Request, family_ids: list[str]) -> None:
+    settings = request.app[keys.SETTINGS]
+    for family_id in family_ids:
+        await revoke_family(request.app[keys.REDIS], namespace=settings.redis_namespace, family_id=family_id,
+                            ttl_s=settings.access_token_ttl_s)
+
+
+@router.route("POST", "/api/v1/auth/register", summary="Create an account (returns tokens; sends a verification mail)",
+              body=RegisterIn, response=SessionOut, status=201, auth="none", errors=(409, 422))
+async def register(request: web.Request, *, body: RegisterIn) -> web.Response:
+    """201 with a token pair; 409 when the email (any case) exists; 422 listing each password rule broken."""
+    _check_password_policy(body.password)
+    settings = request.app[keys.SETTINGS]
+    hashed = await hash_password(body.password, rounds=settings.bcrypt_rounds)
+    tokens = token_service(request.app)
+    async with request.app[keys.DB].acquire() as conn, conn.transaction():
+        row = await conn.fetchrow(
+            "INSERT INTO users (email, password_hash, language) VALUES ($1, $2, $3)"
+            " ON CONFLICT ((lower(email))) DO NOTHING RETURNING id::text", body.email, hashed, body.language)
+        if row is None:
+            raise Conflict("an account with this email already exists")
+        user_id = row["id"]
+        await conn.execute(
+            "INSERT INTO profiles (user_id, name, maturity_rating, language_preference) VALUES ($1::uuid, $2, $3, $4)",
+            user_id, body.email.split("@", 1)[0][:100] or "Me", DEFAULT_PROFILE_RATING, body.language)
+        token = await one_time.issue(conn, user_id=user_id, purpose="verify_email", ttl_s=settings.email_verify_ttl_s)
+        subject, text = verification_mail(settings=settings, token=token)
+        await mail.enqueue(conn, to=body.email, subject=subject, body=text, kind="verify_email")
+        account = await sessions.load_account(conn, user_id=user_id)
+        assert account is not None
+        pair = await sessions.start_session(conn, tokens, account=account)
+        await audit.record(conn, action="auth.register", actor_id=user_id, target_type="user", target_id=user_id,
+                           request_id=request.get("request_id"))
+    mail.wake_sender(request.app)
+    return json_response(_session_out(account, pair), status=201)
+
+
+async def _login_failed(request: web.Request, *, email: str, user_id: str | None) -> None:
+    db = request.app[keys.DB]
+    locked_for = await _lockout(request).record_failure(email=email)
+    await audit.record(db, action="auth.login_failed", target_type="user", target_id=user_id,
+                       details={"email": email.lower()}, request_id=request.get("request_id"))
+    if locked_for:
+        await audit.record(db, action="auth.lockout", target_type="user", target_id=user_id,
+                           details={"email": email.lower(), "seconds": locked_for},
+                           request_id=request.get("request_id"))
+        raise Locked(f"too many failed logins: the account is locked for {locked_for} seconds",
+                     headers={"Retry-After": str(locked_for)})
+    raise Unauthorized("wrong email or password")
+
+
+@router.route("POST", "/api/v1/auth/login", summary="Log in with email and password", body=LoginIn,
+              response=SessionOut, auth="none", errors=(401, 403, 423))
+async def login(request: web.Request, *, body: LoginIn) -> web.Response:
+    """200 with a token pair; 401 on a wrong email or password; 423 (Retry-After) while locked out."""
+    lockout = _lockout(request)
+    locked_for = await lockout.locked_for(email=body.email)
+    if locked_for:
+        raise Locked(f"too many failed logins: try again in {locked_for} seconds",
+                     headers={"Retry-After": str(locked_for)})
+    db = request.app[keys.DB]
+    row = await db.fetchrow("SELECT id::text, password_hash FROM users WHERE lower(email) = lower($1)", body.email)
+    ok = await verify_password(body.password, row["password_hash"] if row else DUMMY_HASH)
+    if row is None or not ok:
+        await _login_failed(request, email=body.email, user_id=row["id"] if row else None)
+    assert row is not None
+    async with db.acquire() as conn, conn.transaction():
+        account = await sessions.load_account(conn, user_id=row["id"])
+        assert account is not None
+        if account.status != "active":
+            raise Forbidden("this account is suspended")
+        await conn.execute("UPDATE users SET last_login_at = now() WHERE id = $1::uuid", account.user_id)
+        pair = await sessions.start_session(conn, token_service(request.app), account=account)
+        await audit.record(conn, action="auth.login", actor_id=account.user_id, target_type="user",
+                           target_id=account.user_id, request_id=request.get("request_id"))
+    await lockout.reset(email=body.email)
+    return json_response(_session_out(account, pair))
+
+
+@router.route("POST", "/api/v1/auth/refresh", summary="Rotate a refresh token for a new token pair", body=RefreshIn,
+              response=RefreshOut, auth="none", errors=(401,))
+async def refresh(request: web.Request, *, body: RefreshIn) -> web.Response:
+    """200 with a new pair; 401 when the token is invalid, expired, revoked or reused (reuse revokes the family)."""
+    tokens = token_service(request.app)
+    try:
+        claims = tokens.verify(body.refresh_token, typ="refresh")
+    except InvalidToken as err:
+        raise Unauthorized("the refresh token is not valid") from err
+    try:
+        pair, _account = await sessions.rotate(request.app[keys.DB], tokens, claims=claims)
+    except sessions.RefreshReused as err:
+        await _revoke_families_now(request, [err.family_id])
+        await audit.record(request.app[keys.DB], action="auth.refresh_reuse", target_type="user",
+                           target_id=err.user_id, details={"family_id": err.family_id},
+                           request_id=request.get("request_id"))
+        log.warning("refresh token reuse: family %s revoked", err.family_id)
+        raise Unauthorized("the refresh token was already used; this login has been revoked") from err
+    except sessions.RefreshRejected as err:
+        raise Unauthorized(str(err)) from err
+    out = RefreshOut(access_token=pair.access_token, refresh_token=pair.refresh_token,
+                     expires_in=max(pair.access_expires_at - int(time.time()), 0))
+    return json_response(out)
+
+
+@router.route("POST", "/api/v1/auth/logout", summary="Log out: revoke this login (or all) and the access token",
+              body=LogoutIn, status=204, errors=(401,))
+async def logout(request: web.Request, *, body: LogoutIn) -> web.Response:
+    """204; the access token and the login's refresh tokens stop working (all logins with all_sessions)."""
+    who = principal(request)
+    claims: dict[str, Any] = request["token_claims"]
+    db = request.app[keys.DB]
+    settings = request.app[keys.SETTINGS]
+    if body.all_sessions:
+        families = await sessions.revoke_all(db, user_id=who.user_id)
+    else:
+        families = [str(claims["fam"])] if claims.get("fam") else []
+        for family_id in families:
+            await sessions.revoke_family(db, family_id=family_id)
+    await _revoke_families_now(request, families)
+    await blacklist_token(request.app[keys.REDIS], namespace=settings.redis_namespace, jti=who.token_id,
+                          ttl_s=who.expires_at - int(time.time()) + 1)
+    await audit.record(db, action="auth.logout", actor_id=who.user_id, target_type="user", target_id=who.user_id,
+                       details={"all_sessions": body.all_sessions}, request_id=request.get("request_id"))
+    return web.Response(status=204)
+
+
+@router.route("GET", "/api/v1/auth/me", summary="The caller's account", response=MeOut, errors=(401,))
+async def me(request: web.Request) -> web.Response:
+    """200 with the account: roles, tier, verification state."""
+    who = principal(request)
+    row = await request.app[keys.DB].fetchrow(
+        "SELECT email, roles, subscription_tier, subscription_expires_at, email_verified_at IS NOT NULL AS verified,"
+        " language, created_at FROM users WHERE id = $1::uuid", who.user_id)
+    if row is None:
+        raise Unauthorized("the account no longer exists")
+    expires = row["subscription_expires_at"]
+    return json_response(MeOut(
+        user_id=who.user_id, email=row["email"], roles=sorted(row["roles"]), subscription_tier=row["subscription_tier"],
+        subscription_expires_at=expires.isoformat() if expires else None, email_verified=row["verified"],
+        language=row["language"], created_at=row["created_at"].isoformat()))
+
+
+@router.route("POST", "/api/v1/auth/verify-email", summary="Confirm an email address with the mailed token",
+              body=TokenIn, response=VerifiedOut, auth="none", errors=(400, 410))
+async def verify_email(request: web.Request, *, body: TokenIn) -> web.Response:
+    """200; 400 for an unknown token, 410 for an expired or used one."""
+    async with request.app[keys.DB].acquire() as conn, conn.transaction():
+        user_id = await one_time.consume(conn, token=body.token, purpose="verify_email")
+        await conn.execute("UPDATE users SET email_verified_at = coalesce(email_verified_at, now()), updated_at = now()"
+                           " WHERE id = $1::uuid", user_id)
+        await audit.record(conn, action="auth.email_verified", actor_id=user_id, target_type="user",
+                           target_id=user_id, request_id=request.get("request_id"))
+    return json_response(VerifiedOut(email_verified=True))
+
+
+@router.route("POST", "/api/v1/auth/resend-verification", summary="Mail a new verification token",
+              response=AcceptedOut, status=202, errors=(401, 409))
+async def resend_verification(request: web.Request) -> web.Response:
+    """202; 409 when the address is already verified."""
+    who = principal(request)
+    if who.email_verified:
+        raise Conflict("the email address is already verified")
+    settings = request.app[keys.SETTINGS]
+    async with request.app[keys.DB].acquire() as conn, conn.transaction():
+        token = await one_time.issue(conn, user_id=who.user_id, purpose="verify_email",
+                                     ttl_s=settings.email_verify_ttl_s)
+        subject, text = verification_mail(settings=settings, token=token)
+        await mail.enqueue(conn, to=who.email, subject=subject, body=text, kind="verify_email")
+    mail.wake_sender(request.app)
+    return json_response(AcceptedOut(), status=202)
+
+
+@router.route("POST", "/api/v1/auth/password-reset/request", summary="Mail a password-reset token (always 202)",
+              body=EmailIn, response=AcceptedOut, status=202, auth="none", errors=(422,))
+async def password_reset_request(request: web.Request, *, body: EmailIn) -> web.Response:
+    """202 whether or not the address has an account, so the answer tells nothing."""
+    settings = request.app[keys.SETTINGS]
+    async with request.app[keys.DB].acquire() as conn, conn.transaction():
+        row = await conn.fetchrow("SELECT id::text, email FROM users WHERE lower(email) = lower($1)"
+                                  " AND status = 'active'", body.email)
+        if row is not None:
+            token = await one_time.issue(conn, user_id=row["id"], purpose="password_reset",
+                                         ttl_s=settings.password_reset_ttl_s)
+            subject, text = password_reset_mail(settings=settings, token=token)
+            await mail.enqueue(conn, to=row["email"], subject=subject, body=text, kind="password_reset")
+            await audit.record(conn, action="auth.password_reset_requested", target_type="user",
+                               target_id=row["id"], request_id=request.get("request_id"))
+    mail.wake_sender(request.app)
+    return json_response(AcceptedOut(), status=202)
+
+
+@router.route("POST", "/api/v1/auth/password-reset/confirm", summary="Set a new password with a reset token",
+              body=PasswordResetConfirmIn, status=204, auth="none", errors=(400, 410, 422))
+async def password_reset_confirm(request: web.Request, *, body: PasswordResetConfirmIn) -> web.Response:
+    """204; every login of the account is revoked. 400 unknown token, 410 expired/used, 422 weak password."""
+    _check_password_policy(body.password)
+    settings = request.app[keys.SETTINGS]
+    hashed = await hash_password(body.password, rounds=settings.bcrypt_rounds)
+    async with request.app[keys.DB].acquire() as conn, conn.transaction():
+        user_id = await one_time.consume(conn, token=body.token, purpose="password_reset")
+        email = await conn.fetchval("UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1::uuid"
+                                    " RETURNING email", user_id, hashed)
+        families = await sessions.revoke_all(conn, user_id=user_id)
+        await audit.record(conn, action="auth.password_reset", actor_id=user_id, target_type="user",
+                           target_id=user_id, request_id=request.get("request_id"))
+    await _revoke_families_now(request, families)
+    await _lockout(request).reset(email=email)
+    return web.Response(status=204)
+
+
+async def _tokens_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Load (or create) the signing keys and install the token service."""
+    settings = app[keys.SETTINGS]
+    signing = await asyncio.to_thread(load_or_create_keys, settings=settings)
+    app[keys.SERVICES][TOKEN_SERVICE] = TokenService(
+        keys=signing, issuer=settings.jwt_issuer, access_ttl_s=settings.access_token_ttl_s,
+        refresh_ttl_s=settings.refresh_token_ttl_s)
+    yield
+
+
+def setup(app: web.Application) -> None:
+    """Install the authenticator, token keys, the mail sender and the rate-limit middleware."""
+    app[keys.AUTHENTICATOR] = authenticate_request
+    app.cleanup_ctx.append(_tokens_ctx)
+    app.cleanup_ctx.append(mail.sender_ctx)
+    app.middlewares.append(ratelimit.ratelimit_middleware)

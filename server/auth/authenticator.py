@@ -1,0 +1,86 @@
+"""The request authenticator: a Bearer access token → :class:`server.routing.Principal` or None.
+
+Roles, email verification and account status are read from the ``users`` table on every
+request, so a role grant or revocation (admin API, CLI, direct SQL) takes effect at once; the
+``roles`` claim in the token is informational only.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+import redis.asyncio as aioredis
+from aiohttp import web
+
+from server import keys
+from server.auth.revocation import is_revoked
+from server.auth.tokens import InvalidToken, TokenService
+from server.errors import Forbidden
+from server.routing import Principal
+
+log = logging.getLogger(__name__)
+TOKEN_SERVICE = "auth.tokens"  # noqa: S105 - a SERVICES key, not a secret
+
+
+def token_service(app: web.Application) -> TokenService:
+    """The app's token service (installed at startup by the auth area)."""
+    service: TokenService = app[keys.SERVICES][TOKEN_SERVICE]
+    return service
+
+
+def bearer_token(request: web.Request) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header, if any."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+def verified_claims(request: web.Request) -> dict[str, Any] | None:
+    """The claims of the request's access token if its signature and lifetime are valid (no DB/Redis)."""
+    token = bearer_token(request)
+    service = request.config_dict[keys.SERVICES].get(TOKEN_SERVICE)
+    if token is None or service is None:
+        return None
+    try:
+        return service.verify(token, typ="access")
+    except InvalidToken:
+        return None
+
+
+async def authenticate_request(request: web.Request) -> Principal | None:
+    """The caller of a valid, unrevoked access token of an active account; else None."""
+    claims = verified_claims(request)
+    if claims is None:
+        return None
+    try:
+        user_id = str(uuid.UUID(claims["sub"]))
+    except ValueError:
+        return None
+    settings = request.config_dict[keys.SETTINGS]
+    redis: aioredis.Redis = request.config_dict[keys.REDIS]
+    if await is_revoked(redis, namespace=settings.redis_namespace, jti=claims["jti"], family_id=claims.get("fam")):
+        return None
+    row = await request.config_dict[keys.DB].fetchrow(
+        "SELECT email, roles, email_verified_at IS NOT NULL AS verified, status FROM users WHERE id = $1::uuid",
+        user_id)
+    if row is None or row["status"] != "active":
+        return None
+    request["token_claims"] = claims
+    return Principal(user_id=user_id, email=row["email"], roles=frozenset(row["roles"]), token_id=claims["jti"],
+                     expires_at=int(claims["exp"]), email_verified=bool(row["verified"]))
+
+
+def require_verified(who: Principal) -> None:
+    """Raise Forbidden (403) unless the caller's email address is verified."""
+    if not who.email_verified:
+        raise Forbidden("verify your email address first", extra={"reason": "email-not-verified"})
+
+
+def require_verified_if_configured(request: web.Request, who: Principal) -> None:
+    """Apply :func:`require_verified` when ``OTT_REQUIRE_VERIFIED_EMAIL`` is on."""
+    if request.config_dict[keys.SETTINGS].require_verified_email:
+        require_verified(who)

@@ -1,0 +1,75 @@
+"""JWT access and refresh tokens (RS256 only): issuing and strict verification."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import jwt
+
+from server.auth.signing import SigningKeys
+
+TokenType = Literal["access", "refresh"]
+ALGORITHM = "RS256"
+
+
+class InvalidToken(Exception):
+    """The token is malformed, tampered, expired, of the wrong type or issuer."""
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    """A signed token and the facts the issuer needs to store about it."""
+
+    token: str
+    jti: str
+    expires_at: int
+
+
+class TokenService:
+    """Signs and verifies this deployment's JWTs."""
+
+    def __init__(self, *, keys: SigningKeys, issuer: str, access_ttl_s: int, refresh_ttl_s: int) -> None:
+        self.keys = keys
+        self.issuer = issuer
+        self.access_ttl_s = access_ttl_s
+        self.refresh_ttl_s = refresh_ttl_s
+
+    def _sign(self, claims: dict[str, Any], *, ttl_s: int) -> IssuedToken:
+        now = int(time.time())
+        jti = str(uuid.uuid4())
+        payload = {**claims, "jti": jti, "iat": now, "exp": now + ttl_s, "iss": self.issuer}
+        token = jwt.encode(payload, self.keys.private_pem, algorithm=ALGORITHM)
+        return IssuedToken(token=token, jti=jti, expires_at=now + ttl_s)
+
+    def issue_access(self, *, user_id: str, email: str, roles: list[str] | tuple[str, ...],
+                     email_verified: bool, family_id: str) -> IssuedToken:
+        """A short-lived access token: sub, email, roles, ev, fam, jti, iat, exp, iss, typ=access."""
+        claims = {"sub": user_id, "email": email, "roles": sorted(roles), "ev": email_verified,
+                  "fam": family_id, "typ": "access"}
+        return self._sign(claims, ttl_s=self.access_ttl_s)
+
+    def issue_refresh(self, *, user_id: str, family_id: str) -> IssuedToken:
+        """A refresh token of login family ``family_id``: sub, fam, jti, iat, exp, iss, typ=refresh."""
+        return self._sign({"sub": user_id, "fam": family_id, "typ": "refresh"}, ttl_s=self.refresh_ttl_s)
+
+    def verify(self, token: str, *, typ: TokenType) -> dict[str, Any]:
+        """The claims of a valid ``typ`` token; anything else raises :class:`InvalidToken`.
+
+        Only RS256 with our public key is accepted, which rules out ``alg=none`` and the
+        HS256-keyed-with-the-public-key confusion.
+        """
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token, self.keys.public_pem, algorithms=[ALGORITHM], issuer=self.issuer,
+                options={"require": ["sub", "jti", "iat", "exp", "iss", "typ"]},
+            )
+        except jwt.PyJWTError as err:
+            raise InvalidToken(str(err)) from err
+        if claims.get("typ") != typ:
+            raise InvalidToken(f"expected a {typ} token")
+        if not isinstance(claims.get("sub"), str) or not isinstance(claims.get("jti"), str):
+            raise InvalidToken("malformed subject or token id")
+        return claims

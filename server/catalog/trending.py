@@ -1,0 +1,136 @@
+"""Trending: views and completion rate from real playback (``watch_history``), cached in Redis.
+
+For each period the score of a published title is ``0.7 x views / max_views + 0.3 x completion``,
+where views are distinct profiles that watched it in the period and completion the share of
+those watch rows marked completed. Ties (including every unwatched title on a fresh install)
+are broken by ``popularity``. A background task recomputes every period on a schedule; a read
+with nothing cached computes and stores on the spot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+from typing import Any, Literal
+
+import redis.asyncio as aioredis
+from aiohttp import web
+
+from server import keys
+from server.catalog.availability import Db
+from server.storage.redis import key
+
+log = logging.getLogger(__name__)
+
+Period = Literal["24h", "7d", "30d"]
+PERIODS: dict[str, timedelta] = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
+KEEP = 200  # ranked entries stored per period
+
+TRENDING_SQL = """
+WITH stats AS (
+    SELECT content_id, count(DISTINCT profile_id) AS views, avg(completed::int)::float8 AS completion
+    FROM watch_history WHERE last_watched_at >= now() - $1::interval
+    GROUP BY content_id
+), top AS (SELECT greatest(max(views), 1) AS m FROM stats)
+SELECT c.id::text AS content_id, coalesce(s.views, 0) AS views, coalesce(s.completion, 0) AS completion,
+       CASE WHEN s.views IS NULL THEN 0 ELSE 0.7 * s.views / top.m + 0.3 * s.completion END AS score
+FROM content c LEFT JOIN stats s ON s.content_id = c.id CROSS JOIN top
+WHERE c.workflow_state = 'published'
+ORDER BY score DESC, c.popularity DESC, c.id
+LIMIT $2
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class TrendingEntry:
+    """One ranked title of a period."""
+
+    content_id: str
+    rank: int
+    score: float
+    views: int
+    completion_rate: float
+
+
+def cache_key(namespace: str, period: str) -> str:
+    """The Redis key holding a period's ranking."""
+    return key(namespace, "catalog", "trending", period)
+
+
+async def compute_trending(db: Db, *, period: str, limit: int = KEEP) -> list[TrendingEntry]:
+    """Rank published titles for ``period`` from ``watch_history`` (availability is applied on read)."""
+    rows = await db.fetch(TRENDING_SQL, PERIODS[period], limit)
+    return [TrendingEntry(content_id=r["content_id"], rank=i, score=round(float(r["score"]), 4), views=int(r["views"]),
+                          completion_rate=round(float(r["completion"]), 4)) for i, r in enumerate(rows, start=1)]
+
+
+async def store_trending(redis: aioredis.Redis, *, namespace: str, period: str, entries: list[TrendingEntry],
+                         ttl_s: int) -> None:
+    """Cache a period's ranking for ``ttl_s`` seconds."""
+    await redis.set(cache_key(namespace, period), json.dumps([asdict(e) for e in entries]), ex=ttl_s)
+
+
+async def cached_trending(redis: aioredis.Redis, *, namespace: str, period: str) -> list[TrendingEntry] | None:
+    """The cached ranking of ``period``, or None when absent or unreadable."""
+    raw = await redis.get(cache_key(namespace, period))
+    if raw is None:
+        return None
+    try:
+        return [TrendingEntry(**item) for item in json.loads(raw)]
+    except (ValueError, TypeError) as err:
+        log.warning("ignoring unreadable trending cache for %s: %s", period, err)
+        return None
+
+
+async def recompute_all(app: web.Application) -> dict[str, int]:
+    """Recompute and cache every period; return how many entries each has."""
+    settings = app[keys.SETTINGS]
+    out: dict[str, int] = {}
+    for period in PERIODS:
+        entries = await compute_trending(app[keys.DB], period=period)
+        await store_trending(app[keys.REDIS], namespace=settings.redis_namespace, period=period, entries=entries,
+                             ttl_s=max(60, settings.catalog_trending_interval_s * 3))
+        out[period] = len(entries)
+    return out
+
+
+async def trending_for(app: web.Application, *, period: str) -> list[TrendingEntry]:
+    """The ranking of ``period``: from Redis, else computed now and cached."""
+    settings = app[keys.SETTINGS]
+    entries = await cached_trending(app[keys.REDIS], namespace=settings.redis_namespace, period=period)
+    if not entries:  # nothing cached, or cached before the catalog had titles
+        entries = await compute_trending(app[keys.DB], period=period)
+        await store_trending(app[keys.REDIS], namespace=settings.redis_namespace, period=period, entries=entries,
+                             ttl_s=max(60, settings.catalog_trending_interval_s * 3))
+    return entries
+
+
+async def _refresh_loop(app: web.Application) -> None:
+    interval = app[keys.SETTINGS].catalog_trending_interval_s
+    while True:
+        # Sleep first: a read with nothing cached computes on the spot, and start-up stays quiet.
+        await asyncio.sleep(interval)
+        try:
+            counts = await recompute_all(app)
+            log.debug("trending recomputed", extra={"counts": counts})
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # keep the schedule alive through a failed round (DB restart, etc.)
+            log.exception("trending recompute failed; retrying in %s s", interval)
+
+
+async def trending_refresher(app: web.Application) -> AsyncIterator[None]:
+    """Cleanup context: run the periodic recompute while the app runs (interval 0 disables it)."""
+    task: asyncio.Task[Any] | None = None
+    if app[keys.SETTINGS].catalog_trending_interval_s > 0:
+        task = asyncio.create_task(_refresh_loop(app), name="catalog-trending")
+    yield
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -1,0 +1,58 @@
+"""Packaged assets as the streaming area reads them: ``<media_dir>/<asset_id>/asset.json``, cached by mtime."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from media.assets import Asset
+from media.errors import InputError
+from media.playlists import variant_bandwidth
+from server.streaming.paths import UnsafePath, check_asset_id
+from server.streaming.policy import Rung
+
+log = logging.getLogger(__name__)
+
+
+class AssetMissing(Exception):
+    """The asset is not packaged (no readable, valid asset.json)."""
+
+
+class AssetCache:
+    """Loads asset.json files and keeps them until their file changes."""
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self._cache: dict[tuple[Path, str], tuple[int, Asset]] = {}
+
+    def load(self, *, media_dir: Path, asset_id: str) -> Asset:
+        """The asset ``asset_id`` under ``media_dir``; AssetMissing when absent or invalid."""
+        try:
+            check_asset_id(asset_id)
+        except UnsafePath as err:
+            raise AssetMissing(f"illegal asset id {asset_id!r}") from err
+        path = media_dir / asset_id / "asset.json"
+        try:
+            mtime = path.stat().st_mtime_ns
+        except OSError as err:
+            raise AssetMissing(f"asset {asset_id} is not packaged") from err
+        cached = self._cache.get((media_dir, asset_id))
+        if cached is not None and cached[0] == mtime:
+            return cached[1]
+        try:
+            asset = Asset.load(path)
+        except InputError as err:
+            log.warning("cannot load asset %s: %s", asset_id, err)
+            raise AssetMissing(f"asset {asset_id} is not readable") from err
+        self._cache[(media_dir, asset_id)] = (mtime, asset)
+        return asset
+
+
+def rungs_of(asset: Asset, *, audio: list[str] | None = None) -> list[Rung]:
+    """The asset's video renditions as policy rungs with measured bitrates in kbit/s, lowest first."""
+    langs = audio if audio is not None else [a.language for a in asset.audio]
+    out = []
+    for r in asset.renditions:
+        peak, avg = variant_bandwidth(asset, r, audio=langs)
+        out.append(Rung(name=r.name, height=r.height, peak_kbps=peak / 1000, average_kbps=avg / 1000))
+    return sorted(out, key=lambda x: (x.height, x.average_kbps))

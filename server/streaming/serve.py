@@ -1,0 +1,207 @@
+"""``GET /media/s/<session>/<token>/<path>``: signed playlists (built per request) and media files.
+
+Order of checks: path safety (404), token (403), session ownership (403), the session's allowed
+variants (403), then the file (404). Built playlists are short-lived (``max-age=2``); segments
+are immutable for a year, except steered ones (``no-store``: the same URL answers different
+renditions).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from typing import Any
+
+from aiohttp import web
+
+from media.assets import Asset
+from media.dash import segment_files
+from server import keys
+from server.activity.events import record_event
+from server.errors import Forbidden, NotFound
+from server.routing import optional_principal
+from server.streaming import manifests, steering, throughput
+from server.streaming.assets import AssetMissing, rungs_of
+from server.streaming.files import PLAYLIST_CACHE, SEGMENT_CACHE, STEERED_CACHE, MeasuredFileResponse
+from server.streaming.paths import UnsafePath, check_raw, clean_relative, content_type, resolve_inside
+from server.streaming.sessions import StreamSession
+from server.streaming.signing import Grant, SignatureError
+from server.streaming.state import STREAMING, session_store
+from server.streaming.urls import STEERED_PLAYLIST, MediaUrls
+
+log = logging.getLogger(__name__)
+
+_STEERED_SEGMENT = re.compile(r"^video/auto/seg_(\d{5})\.ts$")
+MEDIA_SEGMENT_SUFFIXES = (".ts", ".m4s", ".mp4", ".aac")
+
+
+def _playlist(text: str, *, ctype: str = "application/vnd.apple.mpegurl") -> web.Response:
+    return web.Response(text=text, content_type=ctype, headers={"Cache-Control": PLAYLIST_CACHE})
+
+
+def _blocked_dash_files(asset: Asset, allowed: tuple[str, ...]) -> set[str]:
+    """DASH files of video representations outside ``allowed``."""
+    if asset.dash is None:
+        return set()
+    out: set[str] = set()
+    for rep in asset.dash.representations:
+        if rep.kind == "video" and rep.name not in allowed:
+            out.add(rep.init)
+            out.update(segment_files(rep))
+    return out
+
+
+async def _authorise(request: web.Request, *, session_id: str, token: str, path: str) -> tuple[Grant, StreamSession]:
+    app = request.app
+    try:
+        grant = app[STREAMING].signer.verify(session_id=session_id, token=token, path=path, now=time.time())
+    except SignatureError as err:
+        raise Forbidden(f"media URL refused: {err}") from err
+    who = optional_principal(request)
+    if who is not None and who.user_id != grant.user_id:
+        raise Forbidden("this media URL was issued to another viewer")
+    session = await session_store(app).get(session_id)
+    if session is None or session.user_id != grant.user_id or session.asset_id != grant.asset_id:
+        raise Forbidden("the playback session has ended or does not match this URL")
+    return grant, session
+
+
+async def serve_media(request: web.Request) -> web.StreamResponse:
+    """Answer one signed media request (see module docstring)."""
+    session_id = request.match_info["session_id"]
+    token = request.match_info["token"]
+    path = request.match_info["path"]
+    try:
+        check_raw(request.raw_path)
+        clean_relative(path)
+    except UnsafePath as err:
+        raise NotFound(f"no such media file: {err}") from err
+    grant, session = await _authorise(request, session_id=session_id, token=token, path=path)
+    app = request.app
+    settings = app[keys.SETTINGS]
+    try:
+        asset = app[STREAMING].assets.load(media_dir=settings.resolved_media_dir, asset_id=grant.asset_id)
+    except AssetMissing as err:
+        raise NotFound(str(err)) from err
+    urls = MediaUrls(signer=app[STREAMING].signer, session_id=session_id, user_id=grant.user_id,
+                     asset_id=grant.asset_id, expires=grant.expires)
+    built = _built_playlist(asset, urls, session=session, path=path)
+    if built is not None:
+        return built
+    if path.endswith((".m3u8", ".mpd")):
+        raise NotFound("no such playlist")
+    if m := _STEERED_SEGMENT.match(path):
+        return await _steered_segment(request, asset=asset, session=session, index=int(m[1]))
+    parts = path.split("/")
+    if parts[0] == "video" and len(parts) > 2 and parts[1] not in session.variants:
+        raise Forbidden(f"rendition {parts[1]} is not offered in this session")
+    if path in _blocked_dash_files(asset, session.variants):
+        raise Forbidden("this representation is not offered in this session")
+    return _file(request, asset=asset, path=path, user_id=grant.user_id)
+
+
+def _built_playlist(asset: Asset, urls: MediaUrls, *, session: StreamSession, path: str) -> web.Response | None:
+    """The playlist at ``path`` built for this session, or None when ``path`` is not one."""
+    if path == asset.master:
+        return _playlist(manifests.master_playlist(asset, urls, variants=session.variants))
+    if asset.dash is not None and path == asset.dash.mpd:
+        return _playlist(manifests.dash_manifest(asset, urls, variants=session.variants), ctype="application/dash+xml")
+    if path == STEERED_PLAYLIST:
+        return _playlist(manifests.steered_playlist(asset, urls, timing_from=session.variants[0]))
+    for r in asset.renditions:
+        if path == r.playlist:
+            if r.name not in session.variants:
+                raise Forbidden(f"rendition {r.name} is not offered in this session")
+            return _playlist(manifests.rendition_playlist(asset, urls, name=r.name))
+    for a in asset.audio:
+        if path == a.playlist:
+            return _playlist(manifests.audio_playlist(asset, urls, language=a.language))
+    for s in asset.subtitles:
+        if path == s.playlist:
+            return _playlist(manifests.subtitle_playlist(asset, urls, language=s.language))
+    return None
+
+
+def _resolve(request: web.Request, *, asset_id: str, path: str) -> Any:
+    try:
+        return resolve_inside(media_dir=request.app[keys.SETTINGS].resolved_media_dir, asset_id=asset_id,
+                              relative=path)
+    except UnsafePath as err:
+        raise NotFound(f"no such media file: {err}") from err
+
+
+def _file(request: web.Request, *, asset: Asset, path: str, user_id: str) -> web.StreamResponse:
+    """A static file of the asset: segments are immutable, other files (images, VTT) too."""
+    target = _resolve(request, asset_id=asset.asset_id, path=path)
+    on_sent = None
+    if path.endswith(MEDIA_SEGMENT_SUFFIXES):
+        on_sent = _sample_recorder(request, user_id=user_id)
+    return MeasuredFileResponse(target, on_sent=on_sent,
+                                headers={"Cache-Control": SEGMENT_CACHE, "Content-Type": content_type(path)})
+
+
+def _sample_recorder(request: web.Request, *, user_id: str) -> throughput.OnSample:
+    app = request.app
+
+    async def record(nbytes: int, seconds: float) -> None:
+        await throughput.add_sample(app[keys.REDIS], namespace=app[keys.SETTINGS].redis_namespace,
+                                    user_id=user_id, nbytes=nbytes, seconds=seconds)
+
+    return record
+
+
+async def _steered_segment(request: web.Request, *, asset: Asset, session: StreamSession,
+                           index: int) -> web.StreamResponse:
+    """Segment INDEX of the rendition the session is steered to (deciding it first in ``auto``)."""
+    app = request.app
+    settings = app[keys.SETTINGS]
+    store = session_store(app)
+    allowed = [r for r in rungs_of(asset) if r.name in session.variants]
+    rendition = session.current
+    switch: dict[str, Any] | None = None
+    est = await throughput.estimate(app[keys.REDIS], namespace=settings.redis_namespace, user_id=session.user_id)
+    now = time.time()
+    if session.mode == "auto":
+        decision = steering.steer(rungs=allowed, current=session.current, estimate_kbps=est.kbps if est else None,
+                                  buffer_s=session.buffer_s(now=now), playing=session.steer_started_at is not None,
+                                  segment_s=asset.segment_duration)
+        if decision.rendition != session.current:
+            record = {"at": now, "from": session.current, "to": decision.rendition, "reason": decision.reason,
+                      "by": "server", "segment": index}
+            if await store.switch(session_id=session.session_id, expected=session.current, to=decision.rendition,
+                                  mode=None, record=record):
+                rendition, switch = decision.rendition, record
+            else:
+                fresh = await store.get(session.session_id)
+                rendition = fresh.current if fresh is not None else session.current
+    try:
+        segment = next(s for s in asset.rendition(rendition).segments if s.index == index)
+    except (StopIteration, KeyError) as err:
+        raise NotFound(f"no segment {index}") from err
+    directory = asset.rendition(rendition).directory.rstrip("/")
+    target = _resolve(request, asset_id=asset.asset_id, path=f"{directory}/{segment.uri}")
+    recorder = _sample_recorder(request, user_id=session.user_id)
+
+    async def after(nbytes: int, seconds: float) -> None:
+        await recorder(nbytes, seconds)
+        fresh = await throughput.estimate(app[keys.REDIS], namespace=settings.redis_namespace,
+                                          user_id=session.user_id)
+        await store.note_delivery(session_id=session.session_id, now=time.time(),
+                                  segment_end_s=segment.start + segment.duration,
+                                  estimate_kbps=fresh.kbps if fresh else None)
+        if switch is not None:
+            await record_switch(app, session=session, switch=switch, position_s=segment.start)
+
+    return MeasuredFileResponse(target, on_sent=after, headers={
+        "Cache-Control": STEERED_CACHE, "Content-Type": "video/mp2t", "X-OTT-Rendition": rendition})
+
+
+async def record_switch(app: web.Application, *, session: StreamSession, switch: dict[str, Any],
+                        position_s: float | None) -> None:
+    """Store a rendition switch as a ``quality_change`` engagement event."""
+    payload = {k: switch[k] for k in ("from", "to", "reason", "by")}
+    await record_event(app, session_id=session.session_id, profile_id=session.profile_id,
+                       content_id=session.content_id, episode_id=session.episode_id, type="quality_change",
+                       payload=payload, position_seconds=position_s)
+

@@ -1,0 +1,152 @@
+"""Playback session state in Redis: what the manifest decided and what the steering has done since.
+
+Keys (all under the app's namespace):
+
+- ``stream:sess:<session_id>`` (hash): owner, content, asset, allowed variants, mode
+  (``auto``/``fixed``), current rendition, steering clock and counters; expires with the URLs.
+- ``stream:sess:<session_id>:switches`` (list): one JSON object per rendition switch, oldest first.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from server.storage.redis import key
+
+log = logging.getLogger(__name__)
+
+MAX_SWITCHES = 200
+
+# Compare-and-set of the current rendition: only one of several concurrent deciders records a switch.
+_SWITCH_LUA = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+if redis.call('HGET', KEYS[1], 'current') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'current', ARGV[2])
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'mode', ARGV[3]) end
+redis.call('HINCRBY', KEYS[1], 'switch_count', 1)
+redis.call('RPUSH', KEYS[2], ARGV[4])
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[5]), -1)
+redis.call('EXPIRE', KEYS[2], redis.call('TTL', KEYS[1]))
+return 1
+"""
+
+# First steered delivery starts the steering clock; the delivered media time only grows.
+_DELIVERY_LUA = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local started = redis.call('HGET', KEYS[1], 'steer_started_at')
+if not started or started == '' then redis.call('HSET', KEYS[1], 'steer_started_at', ARGV[1]) end
+local delivered = tonumber(redis.call('HGET', KEYS[1], 'delivered_end_s') or '0') or 0
+if tonumber(ARGV[2]) > delivered then redis.call('HSET', KEYS[1], 'delivered_end_s', ARGV[2]) end
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'estimate_kbps', ARGV[3]) end
+return 1
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class StreamSession:
+    """One playback session as the streaming area knows it."""
+
+    session_id: str
+    user_id: str
+    profile_id: str
+    content_id: str
+    episode_id: str | None
+    asset_id: str
+    variants: tuple[str, ...]  # allowed renditions, in playlist order (start first)
+    start: str
+    mode: str  # "auto" | "fixed"
+    current: str
+    expires: int
+    steer_started_at: float | None  # wall clock of the first steered segment
+    delivered_end_s: float  # media time up to the end of the furthest steered segment sent
+    switch_count: int
+    estimate_kbps: float | None
+
+    def buffer_s(self, *, now: float) -> float:
+        """Buffer estimate: media time delivered minus wall time since steered playback began."""
+        if self.steer_started_at is None:
+            return 0.0
+        return max(0.0, self.delivered_end_s - (now - self.steer_started_at))
+
+
+def session_key(namespace: str, session_id: str) -> str:
+    """Redis key of a session hash."""
+    return key(namespace, "stream", "sess", session_id)
+
+
+def switches_key(namespace: str, session_id: str) -> str:
+    """Redis key of a session's switch log."""
+    return key(namespace, "stream", "sess", session_id, "switches")
+
+
+class SessionStore:
+    """Reads and writes stream sessions in one Redis namespace."""
+
+    def __init__(self, *, redis: aioredis.Redis, namespace: str) -> None:
+        """Use ``redis`` with keys under ``namespace``."""
+        self._redis = redis
+        self._ns = namespace
+
+    async def create(self, *, session: StreamSession, ttl_s: int) -> None:
+        """Store a new session that expires after ``ttl_s`` seconds."""
+        k = session_key(self._ns, session.session_id)
+        mapping = {
+            "user_id": session.user_id, "profile_id": session.profile_id, "content_id": session.content_id,
+            "episode_id": session.episode_id or "", "asset_id": session.asset_id,
+            "variants": json.dumps(list(session.variants)), "start": session.start, "mode": session.mode,
+            "current": session.current, "expires": str(session.expires), "steer_started_at": "",
+            "delivered_end_s": "0", "switch_count": "0", "estimate_kbps": "",
+        }
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(k, mapping=mapping)  # type: ignore[arg-type]
+            pipe.expire(k, ttl_s)
+            await pipe.execute()
+
+    async def get(self, session_id: str) -> StreamSession | None:
+        """The session, or None when unknown or expired."""
+        raw: dict[str, Any] = await self._redis.hgetall(session_key(self._ns, session_id))  # type: ignore[assignment]
+        if not raw:
+            return None
+        try:
+            return StreamSession(
+                session_id=session_id, user_id=raw["user_id"], profile_id=raw["profile_id"],
+                content_id=raw["content_id"], episode_id=raw["episode_id"] or None, asset_id=raw["asset_id"],
+                variants=tuple(json.loads(raw["variants"])), start=raw["start"], mode=raw["mode"],
+                current=raw["current"], expires=int(raw["expires"]),
+                steer_started_at=float(raw["steer_started_at"]) if raw.get("steer_started_at") else None,
+                delivered_end_s=float(raw.get("delivered_end_s") or 0),
+                switch_count=int(raw.get("switch_count") or 0),
+                estimate_kbps=float(raw["estimate_kbps"]) if raw.get("estimate_kbps") else None,
+            )
+        except (KeyError, ValueError) as err:
+            log.warning("corrupt stream session %s: %s", session_id, err)
+            return None
+
+    async def note_delivery(self, *, session_id: str, now: float, segment_end_s: float,
+                            estimate_kbps: float | None) -> None:
+        """Record that a steered segment ending at ``segment_end_s`` (media time) was sent at ``now``."""
+        await self._redis.eval(
+            _DELIVERY_LUA, 1, session_key(self._ns, session_id), repr(now), repr(segment_end_s),
+            f"{estimate_kbps:.1f}" if estimate_kbps is not None else "")
+
+    async def switch(self, *, session_id: str, expected: str, to: str, mode: str | None,
+                     record: dict[str, Any]) -> bool:
+        """Move the session from ``expected`` to ``to`` (and set ``mode``); False if someone else moved it first."""
+        result = await self._redis.eval(
+            _SWITCH_LUA, 2, session_key(self._ns, session_id), switches_key(self._ns, session_id),
+            expected, to, mode or "", json.dumps(record), str(MAX_SWITCHES))
+        return int(result) == 1
+
+    async def set_mode(self, *, session_id: str, mode: str) -> None:
+        """Set the steering mode without changing the rendition."""
+        await self._redis.hset(session_key(self._ns, session_id), "mode", mode)
+
+    async def switches(self, session_id: str) -> list[dict[str, Any]]:
+        """Every recorded switch of the session, oldest first."""
+        items = await self._redis.lrange(switches_key(self._ns, session_id), 0, -1)
+        return [json.loads(item) for item in items]

@@ -1,0 +1,47 @@
+"""Building signed media URLs for one session: ``/media/s/<session>/<token>/<path>``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from server.streaming.signing import Grant, UrlSigner
+
+MEDIA_PREFIX = "/media/s"
+STEERED_DIR = "video/auto/"
+STEERED_PLAYLIST = "video/auto/index.m3u8"
+
+
+def steered_segment_name(index: int) -> str:
+    """Path of steered segment INDEX (1-based) inside the asset: ``video/auto/seg_00001.ts``."""
+    return f"{STEERED_DIR}seg_{index:05d}.ts"
+
+
+@dataclass(frozen=True, slots=True)
+class MediaUrls:
+    """Signs paths of one asset for one session and viewer until ``expires``.
+
+    ``base`` is prepended (e.g. ``http://host:port`` for URLs handed out in JSON; empty for
+    path-absolute URLs inside playlists).
+    """
+
+    signer: UrlSigner
+    session_id: str
+    user_id: str
+    asset_id: str
+    expires: int
+    base: str = ""
+
+    def prefix(self, scope: str) -> str:
+        """URL prefix (ending in ``/``) whose token covers every path under ``scope``."""
+        token = self.signer.token(Grant(session_id=self.session_id, user_id=self.user_id,
+                                        asset_id=self.asset_id, scope=scope, expires=self.expires))
+        return f"{self.base}{MEDIA_PREFIX}/{self.session_id}/{token}/"
+
+    def url(self, path: str, *, scope: str | None = None) -> str:
+        """Signed URL of ``path``; the token covers ``scope`` (default: the path itself)."""
+        return self.prefix(path if scope is None else scope) + path
+
+    def with_base(self, base: str) -> MediaUrls:
+        """The same signer for absolute URLs under ``base``."""
+        return MediaUrls(signer=self.signer, session_id=self.session_id, user_id=self.user_id,
+                         asset_id=self.asset_id, expires=self.expires, base=base.rstrip("/"))

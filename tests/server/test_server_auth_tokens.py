@@ -1,0 +1,230 @@
+"""JWTs: strict verification, refresh rotation with reuse detection, logout, signing keys."""
+
+from __future__ import annotations
+
+import base64
+import json
+import stat
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+from aiohttp.test_utils import TestClient
+
+from server import keys
+from server.app import create_app
+from server.auth.authenticator import token_service
+from server.auth.signing import PRIVATE_NAME, generate_keys
+from server.settings import Settings
+from tests.conftest import make_settings
+from tests.helpers import auth, register
+
+
+@pytest.fixture
+def settings(tmp_path: Path, store_urls: tuple[str, str]) -> Settings:
+    """Cheaper bcrypt for these tests."""
+    return make_settings(tmp_path, database_url=store_urls[0], redis_url=store_urls[1], bcrypt_rounds=4)
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _claims(user: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    now = int(time.time())
+    claims = {"sub": user["user_id"], "email": user["email"], "roles": ["user"], "ev": False,
+              "fam": str(uuid.uuid4()), "typ": "access", "jti": str(uuid.uuid4()), "iat": now, "exp": now + 600,
+              "iss": "ott-lowband"}
+    claims.update(changes)
+    return {k: v for k, v in claims.items() if v is not None}
+
+
+def _sign(api: TestClient, claims: dict[str, Any]) -> str:
+    return jwt.encode(claims, token_service(api.app).keys.private_pem, algorithm="RS256")
+
+
+async def _me_status(api: TestClient, token: str) -> int:
+    return (await api.get("/api/v1/auth/me", headers=auth(token))).status
+
+
+async def test_a_token_we_sign_is_accepted(api: TestClient) -> None:
+    user = await register(api)
+    assert await _me_status(api, _sign(api, _claims(user))) == 200
+
+
+@pytest.mark.parametrize("changes", [
+    {"exp": 1_000_000},                       # expired long ago
+    {"iss": "someone-else"},                  # wrong issuer
+    {"typ": "refresh"},                       # wrong type
+    {"typ": None},                            # no type
+    {"jti": None},                            # no token id
+    {"sub": "not-a-uuid"},                    # malformed subject
+    {"sub": str(uuid.uuid4())},               # no such account
+])
+async def test_invalid_claims_are_401(api: TestClient, changes: dict[str, Any]) -> None:
+    user = await register(api)
+    assert await _me_status(api, _sign(api, _claims(user, **changes))) == 401
+
+
+async def test_tampered_payload_is_401(api: TestClient) -> None:
+    user = await register(api)
+    header, payload, signature = user["access_token"].split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["roles"] = ["admin"]
+    forged = ".".join([header, _b64(json.dumps(claims).encode()), signature])
+    assert await _me_status(api, forged) == 401
+    flipped = signature[:-2] + ("AA" if signature[-2:] != "AA" else "BB")
+    assert await _me_status(api, ".".join([header, payload, flipped])) == 401
+
+
+async def test_alg_none_is_401(api: TestClient) -> None:
+    user = await register(api)
+    header = _b64(json.dumps({"alg": "none", "typ": "JWT"}).encode())
+    payload = _b64(json.dumps(_claims(user)).encode())
+    assert await _me_status(api, f"{header}.{payload}.") == 401
+
+
+async def test_hs256_signed_with_the_public_key_is_401(api: TestClient) -> None:
+    import hashlib
+    import hmac
+
+    user = await register(api)
+    public = token_service(api.app).keys.public_pem
+    header = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    payload = _b64(json.dumps(_claims(user)).encode())
+    signature = _b64(hmac.new(public, f"{header}.{payload}".encode(), hashlib.sha256).digest())
+    assert await _me_status(api, f"{header}.{payload}.{signature}") == 401
+
+
+async def test_a_token_signed_by_another_key_is_401(api: TestClient) -> None:
+    user = await register(api)
+    other = generate_keys()
+    assert await _me_status(api, jwt.encode(_claims(user), other.private_pem, algorithm="RS256")) == 401
+
+
+async def test_refresh_token_is_not_an_access_token_and_vice_versa(api: TestClient) -> None:
+    user = await register(api)
+    assert await _me_status(api, user["refresh_token"]) == 401
+    resp = await api.post("/api/v1/auth/refresh", json={"refresh_token": user["access_token"]})
+    assert resp.status == 401
+
+
+async def test_access_token_claims(api: TestClient) -> None:
+    user = await register(api)
+    claims = jwt.decode(user["access_token"], token_service(api.app).keys.public_pem, algorithms=["RS256"],
+                        issuer="ott-lowband")
+    assert claims["typ"] == "access" and claims["sub"] == user["user_id"] and claims["roles"] == ["user"]
+    assert claims["ev"] is False and claims["email"] == user["email"]
+    assert claims["exp"] - claims["iat"] == 15 * 60
+    refresh = jwt.decode(user["refresh_token"], token_service(api.app).keys.public_pem, algorithms=["RS256"],
+                         issuer="ott-lowband")
+    assert refresh["typ"] == "refresh" and refresh["fam"] == claims["fam"]
+    assert refresh["exp"] - refresh["iat"] == 7 * 24 * 3600
+
+
+async def test_refresh_rotates_and_reuse_revokes_the_whole_family(api: TestClient) -> None:
+    user = await register(api)
+    first = await api.post("/api/v1/auth/refresh", json={"refresh_token": user["refresh_token"]})
+    assert first.status == 200
+    pair = await first.json()
+    assert pair["refresh_token"] != user["refresh_token"]
+    assert await _me_status(api, pair["access_token"]) == 200
+    # the old refresh token comes back (stolen): reuse → the family is dead, including the new tokens
+    reuse = await api.post("/api/v1/auth/refresh", json={"refresh_token": user["refresh_token"]})
+    assert reuse.status == 401
+    assert "already used" in (await reuse.json())["detail"]
+    again = await api.post("/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+    assert again.status == 401
+    assert await _me_status(api, pair["access_token"]) == 401
+    assert await _me_status(api, user["access_token"]) == 401
+    actions = [r["action"] for r in await api.app[keys.DB].fetch("SELECT action FROM audit_log")]
+    assert "auth.refresh_reuse" in actions
+    # another login of the same account still works
+    login = await api.post("/api/v1/auth/login", json={"email": user["email"], "password": "Sup3r-secret!"})
+    assert await _me_status(api, (await login.json())["access_token"]) == 200
+
+
+@pytest.mark.parametrize("token", ["", "x" * 5000, "a.b.c"])
+async def test_refresh_with_garbage_is_4xx(api: TestClient, token: str) -> None:
+    resp = await api.post("/api/v1/auth/refresh", json={"refresh_token": token})
+    assert resp.status in (401, 422)
+    assert resp.content_type == "application/problem+json"
+
+
+async def test_refresh_token_whose_row_expired_is_401(api: TestClient) -> None:
+    user = await register(api)
+    await api.app[keys.DB].execute("UPDATE refresh_tokens SET expires_at = now() - interval '1 second'")
+    resp = await api.post("/api/v1/auth/refresh", json={"refresh_token": user["refresh_token"]})
+    assert resp.status == 401
+
+
+async def test_logout_rejects_the_access_token_and_the_refresh_family(api: TestClient) -> None:
+    user = await register(api)
+    other_login = await (await api.post("/api/v1/auth/login", json={"email": user["email"],
+                                                                    "password": "Sup3r-secret!"})).json()
+    resp = await api.post("/api/v1/auth/logout", headers=auth(user["access_token"]))
+    assert resp.status == 204
+    assert await _me_status(api, user["access_token"]) == 401
+    refresh = await api.post("/api/v1/auth/refresh", json={"refresh_token": user["refresh_token"]})
+    assert refresh.status == 401
+    # the other login (another family) is untouched
+    assert await _me_status(api, other_login["access_token"]) == 200
+    assert (await api.post("/api/v1/auth/logout", headers=auth(user["access_token"]))).status == 401
+    settings = api.app[keys.SETTINGS]
+    jti = jwt.decode(user["access_token"], options={"verify_signature": False})["jti"]
+    ttl = await api.app[keys.REDIS].ttl(f"{settings.redis_namespace}:auth:bl:{jti}")
+    assert 0 < ttl <= settings.access_token_ttl_s + 1
+
+
+async def test_logout_all_sessions_ends_every_login(api: TestClient) -> None:
+    user = await register(api)
+    other = await (await api.post("/api/v1/auth/login", json={"email": user["email"],
+                                                              "password": "Sup3r-secret!"})).json()
+    resp = await api.post("/api/v1/auth/logout", json={"all_sessions": True}, headers=auth(user["access_token"]))
+    assert resp.status == 204
+    assert await _me_status(api, other["access_token"]) == 401
+    assert (await api.post("/api/v1/auth/refresh", json={"refresh_token": other["refresh_token"]})).status == 401
+    assert await api.app[keys.DB].fetchval("SELECT count(*) FROM refresh_tokens WHERE revoked_at IS NULL") == 0
+
+
+async def test_logout_with_a_bad_body_is_422(api: TestClient) -> None:
+    user = await register(api)
+    resp = await api.post("/api/v1/auth/logout", json={"all_sessions": "maybe please"},
+                          headers=auth(user["access_token"]))
+    assert resp.status == 422
+    assert await _me_status(api, user["access_token"]) == 200
+
+
+def test_private_key_is_created_0600_and_reused(tmp_path: Path) -> None:
+    from server.auth.signing import load_or_create_keys
+
+    settings = Settings(data_dir=tmp_path)
+    first = load_or_create_keys(settings=settings)
+    path = tmp_path / "keys" / PRIVATE_NAME
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert load_or_create_keys(settings=settings) == first
+
+
+def test_keys_from_settings_are_used(tmp_path: Path) -> None:
+    from server.auth.signing import load_or_create_keys
+
+    made = generate_keys()
+    settings = Settings(data_dir=tmp_path, jwt_private_key=made.private_pem.decode())
+    loaded = load_or_create_keys(settings=settings)
+    assert loaded.private_pem == made.private_pem and loaded.public_pem == made.public_pem
+    assert not (tmp_path / "keys").exists()
+    with pytest.raises(ValueError, match="not a usable PEM"):
+        load_or_create_keys(settings=Settings(data_dir=tmp_path, jwt_private_key="garbage"))
+
+
+async def test_tokens_survive_a_restart_on_the_same_data_dir(aiohttp_client, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import truncate_all
+
+    first: TestClient = await aiohttp_client(create_app(settings))
+    await truncate_all(first.app[keys.DB])
+    user = await register(first)
+    second: TestClient = await aiohttp_client(create_app(settings))
+    assert await _me_status(second, user["access_token"]) == 200

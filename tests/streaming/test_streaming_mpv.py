@@ -1,0 +1,122 @@
+"""Real mpv (libmpv, --vo=null --ao=null) against the real server on 127.0.0.1: signed playback and steering."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from server import keys
+from tests.streaming.conftest import add_title, manifest, new_viewer
+
+mpv = pytest.importorskip("mpv")
+pytestmark = [pytest.mark.slow, pytest.mark.parametrize("backend", ["system"], indirect=True)]
+
+
+class Player:
+    """One libmpv instance recording picture heights, stalls and the end-of-file reason (callbacks run on
+    mpv's thread; the test awaits them from a worker thread so the server's event loop keeps serving)."""
+
+    def __init__(self, **options: Any) -> None:
+        self.mpv = mpv.MPV(vo="null", ao="null", config=False, ytdl=False, demuxer_lavf_o="http_multiple=0",
+                           **options)
+        self.heights: list[int] = []
+        self.stalled = False
+        self.ended: int | None = None
+        self.cond = threading.Condition()
+        self.mpv.observe_property("video-params", self._params)
+        self.mpv.observe_property("paused-for-cache", self._cache)
+        self.mpv.event_callback("end-file")(self._end)
+
+    def _params(self, _name: str, value: Any) -> None:
+        if value and value.get("h"):
+            with self.cond:
+                self.heights.append(int(value["h"]))
+                self.cond.notify_all()
+
+    def _cache(self, _name: str, value: Any) -> None:
+        if value:
+            with self.cond:
+                self.stalled = True
+
+    def _end(self, event: Any) -> None:
+        with self.cond:
+            self.ended = int(event.data.reason)
+            self.cond.notify_all()
+
+    async def wait(self, predicate: Any, *, within: float) -> bool:
+        """Wait (in a worker thread) until ``predicate()`` holds under the lock."""
+        def block() -> bool:
+            with self.cond:
+                return self.cond.wait_for(predicate, timeout=within)
+        return await asyncio.to_thread(block)
+
+    def close(self) -> None:
+        """Stop and free the player."""
+        self.mpv.terminate()
+
+
+async def test_mpv_plays_the_signed_manifest_to_the_end(api: TestClient) -> None:
+    viewer = await new_viewer(api)
+    cid = await add_title(api)
+    status, body, _ = await manifest(api, viewer, cid)
+    assert status == 200, body
+    offered = {int(q["quality"].rstrip("p")) for q in body["qualities"]}
+    player = Player(speed=4.0)
+    try:
+        player.mpv.play(body["manifest_url"])
+        assert await player.wait(lambda: player.ended is not None, within=60)
+        assert player.ended == mpv.MpvEventEndFile.EOF
+        # mpv ignores variant order (--hls-bitrate defaults to "max"): it picks among what is offered.
+        assert player.heights and set(player.heights) <= offered
+    finally:
+        player.close()
+
+
+async def test_mpv_on_a_slow_link_only_gets_the_low_rung(api: TestClient) -> None:
+    viewer = await new_viewer(api)
+    cid = await add_title(api)
+    _, body, headers = await manifest(api, viewer, cid, net="2g")
+    assert "start=144p" in headers["X-OTT-ABR"]
+    player = Player(speed=4.0)
+    try:
+        player.mpv.play(body["manifest_url"])
+        assert await player.wait(lambda: player.ended is not None, within=60)
+        assert player.ended == mpv.MpvEventEndFile.EOF
+        assert set(player.heights) == {144}
+    finally:
+        player.close()
+
+
+async def test_steered_session_switches_up_mid_play_without_a_stall(api: TestClient) -> None:
+    viewer = await new_viewer(api)
+    cid = await add_title(api)
+    _, body, _ = await manifest(api, viewer, cid)
+    sid = body["session_id"]
+    pin = await api.put(f"/api/v1/stream/sessions/{sid}/rendition", json={"rendition": "144p"}, headers=viewer.headers)
+    assert pin.status == 200, await pin.text()
+    player = Player(cache="yes", cache_secs=1.5, demuxer_readahead_secs=1.0)
+    try:
+        player.mpv.play(body["steered_url"])
+        assert await player.wait(lambda: 144 in player.heights, within=30), player.heights
+        switch = await api.put(f"/api/v1/stream/sessions/{sid}/rendition", json={"rendition": "720p"},
+                               headers=viewer.headers)
+        assert switch.status == 200
+        assert await player.wait(lambda: 720 in player.heights, within=30), player.heights
+        assert await player.wait(lambda: player.ended is not None, within=30)
+        assert player.ended == mpv.MpvEventEndFile.EOF
+        assert not player.stalled, "paused-for-cache became true during the switch"
+        assert player.heights.index(720) > player.heights.index(144)
+    finally:
+        player.close()
+    state = await (await api.get(f"/api/v1/stream/sessions/{sid}", headers=viewer.headers)).json()
+    assert state["current"] == "720p" and state["mode"] == "fixed"
+    assert [(s["from"], s["to"], s["by"]) for s in state["switches"]][-1] == ("144p", "720p", "client")
+    assert state["delivered_s"] > 0
+    rows = await api.app[keys.DB].fetch(
+        "SELECT payload FROM engagement_events WHERE session_id = $1::uuid AND type = 'quality_change' ORDER BY id",
+        sid)
+    assert [r["payload"]["to"] for r in rows][-1] == "720p"

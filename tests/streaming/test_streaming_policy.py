@@ -1,0 +1,102 @@
+"""Manifest policy table (tier × preference × hints × headers × estimate → variants and start), hints, steering."""
+
+from __future__ import annotations
+
+import pytest
+
+from server.streaming.hints import from_headers
+from server.streaming.policy import Estimate, Hints, NetHint, Rung, header_value, plan_variants
+from server.streaming.steering import steer
+
+# Measured-looking figures (kbit/s, audio included): peak, average.
+LADDER = [
+    Rung("144p", 144, 500, 425), Rung("360p", 360, 834, 690), Rung("480p", 480, 1500, 1270),
+    Rung("720p", 720, 3013, 2763), Rung("1080p", 1080, 6000, 5300),
+]
+TWO_G = NetHint("2g", 280, 800)
+THREE_G = NetHint("3g", 1600, 300)
+FOUR_G = NetHint("4g", 9000, 170)
+
+CASES = [
+    # id, tier, preferred, hints, estimate, expected variants (start first)
+    ("free-no-hints", "free", None, Hints(), None, ("144p", "360p", "480p", "720p")),
+    ("premium-no-hints", "premium", None, Hints(), None, ("144p", "360p", "480p", "720p", "1080p")),
+    ("premium-4g", "premium", None, Hints(net=FOUR_G), None, ("1080p", "144p", "360p", "480p", "720p")),
+    ("free-4g-tier-cap", "free", None, Hints(net=FOUR_G), None, ("720p", "144p", "360p", "480p")),
+    ("free-3g", "free", None, Hints(net=THREE_G), None, ("360p", "144p", "480p")),
+    ("free-2g", "free", None, Hints(net=TWO_G), None, ("144p",)),
+    ("premium-prefers-480p", "premium", "480p", Hints(net=FOUR_G), None, ("480p", "144p", "360p")),
+    ("preferred-auto-caps-nothing", "premium", "auto", Hints(net=FOUR_G), None,
+     ("1080p", "144p", "360p", "480p", "720p")),
+    ("save-data", "premium", None, Hints(save_data=True, downlink_kbps=50_000), None, ("144p", "360p")),
+    ("max-kbps-900", "premium", None, Hints(max_kbps=900, net=FOUR_G), None, ("360p", "144p")),
+    ("max-kbps-below-lowest", "premium", None, Hints(max_kbps=100), None, ("144p",)),
+    ("downlink-header-1.2mbps", "free", None, Hints(downlink_kbps=1200, rtt_ms=100), None, ("360p", "144p", "480p")),
+    ("ect-2g-header", "free", None, Hints(ect="2g"), None, ("144p",)),
+    ("ect-4g-header", "premium", None, Hints(ect="4g"), None, ("480p", "144p", "360p", "720p")),
+    ("estimate-beats-downlink", "premium", None, Hints(downlink_kbps=50_000), Estimate(600, 6), ("144p", "360p")),
+    ("one-sample-estimate-ignored", "premium", None, Hints(downlink_kbps=50_000), Estimate(600, 1),
+     ("1080p", "144p", "360p", "480p", "720p")),
+    ("net-beats-estimate", "free", None, Hints(net=TWO_G), Estimate(50_000, 9), ("144p",)),
+    ("high-rtt-lowers-start", "premium", None, Hints(downlink_kbps=20_000, rtt_ms=450), None,
+     ("720p", "144p", "360p", "480p", "1080p")),
+    ("rtt-alone-misses-target", "premium", None, Hints(downlink_kbps=20_000, rtt_ms=600), None,
+     ("144p", "360p", "480p", "720p", "1080p")),
+]
+
+
+@pytest.mark.parametrize(("tier", "preferred", "hints", "estimate", "expected"),
+                         [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_policy_table(tier: str, preferred: str | None, hints: Hints, estimate: Estimate | None,
+                      expected: tuple[str, ...]) -> None:
+    plan = plan_variants(ladder=LADDER, tier=tier, preferred_quality=preferred, hints=hints, estimate=estimate,
+                         first_segment_s=1.0)
+    assert plan.variants == expected
+    assert plan.start == expected[0]
+    assert plan.reason
+
+
+def test_reasons_name_their_source_and_caps() -> None:
+    plan = plan_variants(ladder=LADDER, tier="free", preferred_quality=None, hints=Hints(net=THREE_G),
+                         estimate=None, first_segment_s=1.0)
+    assert plan.reason.startswith("net=3g: downlink 1.6 Mbps")
+    assert "tier free" in plan.reason and plan.link_source == "net=3g"
+    header = header_value(plan)
+    assert header.startswith("start=360p; reason=net=3g")
+    assert header.isascii() and "\n" not in header
+
+
+def test_empty_ladder_is_an_error() -> None:
+    with pytest.raises(ValueError, match="no video renditions"):
+        plan_variants(ladder=[], tier="free", preferred_quality=None, hints=Hints(), estimate=None)
+
+
+@pytest.mark.parametrize(("headers", "expected"), [
+    ({"Downlink": "1.2", "RTT": "300", "ECT": "3G", "Save-Data": "on"}, Hints(downlink_kbps=1200, rtt_ms=300,
+                                                                               ect="3g", save_data=True)),
+    ({"Downlink": "nan", "RTT": "-1", "ECT": "6g", "Save-Data": "off"}, Hints()),
+    ({"Downlink": "1e309", "RTT": "x" * 100, "Save-Data": "on; extra"}, Hints(save_data=True)),
+    ({"Downlink": "0"}, Hints()),
+    ({}, Hints()),
+])
+def test_client_hints_are_read_leniently(headers: dict[str, str], expected: Hints) -> None:
+    assert from_headers(headers) == expected
+
+
+STEER_LADDER = [Rung("144p", 144, 500, 425), Rung("360p", 360, 834, 690), Rung("720p", 720, 3013, 2763)]
+
+
+@pytest.mark.parametrize(("current", "estimate", "buffer_s", "playing", "expected"), [
+    ("144p", None, 0.0, False, "144p"),          # no estimate: keep
+    ("144p", 10_000, 0.0, False, "720p"),        # fast link before playback: throughput rule alone
+    ("720p", 10_000, 0.0, True, "144p"),         # buffer empty while playing: lowest rung
+    ("720p", 10_000, 8.0, True, "720p"),         # healthy buffer, fast link: stay
+    ("144p", 1000, 8.0, True, "360p"),           # 690 ≤ 0.7 × 1000: up one rung
+    ("360p", 700, 8.0, True, "144p"),            # 690 > 0.95 × 700: down
+    ("360p", 3000, 8.0, True, "360p"),           # 2763 > 0.7 × 3000: no up-switch (hysteresis band)
+])
+def test_steering_rules(current: str, estimate: float | None, buffer_s: float, playing: bool, expected: str) -> None:
+    decision = steer(rungs=STEER_LADDER, current=current, estimate_kbps=estimate, buffer_s=buffer_s,
+                     playing=playing, segment_s=2.0)
+    assert decision.rendition == expected
+    assert decision.reason

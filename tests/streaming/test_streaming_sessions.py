@@ -1,0 +1,110 @@
+"""Steered sessions: client pins, server steering in auto mode, state endpoint, engagement events, bad input."""
+
+from __future__ import annotations
+
+import asyncio
+
+import m3u8
+from aiohttp.test_utils import TestClient
+
+from server import keys
+from server.streaming import throughput
+from tests.streaming.conftest import add_title, local, manifest, new_viewer
+
+
+async def _events(api: TestClient, sid: str, *, count: int) -> list[dict[str, object]]:
+    """quality_change payloads of the session (waits for ``count``: server events are stored after the body)."""
+    rows: list[dict[str, object]] = []
+    for _ in range(100):
+        rows = [dict(r["payload"]) for r in await api.app[keys.DB].fetch(
+            "SELECT payload FROM engagement_events WHERE session_id = $1::uuid AND type = 'quality_change'"
+            " ORDER BY id", sid)]
+        if len(rows) >= count:
+            break
+        await asyncio.sleep(0.02)
+    return rows
+
+
+async def test_client_pin_and_state(api: TestClient) -> None:
+    viewer = await new_viewer(api)
+    cid = await add_title(api)
+    _, body, _ = await manifest(api, viewer, cid, headers={"Downlink": "0.9"})
+    sid = body["session_id"]
+    state = await (await api.get(f"/api/v1/stream/sessions/{sid}", headers=viewer.headers)).json()
+    assert state["mode"] == "auto" and state["current"] == body["start"] and state["switches"] == []
+    assert state["variants"] == [q["quality"] for q in body["qualities"]]
+    resp = await api.put(f"/api/v1/stream/sessions/{sid}/rendition", json={"rendition": "144p"}, headers=viewer.headers)
+    assert resp.status == 200
+    state = await resp.json()
+    assert state["mode"] == "fixed" and state["current"] == "144p"
+    steered = m3u8.M3U8(await (await api.get(local(body["steered_url"]))).text(), strict=True)
+    seg = await api.get(steered.segments[1].uri)
+    assert seg.status == 200 and seg.headers["X-OTT-Rendition"] == "144p"
+    assert seg.headers["Cache-Control"] == "no-store"
+    assert (await seg.read())[:1] == b"G"
+    back = await api.put(f"/api/v1/stream/sessions/{sid}/rendition", json={"rendition": "auto"}, headers=viewer.headers)
+    assert (await back.json())["mode"] == "auto"
+    if body["start"] != "144p":
+        payloads = await _events(api, sid, count=1)
+        assert payloads[0]["by"] == "client" and payloads[0]["to"] == "144p"
+
+
+async def test_server_steers_auto_sessions_from_measured_throughput(api: TestClient) -> None:
+    viewer = await new_viewer(api)
+    cid = await add_title(api)
+    _, body, _ = await manifest(api, viewer, cid, net="3g")
+    sid = body["session_id"]
+    assert body["start"] == "360p"
+    ns = api.app[keys.SETTINGS].redis_namespace
+    for _ in range(5):  # the viewer's link collapsed: 30 kB per second
+        await throughput.add_sample(api.app[keys.REDIS], namespace=ns, user_id=viewer.user_id, nbytes=30_000,
+                                    seconds=1.0)
+    steered = m3u8.M3U8(await (await api.get(local(body["steered_url"]))).text(), strict=True)
+    seg = await api.get(steered.segments[0].uri)
+    assert seg.status == 200 and seg.headers["X-OTT-Rendition"] == "144p"
+    await seg.read()
+    payloads = await _events(api, sid, count=1)
+    assert payloads and payloads[0]["by"] == "server" and payloads[0]["from"] == "360p"
+    assert payloads[0]["to"] == "144p" and "throughput" in str(payloads[0]["reason"])
+    state = await (await api.get(f"/api/v1/stream/sessions/{sid}", headers=viewer.headers)).json()
+    assert state["current"] == "144p" and state["switch_count"] == 1
+    assert state["switches"][0]["by"] == "server" and state["switches"][0]["segment"] == 1
+
+
+async def test_pinned_sessions_are_not_steered(api: TestClient) -> None:
+    viewer = await new_viewer(api)
+    cid = await add_title(api)
+    _, body, _ = await manifest(api, viewer, cid, net="3g")
+    sid = body["session_id"]
+    await api.put(f"/api/v1/stream/sessions/{sid}/rendition", json={"rendition": "360p"}, headers=viewer.headers)
+    ns = api.app[keys.SETTINGS].redis_namespace
+    for _ in range(5):
+        await throughput.add_sample(api.app[keys.REDIS], namespace=ns, user_id=viewer.user_id, nbytes=30_000,
+                                    seconds=1.0)
+    steered = m3u8.M3U8(await (await api.get(local(body["steered_url"]))).text(), strict=True)
+    seg = await api.get(steered.segments[0].uri)
+    assert seg.headers["X-OTT-Rendition"] == "360p"
+
+
+async def test_session_endpoints_reject_garbage_and_strangers(api: TestClient) -> None:
+    viewer, stranger = await new_viewer(api), await new_viewer(api)
+    cid = await add_title(api)
+    _, body, _ = await manifest(api, viewer, cid, net="2g")
+    sid = body["session_id"]
+    url = f"/api/v1/stream/sessions/{sid}/rendition"
+    bad_bodies = [{"rendition": "720p"}, {"rendition": "../x"}, {"rendition": ""}, {"rendition": 5}, {},
+                  {"rendition": "144p", "extra": 1}]
+    for payload in bad_bodies:
+        resp = await api.put(url, json=payload, headers=viewer.headers)
+        assert resp.status == 422, payload
+        assert resp.headers["Content-Type"].startswith("application/problem+json")
+    resp = await api.put(url, data=b"{not json", headers={**viewer.headers, "Content-Type": "application/json"})
+    assert resp.status == 400
+    resp = await api.put(url, data=b"rendition=144p", headers={**viewer.headers, "Content-Type": "text/plain"})
+    assert resp.status == 415
+    assert (await api.put(url, json={"rendition": "144p"}, headers=stranger.headers)).status == 404
+    assert (await api.get(f"/api/v1/stream/sessions/{sid}", headers=stranger.headers)).status == 404
+    assert (await api.get(f"/api/v1/stream/sessions/{sid}")).status == 401
+    assert (await api.get("/api/v1/stream/sessions/not-a-uuid", headers=viewer.headers)).status == 404
+    assert (await api.get("/api/v1/stream/sessions/7f7f7f7f-0000-4000-8000-000000000000",
+                          headers=viewer.headers)).status == 404
