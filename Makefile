@@ -7,11 +7,10 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: run test lint bench system system-test venv clean
 
-## make run: build sample media, seed the catalog, serve it on the embedded PostgreSQL/Redis.
+## make run: build sample media, seed the catalog, serve it on the embedded PostgreSQL/Redis,
+## then open the terminal client against it (quitting the client stops the server).
 run: system venv
-	$(BIN)/ott-media samples
-	$(BIN)/ott-server seed
-	$(BIN)/ott-server serve
+	scripts/run.sh
 
 ## make test: lint, then the whole test suite against real PostgreSQL, Redis, ffmpeg and mpv.
 test: system-test venv lint

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,12 +29,16 @@ class EmbeddedPostgres:
 
     def start(self) -> str:
         """Start (or join an already running) cluster; return its connection URL."""
-        import pgserver
+        with warnings.catch_warnings():  # pgserver asks platformdirs for XDG_RUNTIME_DIR, often unset
+            warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+            import pgserver
 
         pgdata = self.data_dir / "postgres"
         pgdata.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._server = pgserver.get_server(pgdata, cleanup_mode="stop")
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+                self._server = pgserver.get_server(pgdata, cleanup_mode="stop")
         except Exception as err:  # pgserver raises plain exceptions on a failed initdb/start
             raise EmbeddedStartError(f"embedded PostgreSQL did not start in {pgdata}: {err}") from err
         uri: str = self._server.get_uri()
