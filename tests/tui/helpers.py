@@ -1,0 +1,46 @@
+"""Pilot helpers shared by the TUI tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from tui.app import OttApp
+from tui.screens.home import HomeScreen
+from tui.screens.login import LoginScreen
+from tui.screens.profiles import ProfilesScreen
+
+from .conftest import PASSWORD
+
+SIZE = (80, 24)
+
+
+def on_screen(app: OttApp, cls: type) -> bool:
+    """The app shows a composed screen of type ``cls``."""
+    return isinstance(app.screen, cls) and app.screen.is_mounted and bool(app.screen.children)
+
+
+async def wait_for(pilot: Pilot[Any], predicate: Callable[[], Any], *, tries: int = 400, step: float = 0.05) -> None:
+    """Let the app run until ``predicate()`` holds (bounded by a number of ticks)."""
+    for _ in range(tries):
+        if predicate():
+            return
+        await pilot.pause(step)
+    raise AssertionError("condition never became true")
+
+
+async def log_in(pilot: Pilot[Any], app: OttApp, *, email: str, profile: str | None = None) -> None:
+    """Connect → log in → pick ``profile`` (default: the first) → home."""
+    await wait_for(pilot, lambda: on_screen(app, LoginScreen))
+    app.screen.query_one("#email", Input).value = email
+    app.screen.query_one("#password", Input).value = PASSWORD
+    await pilot.click("#login")
+    await wait_for(pilot, lambda: on_screen(app, ProfilesScreen) and app.screen.profiles)  # type: ignore[attr-defined]
+    screen = app.screen
+    assert isinstance(screen, ProfilesScreen)
+    chosen = next((p for p in screen.profiles if profile is None or p["name"] == profile), screen.profiles[0])
+    app.profile_chosen(chosen)
+    await wait_for(pilot, lambda: on_screen(app, HomeScreen))

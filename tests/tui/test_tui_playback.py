@@ -1,0 +1,84 @@
+"""End to end with real headless mpv: browse → search → details → play → stats → quality → stop → resume."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, OptionList
+
+from tui.screens.browse import BrowseScreen
+from tui.screens.details import DetailsScreen
+from tui.screens.home import HomeScreen
+from tui.screens.player import PlayerScreen
+from tui.widgets.tray import Tray
+
+from .conftest import ThreadedServer, make_account, make_app
+from .helpers import SIZE, log_in, on_screen, wait_for
+
+pytestmark = pytest.mark.slow
+
+
+async def test_kids_profile_browse_search_play_switch_and_continue_watching(tmp_path: Path,
+                                                                           server: ThreadedServer) -> None:
+    account = make_account(server)
+    server.post("/api/v1/auth/profiles", {"name": "Kiddo", "is_kids_profile": True}, token=account.access_token)
+    app = make_app(server.url, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, app, email=account.email, profile="Kiddo")
+        assert app.profile and app.profile["is_kids_profile"]
+        await pilot.press("b")
+        await wait_for(pilot, lambda: on_screen(app, BrowseScreen) and app.screen.items)  # type: ignore[attr-defined]
+        browse = app.screen
+        assert isinstance(browse, BrowseScreen)
+        assert all(i["maturity_rating"] == "U" for i in browse.items)
+        target = next(i for i in browse.items if i["type"] == "movie" and i["tier_requirement"] == "free")
+        browse.query_one("#search", Input).value = target["title"]
+        await wait_for(pilot, lambda: browse.items and browse.items[0]["id"] == target["id"])
+        results = browse.query_one("#results", OptionList)
+        results.focus()
+        results.highlighted = 0
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: on_screen(app, DetailsScreen) and app.screen.prefetched)  # type: ignore[attr-defined]
+        details = app.screen
+        assert isinstance(details, DetailsScreen)
+        assert details.prefetched is not None and details.prefetched.first_segment_bytes > 0
+        await pilot.press("p")
+        await wait_for(pilot, lambda: on_screen(app, PlayerScreen))
+        player = app.screen
+        assert isinstance(player, PlayerScreen)
+        await wait_for(pilot, lambda: player.stats.stream_start_ms is not None, tries=600)
+        assert player.stats.rendition in ("144p", "360p")
+        stats_text = "\n".join(player.stats.lines())
+        assert "Start      " in stats_text and " ms" in stats_text
+        before = player.abr.current if player.abr else ""
+        await pilot.press("q", "q")  # auto → 144p → 360p
+        assert player.abr is not None and player.abr.mode == "360p"
+        assert player.stats.switches and player.stats.switches[-1].to == "360p"
+        await wait_for(pilot, lambda: player.stats.rendition == "360p", tries=600)
+        session = server.get(f"/api/v1/stream/sessions/{player.stream_session_id}", token=app.api.tokens.access_token)
+        assert session["current"] == "360p" and session["mode"] == "fixed"
+        assert before in ("144p", "360p")
+        await wait_for(pilot, lambda: player.position_s >= 2.0, tries=600)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: on_screen(app, DetailsScreen))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: on_screen(app, BrowseScreen))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: on_screen(app, HomeScreen))
+        home = app.screen
+
+        def continued() -> bool:
+            tray = home.query_one("#tray-continue", Tray)
+            return any(i["content_id"] == target["id"] and i["position_seconds"] > 0 for i in tray.items)
+
+        for _ in range(10):
+            home.action_refresh()
+            try:
+                await wait_for(pilot, continued, tries=40)
+                break
+            except AssertionError:
+                continue
+        assert continued()
+        line = str(home.query_one("#list-continue", OptionList).get_option_at_index(0).prompt)
+        assert "█" in line and target["title"] in line

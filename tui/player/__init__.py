@@ -1,0 +1,1 @@
+"""Playback through libmpv: controller, ABR loop, stats model, fast-start prefetch, tracking."""

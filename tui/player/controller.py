@@ -1,0 +1,181 @@
+"""libmpv in-process (python-mpv). mpv's callbacks run on its own thread: they only post messages."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from textual.message import Message
+from textual.message_pump import MessagePump
+
+log = logging.getLogger(__name__)
+
+SPEEDS = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
+# ffmpeg must not open parallel connections (a shaped link is one budget, DESIGN §4), and a local
+# playlist (fast start) may point at http segments.
+LAVF_OPTIONS = "http_multiple=0,protocol_whitelist=[file,http,https,tcp,tls,crypto,data]"
+
+
+@dataclass
+class VideoParamsChanged(Message):
+    """mpv reported new video parameters (the first ones mean the first frame is decoded)."""
+
+    width: int
+    height: int
+
+
+@dataclass
+class CacheStallChanged(Message):
+    """mpv paused for the cache (a stall) or resumed."""
+
+    stalled: bool
+
+
+@dataclass
+class PlaybackEnded(Message):
+    """The file ended: ``reason`` is eof, stop, error or quit."""
+
+    reason: str
+    error: str = ""
+
+
+def mpv_options(*, headless: bool, vo: str) -> dict[str, Any]:
+    """The mpv options for this terminal: null outputs when headless, ``tct`` when asked, a window otherwise."""
+    opts: dict[str, Any] = {"config": False, "ytdl": False, "input_default_bindings": False, "osc": False,
+                            "demuxer_lavf_o": LAVF_OPTIONS, "cache": "yes", "keep_open": "no",
+                            "terminal": False, "msg_level": "all=no"}
+    if vo == "tct":
+        opts.update(vo="tct", ao="null" if headless else "auto")
+    elif headless or vo == "null":
+        opts.update(vo="null", ao="null")
+    else:
+        opts.update(vo="gpu" if vo == "gpu" else "gpu,x11,wayland", force_window="yes")
+    return opts
+
+
+class MpvController:
+    """One mpv instance; properties are read on demand (thread-safe in libmpv)."""
+
+    def __init__(self, *, target: MessagePump, headless: bool, vo: str) -> None:
+        """Create mpv; its events are posted to ``target``."""
+        import mpv
+
+        self.target = target
+        self.player = mpv.MPV(**mpv_options(headless=headless, vo=vo))
+        self.player.observe_property("video-params", self._on_params)
+        self.player.observe_property("paused-for-cache", self._on_cache)
+        self.player.event_callback("end-file")(self._on_end)
+        self._closed = False
+
+    # ----------------------------------------------------------------- mpv thread
+    def _on_params(self, _name: str, value: Any) -> None:
+        if value and value.get("h"):
+            self.target.post_message(VideoParamsChanged(int(value.get("w") or 0), int(value["h"])))
+
+    def _on_cache(self, _name: str, value: Any) -> None:
+        if value is not None:
+            self.target.post_message(CacheStallChanged(bool(value)))
+
+    def _on_end(self, event: Any) -> None:
+        try:
+            data = event.data
+            reason = {0: "eof", 2: "stop", 3: "quit", 4: "error", 5: "redirect"}.get(int(data.reason), "stop")
+            error = str(getattr(data, "error", "") or "") if reason == "error" else ""
+        except (AttributeError, TypeError, ValueError):
+            reason, error = "stop", ""
+        self.target.post_message(PlaybackEnded(reason, error))
+
+    # ----------------------------------------------------------------- commands (UI thread)
+    def load(self, url: str, *, start_s: float = 0.0) -> None:
+        """Play ``url`` from ``start_s``."""
+        if start_s > 0:
+            self.player.loadfile(url, start=f"{start_s:.3f}")
+        else:
+            self.player.loadfile(url)
+
+    def prop(self, name: str, default: Any = None) -> Any:
+        """A property value, or ``default`` when mpv has none (yet)."""
+        try:
+            value = getattr(self.player, name.replace("-", "_"))
+        except (AttributeError, RuntimeError, OSError) as err:
+            log.debug("mpv property %s: %s", name, err)
+            return default
+        return default if value is None else value
+
+    def snapshot(self) -> dict[str, Any]:
+        """The live numbers the ABR loop and the stats panel need."""
+        cache = self.prop("demuxer-cache-state", {}) or {}
+        return {
+            "cache_speed": float(self.prop("cache-speed", 0) or 0),
+            "buffer_s": float(cache.get("cache-duration") or 0),
+            "raw_input_rate": float(cache.get("raw-input-rate") or 0),
+            "video_bitrate": float(self.prop("video-bitrate", 0) or 0),
+            "time_pos": float(self.prop("time-pos", 0) or 0),
+            "duration": float(self.prop("duration", 0) or 0),
+            "dropped": int(self.prop("frame-drop-count", 0) or 0) + int(self.prop("decoder-frame-drop-count", 0) or 0),
+            "paused": bool(self.prop("pause", False)),
+        }
+
+    def command(self, *args: Any) -> None:
+        """Run an mpv command, logging failures (a command on a closing player is not an error)."""
+        try:
+            self.player.command(*args)
+        except (RuntimeError, SystemError, OSError) as err:
+            log.info("mpv command %s failed: %s", args, err)
+
+    def set(self, name: str, value: Any) -> None:
+        """Set a property, logging failures."""
+        try:
+            setattr(self.player, name.replace("-", "_"), value)
+        except (RuntimeError, SystemError, OSError, TypeError, ValueError) as err:
+            log.info("mpv set %s=%r failed: %s", name, value, err)
+
+    def toggle_pause(self) -> bool:
+        """Pause or resume; returns whether paused now."""
+        paused = not bool(self.prop("pause", False))
+        self.set("pause", paused)
+        return paused
+
+    def seek(self, seconds: float) -> None:
+        """Seek relative to the playhead."""
+        self.command("seek", seconds, "relative")
+
+    def change_volume(self, step: float) -> float:
+        """Volume ±``step`` percent (0–100); returns the new volume."""
+        volume = max(0.0, min(100.0, float(self.prop("volume", 100) or 0) + step))
+        self.set("volume", volume)
+        return volume
+
+    def toggle_mute(self) -> bool:
+        """Mute or unmute; returns whether muted."""
+        muted = not bool(self.prop("mute", False))
+        self.set("mute", muted)
+        return muted
+
+    def cycle(self, prop: str) -> Any:
+        """Cycle a track property (``sid``, ``aid``) and return the new value."""
+        self.command("cycle", prop)
+        return self.prop(prop)
+
+    def next_speed(self) -> float:
+        """Cycle 0.5× … 2×."""
+        current = float(self.prop("speed", 1.0) or 1.0)
+        later = [s for s in SPEEDS if s > current + 1e-6]
+        speed = later[0] if later else SPEEDS[0]
+        self.set("speed", speed)
+        return speed
+
+    def toggle_fullscreen(self) -> None:
+        """Fullscreen on/off (a window only)."""
+        self.set("fullscreen", not bool(self.prop("fullscreen", False)))
+
+    def close(self) -> None:
+        """Stop and terminate mpv (blocks until its thread ends: call it off the event loop)."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self.player.terminate()
+        except (RuntimeError, SystemError, OSError) as err:
+            log.info("mpv terminate: %s", err)

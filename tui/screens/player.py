@@ -1,0 +1,479 @@
+"""The player: mpv plays one server-steered rendition; the ABR loop, tracking and stats run here.
+
+Keys (spec FR-VP-003): space, ←/→ ±10 s, ↑/↓ volume, m, f, c, a, q quality, s speed, i stats,
+t network profile, n next episode, Esc back. All have ids for remapping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Label, ProgressBar, Static
+
+from tui.errors import ApiError
+from tui.format import clock
+from tui.netshaper import available_profiles
+from tui.player.abr_loop import AbrLoop, RenditionChoice
+from tui.player.controller import CacheStallChanged, MpvController, PlaybackEnded, VideoParamsChanged
+from tui.player.prefetch import Prefetched
+from tui.player.stats import PlaybackStats, Switch
+from tui.player.tracking import PlaybackTracker
+from tui.widgets.stats_panel import StatsPanel
+
+if TYPE_CHECKING:
+    from tui.app import OttApp
+
+log = logging.getLogger(__name__)
+
+TICK_S = 1.0
+POSITION_EVERY_S = 10.0
+EVENTS_EVERY_S = 10.0
+
+
+class PlayerScreen(Screen[None]):
+    """Controls mpv and shows what it is doing."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "pause", "Play/Pause", id="player.pause"),
+        Binding("left", "seek(-10)", "-10 s", id="player.back10"),
+        Binding("right", "seek(10)", "+10 s", id="player.fwd10"),
+        Binding("up", "volume(10)", "Vol +", id="player.vol_up", show=False),
+        Binding("down", "volume(-10)", "Vol -", id="player.vol_down", show=False),
+        Binding("m", "mute", "Mute", id="player.mute", show=False),
+        Binding("f", "fullscreen", "Full", id="player.fullscreen", show=False),
+        Binding("c", "subtitles", "Subs", id="player.subtitles", show=False),
+        Binding("a", "audio", "Audio", id="player.audio", show=False),
+        Binding("q", "quality", "Quality", id="player.quality"),
+        Binding("s", "speed", "Speed", id="player.speed", show=False),
+        Binding("i", "stats", "Stats", id="player.stats"),
+        Binding("t", "network", "Network", id="player.network"),
+        Binding("n", "next_episode", "Next", id="player.next", show=False),
+        Binding("escape", "stop", "Back", id="player.stop"),
+    ]
+    DEFAULT_CSS = """
+    PlayerScreen #now-playing { text-style: bold; }
+    PlayerScreen #position-row { height: 1; }
+    PlayerScreen #status { color: $text-muted; height: auto; }
+    PlayerScreen ProgressBar { width: 100%; }
+    PlayerScreen ProgressBar Bar { width: 1fr; }
+    """
+
+    @dataclass
+    class PlaybackOpened(Message):
+        """The session and manifest are ready: what to hand mpv."""
+
+        url: str
+        manifest: dict[str, Any]
+        session: dict[str, Any]
+        start_s: float
+        from_prefetch: bool
+
+    @dataclass
+    class OpenFailed(Message):
+        """Could not start (the error is already reported)."""
+
+    def __init__(self, *, content_id: str, episode_id: str | None = None, title: str = "",
+                 start_over: bool = False, prefetched: Prefetched | None = None) -> None:
+        """Play ``content_id`` (``episode_id`` for a show)."""
+        super().__init__()
+        self.content_id = content_id
+        self.episode_id = episode_id
+        self.play_title = title
+        self.start_over = start_over
+        self.prefetched = prefetched
+        self.stats = PlaybackStats()
+        self.mpv: MpvController | None = None
+        self.abr: AbrLoop | None = None
+        self.tracker: PlaybackTracker | None = None
+        self.manifest: dict[str, Any] = {}
+        self.stream_session_id = ""
+        self.play_started = time.monotonic()
+        self.first_frame_at: float | None = None
+        self.last_tick = time.monotonic()
+        self.last_position_report = 0.0
+        self.last_events_flush = 0.0
+        self.position_s = 0.0
+        self.duration_s = 0.0
+        self.watched_s = 0.0
+        self.next_episode: dict[str, Any] | None = None
+        self.server_ok = True
+        self.ended = False
+        self.closing = False
+
+    def compose(self) -> ComposeResult:
+        """Title, position bar, status, stats panel."""
+        with Vertical():
+            yield Label(self.play_title or "Playing", id="now-playing")
+            yield ProgressBar(total=100, show_eta=False, show_percentage=False, id="position")
+            yield Static("Starting …", id="position-row")
+            yield Static("", id="status")
+            yield StatsPanel(id="stats")
+        yield Footer()
+
+    # ------------------------------------------------------------------ open
+    def on_mount(self) -> None:
+        """Open the playback session (the Play press is the stream-start clock's zero)."""
+        ott = cast("OttApp", self.app)
+        self.play_started = time.monotonic()
+        self.stats.network_profile = ott.shaper.profile_name
+        self.stats.quality_mode = ott.config.preferred_quality
+        self._open()
+
+    @work(exclusive=True, exit_on_error=False, group="open")
+    async def _open(self) -> None:
+        ott = cast("OttApp", self.app)
+        pid = ott.profile_id or ""
+        try:
+            session = await ott.api.playback_start(profile_id=pid, content_id=self.content_id,
+                                                   episode_id=self.episode_id)
+            resume = 0.0 if self.start_over else float(session.get("resume_position") or 0)
+            ready = self.prefetched
+            if ready is not None and resume == 0 and ready.local_playlist is not None:
+                manifest, url, from_prefetch = ready.manifest, str(ready.local_playlist), True
+            else:
+                manifest = await ott.api.manifest(self.content_id, profile_id=pid, episode_id=self.episode_id,
+                                                  session_id=session["session_id"],
+                                                  net=ott.shaper.profile_name if ott.shaper.active else None)
+                url, from_prefetch = ott.shaper.rewrite(str(manifest["steered_url"])), False
+        except ApiError as err:
+            ott.report(err, doing="start playback")
+            self.post_message(self.OpenFailed())
+            return
+        self.post_message(self.PlaybackOpened(url, manifest, session, resume, from_prefetch))
+
+    def on_player_screen_open_failed(self) -> None:
+        """Go back to where Play was pressed."""
+        self.dismiss_player()
+
+    def on_player_screen_playback_opened(self, message: PlaybackOpened) -> None:
+        """Create mpv and hand it the one steered rendition."""
+        ott = cast("OttApp", self.app)
+        self.manifest = message.manifest
+        self.stream_session_id = str(message.manifest.get("session_id") or "")
+        session = message.session
+        self.duration_s = float(session.get("duration_s") or 0)
+        self.tracker = PlaybackTracker(api=ott.api, profile_id=ott.profile_id or "", session_id=session["session_id"],
+                                       content_id=self.content_id, episode_id=self.episode_id)
+        qualities = list(message.manifest.get("qualities") or [])
+        start = str(message.manifest.get("start") or (qualities[0]["quality"] if qualities else ""))
+        self.abr = AbrLoop(qualities=qualities, start=start)
+        self.stats.rendition = start
+        self.stats.rendition_kbps = self.abr.kbps_of(start)
+        self.query_one("#status", Static).update(
+            f"Server start {start}: {message.manifest.get('reason', '')}"
+            + (" · from prefetch" if message.from_prefetch else "")
+            + (f" · resuming at {clock(message.start_s)}" if message.start_s else ""))
+        try:
+            self.mpv = MpvController(target=self, headless=ott.headless, vo=ott.vo)
+            self.mpv.load(message.url, start_s=message.start_s)
+        except Exception as err:  # libmpv failing to start must not take the app down
+            log.exception("mpv failed")
+            ott.notify(f"mpv could not start: {err}. Next: check that libmpv is installed.", severity="error")
+            self.dismiss_player()
+            return
+        self.tracker.event("play", position_s=message.start_s)
+        preferred = ott.config.preferred_quality
+        if preferred != "auto" and preferred in self.abr.names:
+            self._apply_choice(self.abr.pin(preferred), by="viewer")
+        self.last_tick = time.monotonic()
+        self.set_interval(TICK_S, self._tick)
+        self._render_stats()
+
+    # ------------------------------------------------------------------ mpv messages
+    def on_video_params_changed(self, message: VideoParamsChanged) -> None:
+        """First frame → stream start; later changes show the rendition actually playing."""
+        now = time.monotonic()
+        if self.first_frame_at is None:
+            self.first_frame_at = now
+            self.stats.stream_start_ms = (now - self.play_started) * 1000
+            if self.tracker:
+                self.tracker.event("stream_start", position_s=self.position_s,
+                                   stream_start_ms=round(self.stats.stream_start_ms, 1))
+        self.stats.resolution = f"{message.width}x{message.height}"
+        if self.abr:
+            name = self.abr.name_for_height(message.height, list(self.manifest.get("qualities") or []))
+            if name:
+                self.stats.rendition = name
+                self.stats.rendition_kbps = self.abr.kbps_of(name)
+        self._render_stats()
+
+    def on_cache_stall_changed(self, message: CacheStallChanged) -> None:
+        """Count stalls (only after the first frame: before it, waiting is stream start)."""
+        if self.first_frame_at is None:
+            return
+        if message.stalled:
+            self.stats.stall_began()
+        else:
+            length = self.stats.stall_ended()
+            if self.tracker and length > 0:
+                self.tracker.event("stall", position_s=self.position_s, duration_ms=round(length * 1000, 1))
+        self._render_stats()
+
+    def on_playback_ended(self, message: PlaybackEnded) -> None:
+        """End of file → complete (and offer the next episode); an error → notify."""
+        if self.closing or self.ended:
+            return
+        if message.reason == "eof":
+            self.ended = True
+            self._complete()
+        elif message.reason == "error":
+            self.ended = True
+            cast("OttApp", self.app).notify(
+                f"Playback stopped: {message.error or 'the stream failed'}. Next: press Esc and try again.",
+                severity="error", title="Playback")
+
+    # ------------------------------------------------------------------ the tick
+    def _tick(self) -> None:
+        if self.mpv is None or self.abr is None or self.closing:
+            return
+        now = time.monotonic()
+        dt, self.last_tick = now - self.last_tick, now
+        snap = self.mpv.snapshot()
+        self.position_s = snap["time_pos"]
+        self.duration_s = snap["duration"] or self.duration_s
+        if not snap["paused"] and self.first_frame_at is not None and self.stats.stall_started is None:
+            self.watched_s += dt
+        speed_bps = snap["cache_speed"]
+        self.stats.add_throughput(speed_bps * 8 / 1000)
+        self.stats.buffer_s = snap["buffer_s"]
+        self.stats.video_bitrate_kbps = snap["video_bitrate"] / 1000
+        self.stats.dropped_frames = snap["dropped"]
+        ott = cast("OttApp", self.app)
+        self.stats.bytes_downloaded = ott.shaper.down_bytes() if ott.shaper.active else \
+            self.stats.bytes_downloaded + int(speed_bps * dt)
+        self.stats.network_profile = ott.shaper.profile_name
+        if self.first_frame_at is not None:
+            choice = self.abr.tick(now=now, dt=dt, cache_speed_bps=speed_bps, buffer_s=snap["buffer_s"])
+            self._apply_choice(choice, by="abr")
+        self.stats.estimate_kbps = self.abr.estimate_kbps
+        self._render_stats()
+        if self.tracker and self.duration_s > 0 and now - self.last_position_report >= POSITION_EVERY_S:
+            self.last_position_report = now
+            self._report_position()
+        if self.tracker and self.tracker.pending and now - self.last_events_flush >= EVENTS_EVERY_S:
+            self.last_events_flush = now
+            self._flush_events()
+
+    def _render_stats(self) -> None:
+        self.stats.quality_mode = self.abr.mode if self.abr else self.stats.quality_mode
+        self.query_one(StatsPanel).show(self.stats)
+        pct = 100 * self.position_s / self.duration_s if self.duration_s else 0
+        self.query_one("#position", ProgressBar).update(progress=pct)
+        started = "" if self.first_frame_at is not None else " · waiting for the first frame"
+        self.query_one("#position-row", Static).update(
+            f"{clock(self.position_s)} / {clock(self.duration_s)}{started}")
+
+    # ------------------------------------------------------------------ server calls
+    def _apply_choice(self, choice: RenditionChoice | None, *, by: str) -> None:
+        if choice is None:
+            return
+        self.stats.switches.append(Switch(at=time.time(), frm=choice.previous, to=choice.rendition,
+                                          reason=choice.reason, by=by))
+        if self.tracker:
+            self.tracker.event("quality_change", position_s=self.position_s, **{
+                "from": choice.previous, "to": choice.rendition, "reason": choice.reason[:200]})
+        self._steer(choice.rendition)
+
+    @work(exclusive=True, exit_on_error=False, group="steer")
+    async def _steer(self, rendition: str) -> None:
+        ott = cast("OttApp", self.app)
+        if not self.stream_session_id:
+            return
+        try:
+            await ott.api.set_rendition(self.stream_session_id, rendition)
+        except ApiError as err:
+            self._server_failed(err, doing="switch quality")
+            return
+        self._server_back()
+
+    @work(exclusive=True, exit_on_error=False, group="position")
+    async def _report_position(self) -> None:
+        if self.tracker is None or self.duration_s <= 0:
+            return
+        try:
+            await self.tracker.position(position_s=self.position_s, duration_s=self.duration_s,
+                                        quality=self.abr.current if self.abr else None)
+        except ApiError as err:
+            self._server_failed(err, doing="save your position")
+            return
+        self._server_back()
+
+    @work(exclusive=True, exit_on_error=False, group="events")
+    async def _flush_events(self) -> None:
+        if self.tracker is None:
+            return
+        try:
+            await self.tracker.flush()
+        except ApiError as err:
+            self._server_failed(err, doing="send playback events")
+
+    def _server_failed(self, err: ApiError, *, doing: str) -> None:
+        """Notify once per outage; playback continues from what mpv has."""
+        if self.server_ok:
+            self.server_ok = False
+            self.app.notify(f"Could not {doing}: {err.user_message()} Playback continues from the buffer.",
+                            title="Server problem", severity="warning", timeout=8)
+
+    def _server_back(self) -> None:
+        if not self.server_ok:
+            self.server_ok = True
+            self.app.notify("Server reachable again.")
+
+    @work(exclusive=True, exit_on_error=False, group="complete")
+    async def _complete(self) -> None:
+        ott = cast("OttApp", self.app)
+        if self.tracker is None:
+            return
+        try:
+            await self.tracker.flush()
+            answer = await self.tracker.complete(watched_s=self.watched_s, completion_rate=100.0)
+        except ApiError as err:
+            self._server_failed(err, doing="mark the title watched")
+            return
+        self.next_episode = answer.get("next_episode")
+        if self.next_episode:
+            from tui.screens.next_episode import NextEpisodeScreen
+
+            ott.push_screen(NextEpisodeScreen(episode=self.next_episode), self._next_answered)
+        else:
+            ott.notify("Finished.")
+
+    def _next_answered(self, play: bool | None) -> None:
+        if play and self.next_episode:
+            self.action_next_episode()
+
+    # ------------------------------------------------------------------ keys
+    def action_pause(self) -> None:
+        """Play/pause."""
+        if self.mpv:
+            paused = self.mpv.toggle_pause()
+            if self.tracker:
+                self.tracker.event("pause" if paused else "resume", position_s=self.position_s)
+
+    def action_seek(self, seconds: float) -> None:
+        """Seek ±seconds."""
+        if self.mpv:
+            self.mpv.seek(seconds)
+            if self.tracker:
+                self.tracker.event("seek", position_s=self.position_s, by_s=seconds)
+
+    def action_volume(self, step: float) -> None:
+        """Volume ±step %."""
+        if self.mpv:
+            self.app.notify(f"Volume {self.mpv.change_volume(step):.0f} %", timeout=1)
+
+    def action_mute(self) -> None:
+        """Mute/unmute."""
+        if self.mpv:
+            self.app.notify("Muted" if self.mpv.toggle_mute() else "Unmuted", timeout=1)
+
+    def action_fullscreen(self) -> None:
+        """Fullscreen (window only)."""
+        if self.mpv:
+            self.mpv.toggle_fullscreen()
+
+    def action_subtitles(self) -> None:
+        """Next subtitle track (or off)."""
+        if self.mpv:
+            self.app.notify(f"Subtitles: {self.mpv.cycle('sid')}", timeout=1)
+
+    def action_audio(self) -> None:
+        """Next audio track."""
+        if self.mpv:
+            self.app.notify(f"Audio track: {self.mpv.cycle('aid')}", timeout=1)
+
+    def action_speed(self) -> None:
+        """Next playback speed."""
+        if self.mpv:
+            self.app.notify(f"Speed {self.mpv.next_speed():g}×", timeout=1)
+
+    def action_quality(self) -> None:
+        """Next quality mode: auto, then each rendition lowest first."""
+        if self.abr is None:
+            return
+        modes = self.abr.modes()
+        mode = modes[(modes.index(self.abr.mode) + 1) % len(modes)]
+        self._apply_choice(self.abr.pin(mode), by="viewer")
+        self.app.notify(f"Quality: {mode}", timeout=2)
+        self._render_stats()
+
+    def set_quality(self, mode: str) -> None:
+        """Choose a quality mode directly (``auto`` or a rendition name)."""
+        if self.abr is not None:
+            self._apply_choice(self.abr.pin(mode), by="viewer")
+            self._render_stats()
+
+    def action_stats(self) -> None:
+        """Show/hide the stats panel."""
+        panel = self.query_one(StatsPanel)
+        panel.display = not panel.display
+
+    @work(exclusive=True, exit_on_error=False, group="network")
+    async def action_network(self) -> None:
+        """Next network profile (the shaping proxy switches live)."""
+        ott = cast("OttApp", self.app)
+        names = available_profiles()
+        current = ott.shaper.profile_name
+        name = names[(names.index(current) + 1) % len(names)] if current in names else names[0]
+        if ott.shaper.active != (name != "off"):
+            ott.notify("Turning shaping on or off applies from the next play. Next: press Esc and Play again.",
+                       severity="warning")
+        if await ott.apply_network_profile(name):
+            self.stats.network_profile = name
+            ott.notify(f"Network profile: {name}", timeout=2)
+
+    def action_next_episode(self) -> None:
+        """Play the next episode (when there is one)."""
+        if not self.next_episode:
+            self.app.notify("No next episode known yet.", timeout=2)
+            return
+        nxt = self.next_episode
+        screen = PlayerScreen(content_id=self.content_id, episode_id=str(nxt["id"]), title=str(nxt.get("title", "")))
+        self._shutdown()
+        self.app.switch_screen(screen)
+
+    def action_stop(self) -> None:
+        """Stop: save the position, send events, close mpv, go back."""
+        self._shutdown()
+        self.dismiss_player()
+
+    def dismiss_player(self) -> None:
+        """Leave the player screen."""
+        if self.app.screen is self:
+            self.app.pop_screen()
+
+    def _shutdown(self) -> None:
+        if self.closing:
+            return
+        self.closing = True
+        ott = cast("OttApp", self.app)
+        player, tracker = self.mpv, self.tracker
+        self.mpv = None
+        position, duration = self.position_s, self.duration_s
+        quality = self.abr.current if self.abr else None
+        if tracker is not None and not self.ended:
+            tracker.event("pause", position_s=position, reason="stop")
+
+        async def finish() -> None:
+            if player is not None:
+                await asyncio.to_thread(player.close)
+            if tracker is None:
+                return
+            try:
+                if duration > 0 and not self.ended:
+                    await tracker.position(position_s=position, duration_s=duration, quality=quality)
+                await tracker.flush()
+            except ApiError as err:
+                log.info("final reports failed: %s", err)
+
+        ott.run_worker(finish(), group="player-shutdown", exit_on_error=False)
