@@ -2,7 +2,7 @@
 
 Usage:
     .venv/bin/python benchmarks/abr_eval.py [--rules throughput,bola,dynamic] [--markdown]
-        [--traces-dir /work/shared/traces] [--variability 0.2] [--only NAME,...]
+        [--traces-dir /work/shared/traces] [--variability 0.2] [--seed 1] [--only NAME,...]
 
 For each source it simulates one playback per rule (media.abr_sim.simulate) and computes the
 offline zero-rebuffer oracle (media.abr_sim.oracle) with the same ladder and segment sizes, then
@@ -117,14 +117,19 @@ def _cases(*, traces_dir: Path, only: set[str] | None) -> list[Case]:
 
 
 def evaluate(
-    cases: list[Case], *, rules: list[str], ladder_kbps: list[float], variability: float
+    cases: list[Case],
+    *,
+    rules: list[str],
+    ladder_kbps: list[float],
+    variability: float,
+    seed: int = 1,
 ) -> list[Row]:
     """Run every rule on every case; one oracle per case."""
     rows: list[Row] = []
     for case in cases:
         n = math.ceil(case.content_s / SEGMENT_S)
         sizes = segment_sizes(
-            ladder_kbps, segment_s=SEGMENT_S, count=n, variability=variability, seed=1
+            ladder_kbps, segment_s=SEGMENT_S, count=n, variability=variability, seed=seed
         )
         horizon = case.content_s * 4 + 600
         link = LinkIntegrator(case.source, dt=0.05, horizon_s=horizon)
@@ -251,6 +256,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--traces-dir", type=Path, default=DEFAULT_TRACES_DIR)
     parser.add_argument("--variability", type=float, default=0.2,
                         help="σ of the per-segment log-normal size factor (0: nominal sizes)")  # fmt: skip
+    parser.add_argument("--seed", type=int, default=1,
+                        help="seed of the segment-size draw (same for every rule and the oracle)")  # fmt: skip
     parser.add_argument("--only", default="", help="comma-separated case names")
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -264,11 +271,13 @@ def main(argv: list[str] | None = None) -> int:
     only = {x for x in args.only.split(",") if x} or None
     t0 = time.perf_counter()
     cases = _cases(traces_dir=args.traces_dir, only=only)
-    rows = evaluate(cases, rules=rules, ladder_kbps=ladder, variability=args.variability)
+    rows = evaluate(
+        cases, rules=rules, ladder_kbps=ladder, variability=args.variability, seed=args.seed
+    )
     print(render(rows, markdown=args.markdown))
     print(
         f"\nladder (video+audio kbps): {ladder}; segment {SEGMENT_S:g} s; max buffer "
-        f"{MAX_BUFFER_S:g} s; size variability σ={args.variability:g}; trace RTT "
+        f"{MAX_BUFFER_S:g} s; size variability σ={args.variability:g} (seed {args.seed}); trace RTT "
         f"{TRACE_RTT_MS:g} ms; {time.perf_counter() - t0:.1f} s"
     )
     return 0

@@ -3,6 +3,16 @@
 Import is light: nothing here runs ffmpeg.
 """
 
+from media.abr import (
+    DEFAULT_RULE,
+    RULES,
+    AbrConfig,
+    AbrController,
+    Decision,
+    DownloadProgress,
+    StartHint,
+    choose_start,
+)
 from media.assets import Asset, AudioTrack, Segment, SubtitleTrack, VideoRendition
 from media.dash import build_mpd
 from media.errors import FFmpegError, InputError, MediaError
@@ -22,9 +32,15 @@ from media.validate import Finding, validate_asset
 
 __all__ = [
     "DEFAULT_LADDER",
+    "DEFAULT_RULE",
+    "RULES",
     "SAMPLES",
+    "AbrConfig",
+    "AbrController",
     "Asset",
     "AudioTrack",
+    "Decision",
+    "DownloadProgress",
     "FFmpegError",
     "Finding",
     "InputError",
@@ -32,6 +48,7 @@ __all__ = [
     "PackageOptions",
     "Rendition",
     "Segment",
+    "StartHint",
     "SubtitleTrack",
     "VideoRendition",
     "build_audio_playlist",
@@ -40,6 +57,7 @@ __all__ = [
     "build_mpd",
     "build_samples",
     "build_subtitle_playlist",
+    "choose_start",
     "default_data_dir",
     "ladder_for_source",
     "load_ladder",

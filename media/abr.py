@@ -137,6 +137,21 @@ class AbrConfig:
             segment, as hls.js).
         abandon_bw_factor: safety factor on the current download rate when sizing the lower
             rung to re-request (hls.js 0.8).
+        trust_low_s / trust_high_s: "dynamic" decides (and caps) on an estimate that moves
+            with the buffer from pessimistic (min of the EWMA and the latest sample) at
+            `trust_low_s` to optimistic (max of the EWMA and the min of the last
+            `trust_samples` samples) at `trust_high_s`; the up-switch factor moves from
+            `up_factor` to `trust_up_factor` over the same range. With at least `trust_low_s`
+            buffered the `up_hold_s` hold is skipped.
+        dynamic_tput_floor: while "dynamic" is on BOLA, the throughput rule on that estimate
+            is a floor under BOLA's choice (fast recovery after a drop).
+        abandon_outage_hold_s / abandon_hold_unsustainable: keep a download in flight while
+            at least this much is buffered when no lower rung could arrive before the buffer
+            runs dry (an outage) or, with `abandon_hold_unsustainable`, when no lower rung is
+            sustainable at the current rate (switching down would only slow the drain).
+        abandon_window_s: the controller judges a download at its rate over this last window
+            when that is lower than the average since the first byte.
+        split_samples: record a download during which the link collapsed as two samples.
     """
 
     rule: str = DEFAULT_RULE
@@ -156,6 +171,15 @@ class AbrConfig:
     dynamic_off_s: float = 6.0
     abandon_min_elapsed_s: float | None = None
     abandon_bw_factor: float = 0.8
+    trust_low_s: float = 8.0
+    trust_high_s: float = 16.0
+    dynamic_tput_floor: bool = True
+    abandon_outage_hold_s: float = 8.0
+    abandon_window_s: float = 1.0
+    trust_up_factor: float = 0.85
+    trust_samples: int = 2
+    abandon_hold_unsustainable: bool = True
+    split_samples: bool = True
 
     def __post_init__(self) -> None:
         """Reject an unknown rule name early."""
@@ -217,7 +241,9 @@ class ThroughputEstimator:
         self.window = max(1, window)
         self.recent: list[float] = []
 
-    def sample(self, *, nbytes: float, duration_s: float, ttfb_s: float = 0.0) -> bool:
+    def sample(
+        self, *, nbytes: float, duration_s: float, ttfb_s: float = 0.0, force: bool = False
+    ) -> bool:
         """Record one download (`duration_s` from request to last byte, `ttfb_s` of it spent
         waiting for the first byte); return whether it counted as a throughput sample.
 
@@ -227,7 +253,7 @@ class ThroughputEstimator:
         nbytes = _finite(nbytes, -1.0)
         duration_s = _finite(duration_s, -1.0)
         ttfb = _nonneg(ttfb_s, 0.0)
-        if nbytes < self.min_sample_bytes or nbytes <= 0 or duration_s < 0:
+        if (nbytes < self.min_sample_bytes and not force) or nbytes <= 0 or duration_s < 0:
             return False
         ttfb = min(ttfb, duration_s)
         transfer_s = max(duration_s - ttfb, self.MIN_DURATION_S)
@@ -246,6 +272,12 @@ class ThroughputEstimator:
         if not self.recent:
             return self.default_kbps
         return len(self.recent) / sum(1.0 / max(k, 1e-9) for k in self.recent)
+
+    @property
+    def last_kbps(self) -> float:
+        """The most recent counted sample (the default before any): the fastest-reacting view,
+        trusted for up-switches only in proportion to the buffer (`AbrConfig.trust_*`)."""
+        return self.recent[-1] if self.recent else self.default_kbps
 
     @property
     def latency_s(self) -> float:
@@ -453,6 +485,7 @@ def abandon_rule(
     *,
     progress: DownloadProgress,
     config: AbrConfig = AbrConfig(),
+    recent_bps: float | None = None,
 ) -> Decision | None:
     """Abandonment (hls.js criterion, dash.js choice of rung).
 
@@ -460,7 +493,11 @@ def abandon_rule(
     return the highest lower rung that is sustainable at `abandon_bw_factor` × that rate (one
     segment loads, TTFB included, within a segment duration and before the buffer runs dry),
     else the lowest rung — but only if re-requesting is faster than finishing. Otherwise None
-    (keep downloading)."""
+    (keep downloading). `recent_bps` (bytes/s over the last second or so, if the caller tracks
+    it) is used when it is slower than the average: a link that collapsed mid-download is
+    judged at its new rate, not at one inflated by the fast start. An outage (no lower rung
+    arrives before the buffer runs dry either) with at least `abandon_outage_hold_s` of buffer
+    is waited out: abandoning would not avoid the stall, and the link may come back."""
     ladder = clean_ladder(ladder_kbps)
     p = progress
     idx = int(p.index) if isinstance(p.index, int) else 0
@@ -479,10 +516,17 @@ def abandon_rule(
     if total <= 0 or loaded >= total or loaded <= 0:
         return None
     rate = loaded / max(elapsed - ttfb, 1e-3)  # bytes/s since first byte
+    recent = _finite(recent_bps, -1.0)
+    if 0 <= recent < rate:
+        rate = max(recent, 1e-3)
     remaining_s = (total - loaded) / rate
-    if remaining_s <= buf:
-        return None
     bw = rate * config.abandon_bw_factor
+    reserve = 0.0
+    if math.isfinite(ladder[idx]):
+        # Finishing must leave time to fetch the next segment at the lowest rung, at this rate.
+        reserve = ttfb + total * ladder[0] / ladder[idx] / bw
+    if remaining_s <= buf - reserve:
+        return None
     chosen: int | None = None
     chosen_s = math.inf
     seg = max(_nonneg(config.segment_s, 2.0), 1e-3)
@@ -495,6 +539,14 @@ def abandon_rule(
     if chosen is None:
         size0 = total * ladder[0] / ladder[idx] if math.isfinite(ladder[idx]) else total
         chosen, chosen_s = 0, ttfb + size0 / bw
+        if (chosen_s >= buf or config.abandon_hold_unsustainable) and (
+            buf >= config.abandon_outage_hold_s
+        ):
+            # No lower rung is sustainable at this rate (an outage, or a link below the
+            # ladder): switching down only slows the drain of the buffer, it cannot stop it.
+            # While the buffer is deep, keep the segment in flight: if the link comes back
+            # first, nothing was lost; below `abandon_outage_hold_s` the lowest rung wins.
+            return None
     if chosen_s >= remaining_s:
         return None
     reason = (
@@ -619,6 +671,11 @@ class AbrController:
         self._last_download_end: float | None = None
         self._last_down_at: float | None = None
         self.last_decision: Decision | None = None
+        self._progress: list[tuple[float, float]] = []  # (elapsed_s, loaded_bytes) in flight
+        self._progress_key: tuple[int, float] | None = None
+        # (bytes, seconds) of an abandoned download's last `abandon_window_s`, and its loaded
+        # bytes: `on_download` of that download records the tail, not the whole average.
+        self._abandon_tail: tuple[float, float, float] | None = None
 
     @property
     def rule(self) -> str:
@@ -634,6 +691,29 @@ class AbrController:
     def estimate_kbps(self) -> float:
         """Throughput the throughput rule uses (kbit/s): min(fast, slow) EWMA less latency."""
         return self.estimator.estimate_kbps * self._dead_factor()
+
+    def _trust(self) -> float:
+        """0 with `trust_low_s` of buffer or less, 1 from `trust_high_s`, linear between."""
+        cfg = self.config
+        span = cfg.trust_high_s - cfg.trust_low_s
+        if span <= 0:
+            return 1.0 if self.buffer_s >= cfg.trust_high_s else 0.0
+        return min(max((self.buffer_s - cfg.trust_low_s) / span, 0.0), 1.0)
+
+    @property
+    def trusted_kbps(self) -> float:
+        """Estimate for up-switches and the safety cap (kbit/s): `estimate_kbps` with an empty
+        buffer, moving linearly to the latest sample (if higher) as the buffer grows from
+        `trust_low_s` to `trust_high_s`. A full buffer can afford a wrong guess (abandonment
+        catches it); an empty one cannot."""
+        cons = self.estimate_kbps
+        k = max(1, int(self.config.trust_samples))
+        fast = min(self.estimator.recent[-k:] or [self.estimator.default_kbps]) * self._dead_factor()
+        if self.estimator.samples == 0:
+            return cons
+        last = self.estimator.last_kbps * self._dead_factor()
+        pess, opt = min(cons, last), max(cons, fast)
+        return pess + self._trust() * (opt - pess)
 
     @property
     def recent_kbps(self) -> float:
@@ -676,12 +756,44 @@ class AbrController:
         """Record a finished (or abandoned) download of `nbytes` taking `duration_s` (request
         to last byte, of which `ttfb_s` waiting for the first byte, if known) of rung `index`.
         Returns whether it counted as a throughput sample."""
-        counted = self.estimator.sample(nbytes=nbytes, duration_s=duration_s, ttfb_s=ttfb_s)
+        tail, self._abandon_tail = self._abandon_tail, None
+        if tail is not None and 0 <= _finite(nbytes, -1.0) <= tail[2] * 1.01 + 1:
+            # The abandoned download: its average is inflated by the time before the link
+            # collapsed; its last second is what the link does now.
+            counted = self.estimator.sample(nbytes=tail[0], duration_s=tail[1])
+        else:
+            counted = self._sample_download(nbytes, duration_s, ttfb_s, index)
         now_f = _finite(now, math.nan)
         self._last_download_end = now_f if math.isfinite(now_f) else None
         if index is not None and 0 <= index < len(self.ladder):
             self.current_index = index
         return counted
+
+    def _sample_download(
+        self, nbytes: float, duration_s: float, ttfb_s: float, index: int | None
+    ) -> bool:
+        """Record a finished download; split it in two samples when the progress reports seen
+        for it (`should_abandon`) show the link collapsed during it, so the estimate learns
+        the rate at its end, not an average with the fast start."""
+        est = self.estimator
+        hist, key = self._progress, self._progress_key
+        self._progress = []
+        self._progress_key = None
+        n = _finite(nbytes, -1.0)
+        dur = _finite(duration_s, -1.0)
+        ttfb = min(_nonneg(ttfb_s, 0.0), max(dur, 0.0))
+        window = self.config.abandon_window_s
+        same = key is not None and (index is None or key[0] == index) and abs(key[1] - n) < 1
+        if self.config.split_samples and same and hist and window > 0 and n > 0 and dur > 0:
+            cut = [h for h in hist if dur - h[0] >= window and h[0] > ttfb and 0 < h[1] < n]
+            if cut:
+                e_k, l_k = cut[-1]
+                head = l_k / (e_k - ttfb)
+                tail = (n - l_k) / (dur - e_k)
+                if tail < 0.5 * head:
+                    est.sample(nbytes=l_k, duration_s=e_k, ttfb_s=ttfb)
+                    return est.sample(nbytes=n - l_k, duration_s=dur - e_k, force=True)
+        return est.sample(nbytes=nbytes, duration_s=duration_s, ttfb_s=ttfb_s)
 
     def on_buffer(self, *, level_s: float, now: float) -> None:
         """Record the buffer level (seconds ahead of the playhead) at time `now`."""
@@ -743,9 +855,16 @@ class AbrController:
         if self.bola_active and self.buffer_s < cfg.dynamic_off_s:
             self.bola_active = False
         use_bola = self.bola_active or self.buffer_s >= cfg.dynamic_on_s
+        up = cfg.up_factor + self._trust() * max(cfg.trust_up_factor - cfg.up_factor, 0.0)
+        tput = throughput_rule(
+            self.ladder, estimate_kbps=est, current_index=cur, config=replace(cfg, up_factor=up)
+        )
         if use_bola:
-            return self._bola(now, est, cur)
-        return throughput_rule(self.ladder, estimate_kbps=est, current_index=cur, config=cfg)
+            d = self._bola(now, est, cur)
+            if cfg.dynamic_tput_floor and tput.index > d.index:
+                return replace(tput, reason=f"{tput.reason} (above {d.reason})")
+            return d
+        return tput
 
     def decide(self, now: float) -> Decision:
         """Choose the rung for the next segment at time `now`."""
@@ -762,7 +881,10 @@ class AbrController:
             return d
         cur = self.current_index
         now_f = _finite(now, math.nan)
+        if cfg.rule == "dynamic":
+            est = self.trusted_kbps
         d = self._rule_decision(now_f, est, cur)
+        link_down = d.index < cur
         if self.playing:
             cap = insufficient_buffer_rule(
                 self.ladder, estimate_kbps=est, buffer_s=self.buffer_s, config=cfg
@@ -771,11 +893,14 @@ class AbrController:
                 d = replace(
                     cap, reason=f"{cap.reason} (capped {fmt_kbps(d.kbps)}: {d.reason})"
                 )
+                # A cap because the buffer is short (e.g. at start) is not a link drop.
+                link_down = link_down or est < self.ladder[cur]
         if (
             d.index > cur
             and d.rule == "throughput"
             and self._last_down_at is not None
             and math.isfinite(now_f)
+            and not (cfg.rule == "dynamic" and self.buffer_s >= cfg.trust_low_s)
         ):
             since = now_f - self._last_down_at
             if since < cfg.up_hold_s:
@@ -788,7 +913,7 @@ class AbrController:
                 )
                 self.last_decision = held
                 return held
-        if d.index < cur and math.isfinite(now_f):
+        if d.index < cur and link_down and math.isfinite(now_f):
             self._last_down_at = now_f
         if d.index != cur:
             log.debug("ABR %s: %s → %s (%s)", cfg.rule, cur, d.index, d.reason)
@@ -796,15 +921,50 @@ class AbrController:
         self.last_decision = d
         return d
 
+    def _recent_rate(self, p: DownloadProgress) -> float | None:
+        """Bytes/s of the download in flight over its last `abandon_window_s` (None until
+        that much of it has been seen). Calls for a new download (another rung or size, or
+        time going backwards) start a new history."""
+        elapsed = _finite(p.elapsed_s, math.nan)
+        loaded = _finite(p.loaded_bytes, math.nan)
+        if not (math.isfinite(elapsed) and math.isfinite(loaded)):
+            return None
+        key = (int(p.index) if isinstance(p.index, int) else -1, _finite(p.total_bytes, -1.0))
+        hist = self._progress
+        if key != self._progress_key or (hist and (elapsed < hist[-1][0] or loaded < hist[-1][1])):
+            hist.clear()
+            self._progress_key = key
+        hist.append((elapsed, loaded))
+        window = self.config.abandon_window_s
+        older = [h for h in hist if elapsed - h[0] >= window - 1e-9]
+        if len(hist) > 64:
+            del hist[: len(hist) - 64]
+        if not older or window <= 0:
+            return None
+        e0, l0 = older[-1]
+        return (loaded - l0) / max(elapsed - e0, 1e-3)
+
     def should_abandon(self, progress: DownloadProgress) -> Decision | None:
         """Whether to abandon the download in flight; the Decision names the rung to
         re-request the same segment at (and becomes the current rung). Never before playback
         has started (the start rung is `choose_start`'s business)."""
         if not self.playing:
             return None  # before the first frame there is no buffer to run dry
-        d = abandon_rule(self.ladder, progress=progress, config=self.config)
+        d = abandon_rule(
+            self.ladder,
+            progress=progress,
+            config=self.config,
+            recent_bps=self._recent_rate(progress),
+        )
         if d is not None:
             log.debug("ABR abandon: %s", d.reason)
+            hist = self._progress
+            older = [h for h in hist if hist[-1][0] - h[0] >= self.config.abandon_window_s - 1e-9]
+            if older:
+                e0, l0 = older[-1]
+                self._abandon_tail = (hist[-1][1] - l0, hist[-1][0] - e0, hist[-1][1])
+            self._progress.clear()
+            self._progress_key = None
             self.current_index = d.index
             now = _finite(progress.now, math.nan)
             if math.isfinite(now):

@@ -270,7 +270,9 @@ def test_dynamic_uses_bola_when_buffer_healthy_and_throughput_when_low() -> None
     ctl.choose_start()
     now = feed(ctl, kbps=3000, index=0, now=0.0)
     ctl.on_buffer(level_s=12.0, now=now)
-    assert ctl.decide(now).rule in ("bola", "insufficient-buffer")
+    d = ctl.decide(now)
+    # BOLA decides, unless the throughput floor (trusted estimate) lifts the choice above it.
+    assert d.rule in ("bola", "insufficient-buffer") or "above BOLA" in d.reason, d.reason
     assert ctl.bola_active
     ctl.on_buffer(level_s=8.0, now=now + 1)
     ctl.decide(now + 1)
