@@ -1,5 +1,21 @@
 """One module per API area; each exposes ``router`` (an ApiRouter) and optionally ``setup(app)``."""
 
-from server.api import activity, admin, auth, catalog, ops, playback, profiles, stream
+from server.api import (
+         activity,
+         admin,
+         ads,
+         analytics,
+         auth,
+         catalog,
+         cms,
+         ops,
+         payments,
+         playback,
+         profiles,
+         recommendations,
+         stream,
+         subscriptions,
+)
 
-AREAS = (ops, auth, profiles, admin, catalog, playback, activity, stream)
+AREAS = (ops, auth, profiles, admin, catalog, playback, activity, stream, subscriptions, payments, cms, recommendations,
+         analytics, ads)

@@ -1,0 +1,429 @@
+"""The simulated HLS player: one playback from the play command to the last segment, at real-time pace.
+
+play → ``POST /stream/playback/start`` → manifest JSON → master playlist → rendition playlist →
+segments, every exchange paced by the viewer's `PacedLink`. The buffer is bounded
+(`PlayerConfig.max_buffer_s`): once it is full the player waits for playback to drain it, as a
+real player does, so a viewer downloads in real time. Position reports go out every
+`position_every_s`; ``complete`` when the title was played to its end.
+
+Rendition choice: ``abr="client"`` runs `media.abr.AbrController` (the TUI's rules) on the
+variants of the master playlist; ``abr="server"`` plays the server-steered playlist and reads
+the rendition the server chose from each segment's ``X-OTT-Rendition`` header.
+
+Buffer/stall accounting reuses `media.abr_sim.Playback`. Figures go out through ``emit``
+(DESIGN.md §6): ``stream_start`` (play → first segment received, ms), ``bitrate_switch``
+(decision → first segment of the new rendition received, ms), ``rebuffer`` (each stall, ms),
+and at the end of the session ``rebuffer_ratio`` (%) and ``avg_bitrate`` (kbit/s).
+
+No Locust here: the transport, clock and sleep are injected.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+from urllib.parse import urlencode, urljoin
+
+import m3u8
+
+from loadtest.link import Paced, PacedLink
+from media.abr import AbrController, StartHint
+from media.abr_sim import Playback
+from netem_profiles import list_profiles
+
+log = logging.getLogger(__name__)
+
+API = "/api/v1"
+
+
+class PlayerError(RuntimeError):
+    """The playback could not go on (a failed request, a broken playlist); already counted as a failure."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """An HTTP answer as the player needs it."""
+
+    status: int
+    body: bytes
+    headers: Mapping[str, str]  # names in lower case
+
+    @property
+    def ok(self) -> bool:
+        """2xx."""
+        return 200 <= self.status < 300
+
+    def json(self) -> Any:
+        """The body parsed as JSON (PlayerError when it is not)."""
+        try:
+            return json.loads(self.body)
+        except ValueError as err:
+            raise PlayerError(f"not JSON (HTTP {self.status})") from err
+
+    def text(self) -> str:
+        """The body as UTF-8 text."""
+        return self.body.decode("utf-8", errors="replace")
+
+
+class Transport(Protocol):
+    """Sends one request (absolute URL or path) and returns the whole reply.
+
+    ``name`` groups templated URLs in statistics; ``context`` is attached to the request's record.
+    """
+
+    def __call__(self, method: str, url: str, *, name: str, json: Any = None,
+                 context: dict[str, Any] | None = None) -> Reply:
+        """Send the request."""
+        ...
+
+
+Emit = Callable[[str, float, dict[str, Any]], None]
+
+
+@dataclass(frozen=True, slots=True)
+class PlayerConfig:
+    """How the simulated player behaves."""
+
+    abr: Literal["client", "server"] = "client"
+    rule: str = "dynamic"
+    max_buffer_s: float = 30.0
+    position_every_s: float = 10.0
+    watch_s: float | None = None  # media seconds to fetch (None: the whole title)
+    max_session_s: float = 3 * 3600.0  # hard bound on one session's wall time
+    send_net_hint: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """One rendition of the title: name, kbit/s and its (absolute) playlist URL."""
+
+    name: str
+    kbps: float
+    url: str
+
+
+@dataclass
+class SessionReport:
+    """What one playback measured."""
+
+    network: str
+    stream_start_s: float | None = None
+    switches: list[dict[str, Any]] = field(default_factory=list)
+    stalls: int = 0
+    stall_s: float = 0.0
+    played_s: float = 0.0
+    segments: int = 0
+    kbps: list[float] = field(default_factory=list)
+    completed: bool = False
+    error: str | None = None
+
+    @property
+    def avg_kbps(self) -> float | None:
+        """Mean bitrate of the segments received (each segment is one segment-length of media)."""
+        return sum(self.kbps) / len(self.kbps) if self.kbps else None
+
+    @property
+    def rebuffer_ratio(self) -> float:
+        """Stalled time ÷ watched time."""
+        if self.played_s > 0:
+            return self.stall_s / self.played_s
+        return 1.0 if self.stall_s > 0 else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A media segment of a playlist."""
+
+    url: str
+    duration: float
+
+
+def parse_master(text: str, *, base: str) -> list[Variant]:
+    """Variants of a master playlist in listed order (the first is where playback starts)."""
+    pl = m3u8.loads(text)
+    if not pl.is_variant or not pl.playlists:
+        raise PlayerError("master playlist lists no variants")
+    out = []
+    for p in pl.playlists:
+        info = p.stream_info
+        kbps = (info.average_bandwidth or info.bandwidth or 0) / 1000
+        name = f"{info.resolution[1]}p" if info.resolution else f"{round(kbps)}k"
+        out.append(Variant(name=name, kbps=kbps, url=urljoin(base, p.uri)))
+    return out
+
+
+def parse_media(text: str, *, base: str) -> list[Segment]:
+    """Segments of a media playlist."""
+    pl = m3u8.loads(text)
+    segs = [Segment(url=urljoin(base, s.uri), duration=float(s.duration or 0.0)) for s in pl.segments]
+    if not segs:
+        raise PlayerError("media playlist has no segments")
+    return segs
+
+
+class SimulatedPlayer:
+    """One viewer's player: `play(content_id=...)` runs a whole session and returns its report."""
+
+    def __init__(self, *, transport: Transport, link: PacedLink, profile_id: str, network: str,
+                 config: PlayerConfig | None = None, emit: Emit | None = None) -> None:
+        """Play through ``transport`` paced by ``link``; figures are labelled with ``network``."""
+        self.transport = transport
+        self.link = link
+        self.profile_id = profile_id
+        self.network = network
+        self.config = config or PlayerConfig()
+        self.emit: Emit = emit or (lambda kind, value, extra: None)
+        self.clock = link.clock
+        self.sleep = link.sleep
+        self.floor_open = False
+        self.floor_s = 0.0  # DESIGN.md §6 floor of this stream start: Σ (round trips + bytes ÷ bandwidth)
+
+    # ------------------------------------------------------------------ plumbing
+    def _call(self, method: str, url: str, *, name: str, json: Any = None,
+              context: dict[str, Any] | None = None, required: bool = True) -> Paced[Reply]:
+        ctx = {"network": self.network, **(context or {})}
+        paced = self.link.exchange(lambda: self.transport(method, url, name=name, json=json, context=ctx),
+                                   size=lambda r: len(r.body))
+        if self.floor_open:
+            rate = max(self.link.pacer.rate_bps(paced.started), 1.0)
+            self.floor_s += paced.ttfb_s + paced.nbytes / rate
+        if required and not paced.reply.ok:
+            raise PlayerError(f"{method} {name}: HTTP {paced.reply.status}")
+        return paced
+
+    def _net_hint(self) -> str | None:
+        name = self.link.profile_name
+        return name if self.config.send_net_hint and name in list_profiles() else None
+
+    # ------------------------------------------------------------------ session
+    def play(self, *, content_id: str, episode_id: str | None = None) -> SessionReport:
+        """Play one title (or episode) at real-time pace; figures are emitted as they happen."""
+        report = SessionReport(network=self.network)
+        t_play = self.clock()
+        pb = Playback(t0=t_play)
+        self.floor_open, self.floor_s = True, 0.0
+        try:
+            self._session(report, pb, t_play=t_play, content_id=content_id, episode_id=episode_id)
+        except PlayerError as err:
+            report.error = str(err)
+            log.debug("playback ended early: %s", err)
+        finally:
+            self._close(report, pb)
+        return report
+
+    def _close(self, report: SessionReport, pb: Playback) -> None:
+        """Final accounting and the end-of-session figures (also when the greenlet is being killed)."""
+        pb.advance(self.clock())
+        pending = pb.stall_s - report.stall_s
+        if pending > 1e-6:
+            self.emit("rebuffer", pending * 1000, {"ongoing": True})
+        report.stall_s, report.stalls, report.played_s = pb.stall_s, pb.stalls, pb.played_s
+        if report.stream_start_s is None:
+            return
+        extra = {"played_s": round(pb.played_s, 3), "stall_s": round(pb.stall_s, 3), "stalls": pb.stalls,
+                 "link_kbps": round(self.link.down_kbps(), 1)}
+        self.emit("rebuffer_ratio", report.rebuffer_ratio * 100, extra)
+        if report.avg_kbps is not None:
+            self.emit("avg_bitrate", report.avg_kbps, {"segments": report.segments, **extra})
+
+    def _session(self, report: SessionReport, pb: Playback, *, t_play: float, content_id: str,
+                 episode_id: str | None) -> None:
+        cfg = self.config
+        ids: dict[str, Any] = {"profile_id": self.profile_id, "content_id": content_id}
+        if episode_id:
+            ids["episode_id"] = episode_id
+        start = self._call("POST", f"{API}/stream/playback/start", name=f"{API}/stream/playback/start",
+                           json={**ids, "device_type": "loadtest"}).reply.json()
+        session_id = str(start["session_id"])
+        query: dict[str, str] = {"profile_id": self.profile_id, "session_id": session_id}
+        if episode_id:
+            query["episode_id"] = episode_id
+        if (net := self._net_hint()) is not None:
+            query["net"] = net
+        manifest = self._call("GET", f"{API}/stream/{content_id}/manifest?{urlencode(query)}",
+                              name=f"{API}/stream/[id]/manifest").reply.json()
+        kbps_by_name = {q["quality"]: float(q["bitrate_kbps"]) for q in manifest.get("qualities", [])}
+        if cfg.abr == "server":
+            variants = [Variant(name="auto", kbps=0.0, url=manifest["steered_url"])]
+        else:
+            master_url = manifest["manifest_url"]
+            master = self._call("GET", master_url, name="/media/[master]", context={"kind": "playlist"})
+            variants = parse_master(master.reply.text(), base=master_url)
+            variants = [Variant(v.name, kbps_by_name.get(v.name, v.kbps), v.url) for v in variants]
+        state = _Run(player=self, report=report, pb=pb, t_play=t_play, ids={**ids, "session_id": session_id},
+                     variants=variants, kbps_by_name=kbps_by_name)
+        state.run()
+
+
+class _Run:
+    """The segment loop of one session (split out of `SimulatedPlayer` to keep each piece small)."""
+
+    def __init__(self, *, player: SimulatedPlayer, report: SessionReport, pb: Playback, t_play: float,
+                 ids: dict[str, Any], variants: list[Variant], kbps_by_name: dict[str, float]) -> None:
+        self.p = player
+        self.cfg = player.config
+        self.report = report
+        self.pb = pb
+        self.t_play = t_play
+        self.ids = ids
+        self.start_variant = variants[0]
+        self.variants = sorted(variants, key=lambda v: v.kbps)
+        self.kbps_by_name = kbps_by_name
+        self.playlists: dict[str, list[Segment]] = {}
+        self.next_report = t_play + self.cfg.position_every_s
+        self.seq = 0
+        self.deadline = t_play + self.cfg.max_session_s
+        self.pending_switch: tuple[float, str, str] | None = None  # (decided at, from, to)
+        self.current = self.start_variant.name
+        self.abr: AbrController | None = None
+        if self.cfg.abr == "client":
+            self.abr = AbrController([v.kbps for v in self.variants], rule=self.cfg.rule)
+            link = player.link
+            self.abr.choose_start(StartHint(downlink_kbps=link.down_kbps(), rtt_ms=link.rtt_s() * 1000))
+            self.abr.current_index = self.variants.index(self.start_variant)
+
+    def _playlist(self, variant: Variant) -> list[Segment]:
+        if variant.name not in self.playlists:
+            reply = self.p._call("GET", variant.url, name="/media/[playlist]", context={"kind": "playlist"}).reply
+            self.playlists[variant.name] = parse_media(reply.text(), base=variant.url)
+        return self.playlists[variant.name]
+
+    def _variant(self, name: str) -> Variant:
+        return next(v for v in self.variants if v.name == name)
+
+    def _duration(self) -> float:
+        return sum(s.duration for s in self.playlists[self.start_variant.name])
+
+    def run(self) -> None:
+        """Fetch segments while there is room in the buffer, play them out, report, complete."""
+        segments = self._playlist(self.start_variant)
+        total = sum(s.duration for s in segments)
+        want = total if self.cfg.watch_s is None else min(total, self.cfg.watch_s)
+        fetched = 0.0
+        for i, seg in enumerate(segments):
+            if fetched >= want - 1e-6:
+                break
+            self._wait_for_room(seg.duration)
+            variant = self._choose(i)
+            seg = self._playlist(variant)[i] if i < len(self._playlist(variant)) else seg
+            self._fetch(i, seg, variant)
+            fetched += seg.duration
+        self._play_out()
+        self.report.completed = fetched >= total - 1e-6 and self.pb.buffer_s <= 1e-6
+        if self.report.completed:
+            self._complete(total)
+        else:
+            self._position(final=True)
+
+    # ------------------------------------------------------------------ timing
+    def _idle(self, until: float) -> None:
+        """Let time pass until ``until`` (bounded by the session deadline), sending position reports."""
+        until = min(until, self.deadline)
+        for _ in range(100_000):
+            now = self.p.clock()
+            if now >= until:
+                break
+            self.p.sleep(max(0.0, min(until, self.next_report) - now))
+            self.pb.advance(self.p.clock())
+            self._maybe_position()
+        self.pb.advance(self.p.clock())
+
+    def _wait_for_room(self, seg_s: float) -> None:
+        self.pb.advance(self.p.clock())
+        over = self.pb.buffer_s + seg_s - self.cfg.max_buffer_s
+        if over > 0 and self.pb.started_at is not None:
+            self._idle(self.p.clock() + over)
+        if self.p.clock() >= self.deadline:
+            raise PlayerError("session exceeded max_session_s")
+
+    def _play_out(self) -> None:
+        self.pb.advance(self.p.clock())
+        self.pb.finished = True  # nothing more to fetch: the buffer plays out, waiting is not a stall
+        if self.pb.started_at is not None and self.pb.buffer_s > 0:
+            self._idle(self.p.clock() + self.pb.buffer_s)
+
+    # ------------------------------------------------------------------ ABR and segments
+    def _choose(self, index: int) -> Variant:
+        if self.abr is None or index == 0:
+            return self._variant(self.current) if self.abr is not None else self.variants[0]
+        now = self.p.clock()
+        self.pb.advance(now)
+        self.abr.on_buffer(level_s=self.pb.buffer_s, now=now)
+        decision = self.abr.decide(now)
+        chosen = self.variants[decision.index]
+        if chosen.name != self.current:
+            self.pending_switch = (now, self.current, chosen.name)
+            self.current = chosen.name
+        return chosen
+
+    def _fetch(self, index: int, seg: Segment, variant: Variant) -> None:
+        kbps = variant.kbps
+        paced = self.p._call("GET", seg.url, name="/media/[segment]",
+                             context={"kind": "segment", "rendition": variant.name, "kbps": kbps})
+        rendition = variant.name
+        if self.cfg.abr == "server":
+            rendition = paced.reply.headers.get("x-ott-rendition", "auto")
+            kbps = self.kbps_by_name.get(rendition, 0.0)
+            if self.report.segments > 0 and rendition != self.current:
+                self.pending_switch = (paced.started, self.current, rendition)
+            self.current = rendition
+        self.pb.add(seg.duration, paced.finished)
+        if self.pb.stall_s - self.report.stall_s > 1e-6:  # a segment ends the stall in progress
+            self.p.emit("rebuffer", (self.pb.stall_s - self.report.stall_s) * 1000, {"rendition": rendition})
+            self.report.stall_s = self.pb.stall_s
+        if self.abr is not None:
+            self.abr.on_download(nbytes=paced.nbytes, duration_s=paced.duration_s, now=paced.finished,
+                                 index=self.variants.index(variant), ttfb_s=paced.ttfb_s)
+        self.report.segments += 1
+        self.report.kbps.append(kbps)
+        if self.report.stream_start_s is None:
+            self.report.stream_start_s = paced.finished - self.t_play
+            self.p.floor_open = False
+            self.p.emit("stream_start", self.report.stream_start_s * 1000,
+                        {"rendition": rendition, "kbps": kbps, "floor_ms": round(self.p.floor_s * 1000, 1)})
+        if self.pending_switch is not None and self.pending_switch[2] == rendition:
+            decided, old, new = self.pending_switch
+            self.pending_switch = None
+            old_kbps = self.kbps_by_name.get(old, 0.0) or next((v.kbps for v in self.variants if v.name == old), 0.0)
+            record = {"from": old, "to": new, "direction": "up" if kbps > old_kbps else "down",
+                      "by": self.cfg.abr, "segment": index + 1}
+            self.report.switches.append({**record, "ms": (paced.finished - decided) * 1000})
+            self.p.emit("bitrate_switch", (paced.finished - decided) * 1000, record)
+        self._maybe_position()
+
+    # ------------------------------------------------------------------ activity
+    def _maybe_position(self) -> None:
+        if self.p.clock() >= self.next_report and self.pb.started_at is not None:
+            self._position(final=False)
+
+    def _position(self, *, final: bool) -> None:
+        if self.pb.started_at is None:
+            return
+        self.seq += 1
+        self.next_report = self.p.clock() + self.cfg.position_every_s
+        duration = max(self._duration(), 0.001)
+        quality = self.current if self.current != "auto" else "auto"
+        body = {**self.ids, "position_seconds": round(min(self.pb.played_s, duration), 3),
+                "duration_seconds": round(duration, 3), "seq": self.seq}
+        if quality and (quality == "auto" or quality[:-1].isdigit()):
+            body["quality"] = quality
+        self.p._call("PUT", f"{API}/stream/playback/position", name=f"{API}/stream/playback/position",
+                     json=body, required=not final)
+
+    def _complete(self, total: float) -> None:
+        self.seq += 1
+        watched = self.pb.played_s
+        rate = min(100.0, 100.0 * watched / total) if total > 0 else 100.0
+        self.p._call("POST", f"{API}/stream/playback/complete", name=f"{API}/stream/playback/complete",
+                     json={**self.ids, "watch_duration_seconds": round(watched, 3),
+                           "completion_rate": round(rate, 2) if math.isfinite(rate) else 100.0, "seq": self.seq})
+
+
+def monotonic_clock() -> float:
+    """The default clock (monotonic seconds)."""
+    return time.monotonic()

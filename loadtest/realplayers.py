@@ -1,0 +1,274 @@
+"""``ott-load real-players``: real mpv processes through the shaping proxy, against the simulated player.
+
+For each network profile, ``count`` real players run at once, each with its own `ShapingProxy`
+(one link budget per client) and its own headless mpv **process** (``--vo=null --ao=null``,
+driven over its JSON IPC socket; libmpv is never loaded here). The play command is the same for
+both players: ``POST /stream/playback/start`` → manifest → the server-steered playlist → first
+segment; the real player's stream start ends at mpv's first ``video-params`` (first decoded
+frame), the simulated one's at its first segment received. Then ``count`` simulated players
+(``abr="server"``, paced by `PacedLink`) play the same way, and the gap per profile is reported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import shutil
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import aiohttp
+
+from loadtest.link import PacedLink
+from loadtest.player import PlayerConfig, Reply, SimulatedPlayer
+from loadtest.summary import percentile
+from netem_profiles import ProfileError, ShapingProxy, load_profile
+
+log = logging.getLogger(__name__)
+
+API = "/api/v1"
+PASSWORD = "Load-test-1!"  # noqa: S105  (throw-away accounts on a test server)
+IPC_WAIT_S = 10.0
+
+
+class RealError(RuntimeError):
+    """The real-player run could not be made (no mpv, server unreachable...)."""
+
+
+def mpv_command(*, mpv: str, ipc: Path) -> list[str]:
+    """An idle headless mpv waiting for commands on ``ipc`` (pure; unit-tested)."""
+    return [mpv, "--no-config", "--idle=yes", "--vo=null", "--ao=null", "--no-terminal", "--ytdl=no",
+            f"--input-ipc-server={ipc}", "--demuxer-lavf-o=http_multiple=0", "--cache=yes"]
+
+
+@dataclass
+class Account:
+    """A registered account with its profile and a title to play."""
+
+    token: str
+    profile_id: str
+    content_id: str
+
+
+async def make_account(session: aiohttp.ClientSession, *, host: str) -> Account:
+    """Register, read the default profile and pick the first free movie."""
+    email = f"real-{uuid.uuid4().hex[:16]}@example.com"
+    async with session.post(f"{host}{API}/auth/register", json={"email": email, "password": PASSWORD}) as resp:
+        if resp.status != 201:
+            raise RealError(f"register: HTTP {resp.status} (rate limits on? OTT_RATE_LIMITS_ENABLED=false)")
+        token = (await resp.json())["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    async with session.get(f"{host}{API}/auth/profiles", headers=headers) as resp:
+        profile_id = (await resp.json())["profiles"][0]["id"]
+    query = urlencode({"type": "movie", "tier": "free", "limit": 1, "profile_id": profile_id})
+    async with session.get(f"{host}{API}/catalog/content?{query}", headers=headers) as resp:
+        items = (await resp.json()).get("items", []) if resp.status == 200 else []
+    if not items:
+        raise RealError("no free movie to play: seed the catalog and package media")
+    return Account(token=token, profile_id=profile_id, content_id=items[0]["id"])
+
+
+def via(url: str, *, origin: str) -> str:
+    """``url`` with its scheme and host:port replaced by ``origin`` (to route it through a proxy)."""
+    o = urlsplit(origin)
+    u = urlsplit(url)
+    return urlunsplit((o.scheme, o.netloc, u.path, u.query, u.fragment))
+
+
+class MpvIpc:
+    """A headless mpv process and its JSON IPC connection."""
+
+    def __init__(self, *, mpv: str, workdir: Path) -> None:
+        """Prepare (not start) an mpv with its socket in ``workdir``."""
+        self.ipc = workdir / f"mpv-{uuid.uuid4().hex[:8]}.sock"
+        self.cmd = mpv_command(mpv=mpv, ipc=self.ipc)
+        self.proc: asyncio.subprocess.Process | None = None
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+        self.events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._pump: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Start mpv and connect to its socket."""
+        self.proc = await asyncio.create_subprocess_exec(*self.cmd, stdout=asyncio.subprocess.DEVNULL,
+                                                         stderr=asyncio.subprocess.DEVNULL)
+        deadline = time.monotonic() + IPC_WAIT_S
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError):
+                self.reader, self.writer = await asyncio.open_unix_connection(str(self.ipc))
+                break
+            await asyncio.sleep(0.05)
+        if self.writer is None:
+            raise RealError("mpv did not open its IPC socket")
+        self._pump = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        assert self.reader is not None
+        while line := await self.reader.readline():
+            with contextlib.suppress(ValueError):
+                await self.events.put(json.loads(line))
+
+    async def send(self, *command: Any) -> None:
+        """Send one command."""
+        assert self.writer is not None
+        self.writer.write(json.dumps({"command": list(command)}).encode() + b"\n")
+        await self.writer.drain()
+
+    async def close(self) -> None:
+        """Quit mpv (kill it if it does not go)."""
+        with contextlib.suppress(Exception):
+            await self.send("quit")
+        if self.proc is not None:
+            try:
+                await asyncio.wait_for(self.proc.wait(), 5)
+            except TimeoutError:
+                self.proc.kill()
+                await self.proc.wait()
+        if self._pump is not None:
+            self._pump.cancel()
+        if self.writer is not None:
+            self.writer.close()
+
+
+async def real_session(*, host: str, profile: str, mpv: str, watch_s: float, timeout_s: float,
+                       workdir: Path) -> dict[str, Any]:
+    """One real player: account, proxy, mpv; returns stream start (ms), stalls and what mpv played."""
+    upstream = urlsplit(host)
+    async with aiohttp.ClientSession() as direct:
+        account = await make_account(direct, host=host)
+    player = MpvIpc(mpv=mpv, workdir=workdir)
+    await player.start()
+    try:
+        async with ShapingProxy(profile, upstream=(upstream.hostname or "127.0.0.1", upstream.port or 80)) as proxy:
+            origin = f"http://127.0.0.1:{proxy.port}"
+            await player.send("observe_property", 1, "video-params")
+            await player.send("observe_property", 2, "paused-for-cache")
+            headers = {"Authorization": f"Bearer {account.token}"}
+            async with aiohttp.ClientSession(headers=headers) as shaped:
+                t0 = time.monotonic()
+                async with shaped.post(f"{origin}{API}/stream/playback/start", json={
+                        "profile_id": account.profile_id, "content_id": account.content_id,
+                        "device_type": "loadtest"}) as resp:
+                    session_id = (await resp.json())["session_id"]
+                query = urlencode({"profile_id": account.profile_id, "session_id": session_id, "net": profile})
+                async with shaped.get(f"{origin}{API}/stream/{account.content_id}/manifest?{query}") as resp:
+                    manifest = await resp.json()
+            await player.send("loadfile", via(manifest["steered_url"], origin=origin))
+            return await _watch(player, t0=t0, watch_s=watch_s, timeout_s=timeout_s)
+    finally:
+        await player.close()
+
+
+async def _watch(player: MpvIpc, *, t0: float, watch_s: float, timeout_s: float) -> dict[str, Any]:
+    first: float | None = None
+    stalls = 0
+    deadline = t0 + timeout_s
+    while time.monotonic() < deadline:
+        end = first + watch_s if first is not None else deadline
+        try:
+            event = await asyncio.wait_for(player.events.get(), max(0.01, min(end, deadline) - time.monotonic()))
+        except TimeoutError:
+            if first is not None:
+                break
+            continue
+        if event.get("event") == "end-file" and first is None and event.get("reason") not in (None, "eof"):
+            return {"stream_start_ms": None, "stalls": stalls, "error": f"mpv end-file: {event.get('reason')}"}
+        if event.get("event") != "property-change":
+            continue
+        if event.get("name") == "video-params" and event.get("data") and first is None:
+            first = time.monotonic()
+        elif event.get("name") == "paused-for-cache" and event.get("data") is True and first is not None:
+            stalls += 1
+    if first is None:
+        return {"stream_start_ms": None, "stalls": stalls, "error": "no first frame before the timeout"}
+    return {"stream_start_ms": round((first - t0) * 1000, 1), "stalls": stalls, "error": None}
+
+
+def _urllib_transport(host: str, token_box: dict[str, str]) -> Any:
+    def call(method: str, url: str, *, name: str, json: Any = None, context: dict[str, Any] | None = None) -> Reply:
+        full = url if url.startswith("http") else f"{host}{url}"
+        data = None if json is None else __import__("json").dumps(json).encode()
+        req = urllib.request.Request(full, data=data, method=method,  # noqa: S310 (the server under test)
+                                     headers={"Authorization": f"Bearer {token_box['token']}",
+                                              "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310
+                return Reply(resp.status, resp.read(), {k.lower(): v for k, v in resp.headers.items()})
+        except urllib.error.HTTPError as err:
+            return Reply(err.code, err.read(), {})
+        except OSError:
+            return Reply(0, b"", {})
+    return call
+
+
+def sim_session(*, host: str, profile: str, account: Account, watch_s: float) -> dict[str, Any]:
+    """One simulated player (server-steered, as the real one) on ``profile``; its stream start in ms."""
+    link = PacedLink(profile, clock=time.monotonic, sleep=time.sleep)
+    link.connected = True  # the real player's connection to the proxy is local
+    starts: list[float] = []
+    player = SimulatedPlayer(transport=_urllib_transport(host, {"token": account.token}), link=link,
+                             profile_id=account.profile_id, network=profile,
+                             config=PlayerConfig(abr="server", watch_s=watch_s),
+                             emit=lambda kind, value, extra: starts.append(value) if kind == "stream_start" else None)
+    report = player.play(content_id=account.content_id)
+    return {"stream_start_ms": round(starts[0], 1) if starts else None, "stalls": report.stalls,
+            "error": report.error}
+
+
+async def _profile_run(*, host: str, profile: str, count: int, mpv: str, watch_s: float, timeout_s: float,
+                       workdir: Path) -> dict[str, Any]:
+    real = await asyncio.gather(*(real_session(host=host, profile=profile, mpv=mpv, watch_s=watch_s,
+                                               timeout_s=timeout_s, workdir=workdir) for _ in range(count)),
+                                return_exceptions=True)
+    real_rows: list[dict[str, Any]] = [r if isinstance(r, dict) else {"stream_start_ms": None, "error": repr(r)}
+                                       for r in real]
+    async with aiohttp.ClientSession() as session:
+        accounts = [await make_account(session, host=host) for _ in range(count)]
+    sim_rows = await asyncio.gather(*(asyncio.to_thread(sim_session, host=host, profile=profile, account=a,
+                                                        watch_s=watch_s) for a in accounts))
+    real_ms: list[float] = [r["stream_start_ms"] for r in real_rows if r.get("stream_start_ms") is not None]
+    sim_ms: list[float] = [r["stream_start_ms"] for r in sim_rows if r.get("stream_start_ms") is not None]
+    r50, s50 = percentile(real_ms, 50), percentile(sim_ms, 50)
+    gap = None if r50 is None or s50 is None else round(r50 - s50, 1)
+    return {"real_count": len(real_ms), "real_p50_ms": _r(r50), "real_p95_ms": _r(percentile(real_ms, 95)),
+            "sim_count": len(sim_ms), "sim_p50_ms": _r(s50), "sim_p95_ms": _r(percentile(sim_ms, 95)),
+            "gap_p50_ms": gap, "gap_pct": _r(100 * gap / r50) if gap is not None and r50 else None,
+            "real": real_rows, "sim": sim_rows}
+
+
+def _r(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def run_real_players(*, host: str, count: int, profiles: list[str], out: Path, watch_s: float = 6.0,
+                     timeout_s: float = 90.0, mpv: str = "mpv") -> dict[str, Any]:
+    """Run real and simulated players per profile; write and return ``OUT/real-players.json``."""
+    if shutil.which(mpv) is None:
+        raise RealError(f"mpv not found: {mpv}")
+    for p in profiles:
+        try:
+            load_profile(p)
+        except ProfileError as err:
+            raise RealError(str(err)) from err
+    host = host.rstrip("/")
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="ott-real-") as tmp:
+        async def main() -> dict[str, Any]:
+            return {p: await _profile_run(host=host, profile=p, count=max(1, count), mpv=mpv, watch_s=watch_s,
+                                          timeout_s=timeout_s, workdir=Path(tmp)) for p in profiles}
+        try:
+            rows = asyncio.run(main())
+        except (aiohttp.ClientError, OSError) as err:
+            raise RealError(f"cannot reach {host}: {err}") from err
+    summary = {"host": host, "count": count, "watch_s": watch_s, "profiles": rows}
+    (out / "real-players.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
+    return summary

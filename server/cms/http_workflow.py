@@ -1,0 +1,167 @@
+"""CMS HTTP handlers: workflow transitions, versions (list, diff, restore) and the audit log."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from server import keys
+from server.cms import service, store
+from server.cms.bulk import BulkIn, BulkOut, run_bulk
+from server.cms.diff import diff_snapshots
+from server.cms.models import (
+    AuditEntry,
+    AuditOut,
+    AuditQuery,
+    ContentOut,
+    DiffOut,
+    EmptyIn,
+    FieldChange,
+    PublishIn,
+    RejectIn,
+    ReviewIn,
+    TransitionOut,
+    VersionOut,
+    VersionsOut,
+)
+from server.cms.router import EDITORS, STAFF, router
+from server.cms.workflow import TRANSITIONS
+from server.errors import NotFound
+from server.routing import json_response, principal
+
+log = logging.getLogger(__name__)
+_ID = "/api/v1/cms/content/{content_id}"
+
+
+async def _transition(request: web.Request, *, action: str, comments: str | None = None,
+                      publish_at: Any = None) -> web.Response:
+    async with request.app[keys.DB].acquire() as conn, conn.transaction():
+        out = await service.transition(conn, content_id=request.match_info["content_id"], action=action,
+                                       who=principal(request), comments=comments, publish_at=publish_at,
+                                       request_id=request.get("request_id"))
+    return json_response(out)
+
+
+@router.route("POST", f"{_ID}/submit-review", summary="Submit a draft for review", body=EmptyIn,
+              response=TransitionOut, roles=TRANSITIONS["submit"].roles, errors=(401, 403, 404, 409, 422))
+async def submit_review(request: web.Request, *, body: EmptyIn) -> web.Response:
+    """200 pending_review; 403 another creator's draft; 409 when not a draft."""
+    return await _transition(request, action="submit")
+
+
+@router.route("POST", f"{_ID}/approve", summary="Approve a title under review", body=ReviewIn,
+              response=TransitionOut, roles=TRANSITIONS["approve"].roles, errors=(401, 403, 404, 409, 422))
+async def approve(request: web.Request, *, body: ReviewIn) -> web.Response:
+    """200 approved; 409 when not pending review."""
+    return await _transition(request, action="approve", comments=body.comments)
+
+
+@router.route("POST", f"{_ID}/reject", summary="Send a title under review back to draft, with comments",
+              body=RejectIn, response=TransitionOut, roles=TRANSITIONS["reject"].roles,
+              errors=(401, 403, 404, 409, 422))
+async def reject(request: web.Request, *, body: RejectIn) -> web.Response:
+    """200 draft with the reviewer's comments; 422 without comments; 409 when not pending review."""
+    return await _transition(request, action="reject", comments=body.comments)
+
+
+@router.route("POST", f"{_ID}/publish", summary="Publish an approved title now or at publish_at", body=PublishIn,
+              response=TransitionOut, roles=TRANSITIONS["publish"].roles, errors=(401, 403, 404, 409, 422))
+async def publish(request: web.Request, *, body: PublishIn) -> web.Response:
+    """200 published (or still approved with ``publish_at`` set when it is in the future); 409 not approved."""
+    return await _transition(request, action="publish", publish_at=body.publish_at)
+
+
+@router.route("POST", f"{_ID}/archive", summary="Archive a title from any state", body=EmptyIn,
+              response=TransitionOut, roles=TRANSITIONS["archive"].roles, errors=(401, 403, 404, 409, 422))
+async def archive(request: web.Request, *, body: EmptyIn) -> web.Response:
+    """200 archived; 409 when already archived."""
+    return await _transition(request, action="archive")
+
+
+@router.route("POST", f"{_ID}/unarchive", summary="Return an archived title to its previous state", body=EmptyIn,
+              response=TransitionOut, roles=TRANSITIONS["unarchive"].roles, errors=(401, 403, 404, 409, 422))
+async def unarchive(request: web.Request, *, body: EmptyIn) -> web.Response:
+    """200 in the state it was archived from; 409 when not archived."""
+    return await _transition(request, action="unarchive")
+
+
+def _version_out(row: Any, *, with_snapshot: bool) -> VersionOut:
+    return VersionOut(version=row["version"], action=row["action"],
+                      author_id=str(row["author_id"]) if row["author_id"] else None, at=row["at"].isoformat(),
+                      comment=row["comment"], snapshot=row["snapshot"] if with_snapshot else None)
+
+
+@router.route("GET", f"{_ID}/versions", summary="Every stored version of a title", response=VersionsOut,
+              roles=STAFF, errors=(401, 403, 404))
+async def versions(request: web.Request) -> web.Response:
+    """200 with the versions, newest first (snapshots omitted; see the diff endpoint)."""
+    async with request.app[keys.DB].acquire() as conn:
+        row = await store.fetch_content(conn, content_id=request.match_info["content_id"])
+        rows = await conn.fetch("SELECT version, action, author_id, at, comment, NULL AS snapshot"
+                                " FROM content_versions WHERE content_id = $1 ORDER BY version DESC", row["id"])
+    return json_response(VersionsOut(content_id=str(row["id"]),
+                                     versions=[_version_out(r, with_snapshot=False) for r in rows]))
+
+
+def _version_number(raw: str) -> int:
+    if not raw.isdigit() or not 0 < int(raw) < 2**31:
+        raise NotFound(f"no version {raw[:32]}")
+    return int(raw)
+
+
+@router.route("GET", f"{_ID}/versions/{{a}}/diff/{{b}}", summary="Field-level diff between two versions",
+              response=DiffOut, roles=STAFF, errors=(401, 403, 404))
+async def diff(request: web.Request) -> web.Response:
+    """200 with each field that differs from version a to version b; 404 unknown title or version."""
+    a, b = _version_number(request.match_info["a"]), _version_number(request.match_info["b"])
+    async with request.app[keys.DB].acquire() as conn:
+        row = await store.fetch_content(conn, content_id=request.match_info["content_id"])
+        snaps = {r["version"]: r["snapshot"] for r in await conn.fetch(
+            "SELECT version, snapshot FROM content_versions WHERE content_id = $1 AND version = ANY($2::int[])",
+            row["id"], [a, b])}
+    for n in (a, b):
+        if n not in snaps:
+            raise NotFound(f"content {row['id']} has no version {n}")
+    changes = [FieldChange(**c) for c in diff_snapshots(snaps[a], snaps[b])]
+    return json_response(DiffOut(content_id=str(row["id"]), a=a, b=b, changes=changes))
+
+
+@router.route("POST", f"{_ID}/versions/{{n}}/restore", summary="Restore a version's fields, genres and cast",
+              body=EmptyIn, response=ContentOut, roles=EDITORS, errors=(401, 403, 404, 409, 422))
+async def restore(request: web.Request, *, body: EmptyIn) -> web.Response:
+    """200 with the title at a new version equal in metadata to version n (workflow state unchanged)."""
+    n = _version_number(request.match_info["n"])
+    async with request.app[keys.DB].acquire() as conn, conn.transaction():
+        await service.restore(conn, content_id=request.match_info["content_id"], version=n, who=principal(request),
+                              request_id=request.get("request_id"))
+        out = await store.content_out(conn, content_id=request.match_info["content_id"])
+    return json_response(out)
+
+
+@router.route("GET", "/api/v1/cms/audit", summary="CMS audit log: who did what, when", query=AuditQuery,
+              response=AuditOut, roles=("reviewer", "publisher", "admin"), errors=(401, 403, 422))
+async def audit_log(request: web.Request, *, query: AuditQuery) -> web.Response:
+    """200 with CMS audit entries (newest first), optionally of one title or one actor."""
+    params: list[Any] = [str(query.content_id) if query.content_id else None,
+                         str(query.actor_id) if query.actor_id else None]
+    where = ("action LIKE 'cms.%' AND ($1::text IS NULL OR target_id = $1)"
+             " AND ($2::uuid IS NULL OR actor_id = $2::uuid)")
+    db = request.app[keys.DB]
+    total = await db.fetchval(f"SELECT count(*) FROM audit_log WHERE {where}", *params)  # noqa: S608
+    rows = await db.fetch(f"SELECT * FROM audit_log WHERE {where} ORDER BY at DESC, id DESC"  # noqa: S608
+                          " LIMIT $3 OFFSET $4", *params, query.limit, query.offset)
+    entries = [AuditEntry(id=r["id"], at=r["at"].isoformat(), actor_id=str(r["actor_id"]) if r["actor_id"] else None,
+                          action=r["action"], target_type=r["target_type"], target_id=r["target_id"],
+                          details=r["details"]) for r in rows]
+    return json_response(AuditOut(entries=entries, total=total))
+
+
+@router.route("POST", "/api/v1/cms/bulk", summary="Bulk genres, availability, tier or (un)archive (all-or-nothing)",
+              body=BulkIn, response=BulkOut, roles=("admin",), errors=(401, 403, 409, 422))
+async def bulk(request: web.Request, *, body: BulkIn) -> web.Response:
+    """200 when every title changed; any bad id (422) or illegal transition (409) changes nothing."""
+    async with request.app[keys.DB].acquire() as conn, conn.transaction():
+        out = await run_bulk(conn, body=body, who=principal(request), request_id=request.get("request_id"))
+    return json_response(out)

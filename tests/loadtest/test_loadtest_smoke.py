@@ -1,0 +1,117 @@
+"""CI smoke test: ``ott-load run`` for ~20 s with a handful of users against a real server subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from loadtest.samples import read_samples
+from loadtest.summary import PROFILE_METRICS
+from tests.loadtest.conftest import BIN, LoadServer
+
+pytestmark = pytest.mark.slow
+
+MIX = """
+name = "smoke"
+[networks]
+3g = 1
+4g = 1
+flap = 1
+[users]
+Viewer = 3
+Browser = 1
+"""
+# 4g and 2g in 4 s steps: guarantees bitrate switches within a short run.
+FLAP = """
+name = "flap"
+loop = true
+[[steps]]
+profile = "4g"
+duration_s = 4
+[[steps]]
+profile = "2g"
+duration_s = 4
+"""
+PASSING = """
+[[target]]
+name = "API p95 generous"
+metric = "api"
+stat = "p95_ms"
+max = 60000
+[[target]]
+name = "stream start measured everywhere"
+metric = "stream_start"
+stat = "p95_ms"
+max = 120000
+"""
+IMPOSSIBLE = """
+[[target]]
+name = "stream start faster than light"
+metric = "stream_start"
+stat = "p50_ms"
+max = 1
+"""
+
+
+def _ott_load(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "200"}  # rich wraps the targets table to the terminal width
+    return subprocess.run([str(BIN / "ott-load"), *args], capture_output=True, text=True, timeout=300, check=False,
+                          env=env)
+
+
+@pytest.fixture(scope="module")
+def smoke_run(load_server: LoadServer,
+              tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """One 20 s run with 8 users (one seeded account each) and the passing targets."""
+    base = tmp_path_factory.mktemp("smoke")
+    (base / "flap.toml").write_text(FLAP, encoding="utf-8")
+    (base / "mix.toml").write_text(MIX.replace("flap = 1", f'"{base / "flap.toml"}" = 1'), encoding="utf-8")
+    (base / "pass.toml").write_text(PASSING, encoding="utf-8")
+    out = base / "out"
+    proc = _ott_load("run", "--host", load_server.url, "--users", "8", "--spawn-rate", "4", "--duration", "20s",
+                     "--mix", str(base / "mix.toml"), "--targets", str(base / "pass.toml"), "--out", str(out),
+                     "--seed-accounts", "8", "--max-buffer", "6")
+    return out, proc
+
+
+def test_summary_has_every_metric_for_every_profile(smoke_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    out, proc = smoke_run
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    profiles = summary["profiles"]
+    assert len(profiles) == 3 and {"3g", "4g"} <= set(profiles)
+    for name, block in profiles.items():
+        assert set(block) == set(PROFILE_METRICS), name
+        assert block["stream_start"]["count"] > 0 and block["stream_start"]["p95_ms"] > 0, name
+        assert block["avg_bitrate"]["count"] > 0 and block["avg_bitrate"]["mean_kbps"] > 0, name
+        assert block["rebuffer"]["ratio_pct"] is not None, name
+    flap = next(b for n, b in profiles.items() if n.endswith("flap.toml"))
+    assert flap["bitrate_switch"]["count"] > 0 and flap["bitrate_switch"]["p95_ms"] > 0
+    # no stream start beats its floor (round trips × RTT + bytes ÷ bandwidth; 5 % slack for the link's burst)
+    starts = [r for r in read_samples(out / "samples.jsonl") if r["type"] == "stream_start"]
+    assert starts and all(r["ms"] >= 0.95 * r["floor_ms"] > 0 for r in starts)
+    assert min(r["ms"] for r in starts if r["net"] == "3g") > min(r["ms"] for r in starts if r["net"] == "4g")
+    assert summary["api"]["requests"] > 0 and summary["api"]["p95_ms"] is not None
+    assert summary["media"]["requests"] > 0
+    assert summary["passed"] is True
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Stream start per network profile" in html and "API latency percentiles" in html
+
+
+def test_impossible_targets_exit_1(load_server: LoadServer, smoke_run: tuple[Path, subprocess.CompletedProcess[str]],
+                                   tmp_path: Path) -> None:
+    out, _ = smoke_run
+    (tmp_path / "impossible.toml").write_text(IMPOSSIBLE, encoding="utf-8")
+    proc = _ott_load("run", "--host", load_server.url, "--users", "2", "--spawn-rate", "2", "--duration", "8s",
+                     "--mix", "india", "--classes", "Viewer", "--accounts", str(out / "accounts.json"),
+                     "--targets", str(tmp_path / "impossible.toml"), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "faster than light" in proc.stdout and "✘" in proc.stdout
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["passed"] is False
+    light = [t for t in summary["targets"] if t["name"] == "stream start faster than light" and t["value"] is not None]
+    assert light and not any(t["ok"] for t in light)
