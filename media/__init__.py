@@ -26,6 +26,7 @@ from media.playlists import (
     build_subtitle_playlist,
 )
 from media.probe import probe
+from media.rates import expected_kbps
 from media.samples import SAMPLES, build_samples, default_data_dir
 from media.testcard import make_testcard
 from media.validate import Finding, validate_asset
@@ -59,6 +60,7 @@ __all__ = [
     "build_subtitle_playlist",
     "choose_start",
     "default_data_dir",
+    "expected_kbps",
     "ladder_for_source",
     "load_ladder",
     "make_testcard",

@@ -127,6 +127,12 @@ class AbrConfig:
             BOLA-O instead).
         safety_factor: insufficient-buffer rule: the next segment must download within
             `safety_factor × buffer` at the current estimate (dash.js 0.5).
+        keep_factor: the cap's hysteresis band: the controller keeps its current rung while
+            that rung's next segment downloads within `keep_factor × buffer` (the buffer does
+            not run dry), so `safety_factor` only limits up-switches. Without the band the
+            cap contradicts `choose_start` (which allows 0.7 × downlink) at the first decision,
+            when only one (possibly short) segment is buffered: the start rung drops after
+            the first segment and comes straight back on the next.
         bola_min_buffer_s / bola_target_s: BOLA's buffer range: lowest rung below the minimum,
             top rung near the target (dash.js 10 s and max(12, 10 + 2 × rungs)).
         bola_throughput_factor: safety factor on the estimate used by BOLA-O and BOLA's
@@ -164,6 +170,7 @@ class AbrConfig:
     up_factor: float = 0.7
     up_hold_s: float = 6.0
     safety_factor: float = 0.5
+    keep_factor: float = 1.0
     bola_min_buffer_s: float = 10.0
     bola_target_s: float | None = None
     bola_throughput_factor: float = 0.9
@@ -573,6 +580,7 @@ def choose_start(
     default_kbps: float = 500.0,
     default_rtt_ms: float = 200.0,
     up_factor: float = 0.7,
+    next_segment_s: float | None = None,
 ) -> Decision:
     """Starting rung that keeps stream start ≤ `target_s`.
 
@@ -582,6 +590,11 @@ def choose_start(
     Save-Data → lowest rung. Missing numbers come from `ect` (Network Information API table),
     else `default_kbps` / `default_rtt_ms`. If even the lowest rung misses the target, the
     lowest rung is chosen and the reason says so.
+
+    With `next_segment_s` (the length of the segments after a shorter first one), the rung
+    must also keep playing: the second segment (one RTT + its bits ÷ downlink) must arrive
+    before the first one has played out, else the first decision has to drop the start rung
+    (or stall) and the session flips at its start.
     """
     ladder = clean_ladder(ladder_kbps)
     if not ladder:
@@ -601,6 +614,9 @@ def choose_start(
     spare_s = _finite(target_s, 2.0) - setup_s
     fit_kbps = bw * spare_s / seg if spare_s > 0 else 0.0
     budget = min(fit_kbps, bw * up_factor)
+    nxt = _finite(next_segment_s, -1.0)
+    if nxt > 0:
+        budget = min(budget, max(seg - rtt / 1000, 0.0) * bw / nxt)
     idx = highest_within(ladder, budget)
     start_s = setup_s + ladder[idx] * seg / bw if bw > 0 else math.inf
     head = f"{src} {fmt_kbps(bw)}, RTT {rtt:.0f} ms: "
@@ -866,6 +882,22 @@ class AbrController:
             return d
         return tput
 
+    def _keep_band(self, cap: Decision, d: Decision, est: float, cur: int) -> Decision:
+        """Widen the safety cap to the current rung when the rule wants to keep (or go above)
+        it and its next segment still loads within `keep_factor × buffer` at `est`."""
+        cfg = self.config
+        if cap.index >= cur or d.index < cur or self.buffer_s <= 0:
+            return cap
+        seg = max(_nonneg(cfg.segment_s, 2.0), 1e-3)
+        load_s = self.ladder[cur] * seg / est if est > 0 else math.inf
+        if load_s > cfg.keep_factor * self.buffer_s:
+            return cap
+        reason = (
+            f"keep {fmt_kbps(self.ladder[cur])}: segment loads in {load_s:.1f} s ≤ "
+            f"{cfg.keep_factor:g} × buffer {self.buffer_s:.1f} s"
+        )
+        return _decision(self.ladder, cur, reason, "insufficient-buffer")
+
     def decide(self, now: float) -> Decision:
         """Choose the rung for the next segment at time `now`."""
         cfg = self.config
@@ -889,6 +921,7 @@ class AbrController:
             cap = insufficient_buffer_rule(
                 self.ladder, estimate_kbps=est, buffer_s=self.buffer_s, config=cfg
             )
+            cap = self._keep_band(cap, d, est, cur)
             if cap.index < d.index:
                 d = replace(
                     cap, reason=f"{cap.reason} (capped {fmt_kbps(d.kbps)}: {d.reason})"

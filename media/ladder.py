@@ -11,13 +11,19 @@ from media.errors import InputError
 
 @dataclass(frozen=True, slots=True)
 class Rendition:
-    """One rung of the ladder: a name, a picture size and target video/audio bitrates."""
+    """One rung of the ladder: a name, a picture size, target video/audio bitrates and audio channels.
+
+    ``audio_kbps``/``audio_channels`` are the AAC muxed into this rung's TS (low rungs get less);
+    ``max_fps`` (0 = the source's rate) caps the frame rate when segment boundaries stay on frames.
+    """
 
     name: str
     width: int
     height: int
     video_kbps: int
     audio_kbps: int = 64
+    audio_channels: int = 2
+    max_fps: float = 0.0
 
     @property
     def total_kbps(self) -> int:
@@ -30,16 +36,18 @@ class Rendition:
         return f"{self.name} · {self.video_kbps} kbps"
 
 
-#: Spec FR-CC-004 / DESIGN.md §4: the five rungs, lowest first.
+#: Spec FR-CC-004 / DESIGN.md §4's five rungs plus a 2G rung below them (108p, ≈ 150 kbit/s on the
+#: wire: the only rung that plays on the ``2g``/``edge`` profiles, see media/README.md), lowest first.
 DEFAULT_LADDER: tuple[Rendition, ...] = (
-    Rendition("144p", 256, 144, 240),
-    Rendition("360p", 640, 360, 500),
-    Rendition("480p", 854, 480, 1000),
-    Rendition("720p", 1280, 720, 2500),
-    Rendition("1080p", 1920, 1080, 5000),
+    Rendition("108p", 192, 108, 90, audio_kbps=32, audio_channels=1, max_fps=15),
+    Rendition("144p", 256, 144, 240, audio_kbps=48),
+    Rendition("360p", 640, 360, 500, audio_kbps=48),
+    Rendition("480p", 854, 480, 1000, audio_kbps=96),
+    Rendition("720p", 1280, 720, 2500, audio_kbps=128),
+    Rendition("1080p", 1920, 1080, 5000, audio_kbps=128),
 )
 
-_FIELDS = {"name", "width", "height", "video_kbps", "audio_kbps"}
+_FIELDS = {"name", "width", "height", "video_kbps", "audio_kbps", "audio_channels", "max_fps"}
 
 
 def ladder_for_source(height: int, ladder: tuple[Rendition, ...] = DEFAULT_LADDER) -> tuple[Rendition, ...]:
@@ -91,11 +99,17 @@ def load_ladder(path: Path | str) -> tuple[Rendition, ...]:
                 height=int(row["height"]),
                 video_kbps=int(row["video_kbps"]),
                 audio_kbps=int(row.get("audio_kbps", 64)),
+                audio_channels=int(row.get("audio_channels", 2)),
+                max_fps=float(row.get("max_fps", 0)),
             )
         except (TypeError, ValueError) as err:
             raise InputError(f"ladder file {path}: rendition {i}: {err}") from err
         if rung.width <= 0 or rung.height <= 0 or rung.video_kbps <= 0 or rung.width % 2 or rung.height % 2:
             raise InputError(f"ladder file {path}: rendition {i}: sizes must be positive and even")
+        if rung.audio_kbps <= 0 or rung.audio_channels not in (1, 2) or not 0 <= rung.max_fps <= 240:
+            raise InputError(
+                f"ladder file {path}: rendition {i}: needs audio_kbps > 0, audio_channels 1 or 2, 0 ≤ max_fps ≤ 240"
+            )
         rungs.append(rung)
     names = [r.name for r in rungs]
     if len(set(names)) != len(names):

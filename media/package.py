@@ -49,7 +49,7 @@ class PackageOptions:
     preset: str = "veryfast"
     jobs: int = 0  # ffmpeg threads per encoder; 0 = ffmpeg decides
     burn_label: bool = True
-    audio_kbps: int = 64
+    audio_kbps: int = 64  # the audio-only language tracks (audio/<lang>/); muxed audio is per rung
     trick_interval: float = 2.0
 
     @property
@@ -74,8 +74,25 @@ class PackagePlan:
 
     @property
     def gop(self) -> int:
-        """Frames per segment (fixed GOP length)."""
+        """Frames per segment at the source frame rate (fixed GOP length)."""
         return max(1, round(self.fps * self.options.segment))
+
+    def rung_fps(self, rendition: Rendition) -> float:
+        """Frame rate of RENDITION: its ``max_fps`` cap when every segment boundary falls on a frame.
+
+        A boundary off the frame grid would shift that rung's keyframe (and segment) by a fraction
+        of a frame against the other rungs, so the cap is skipped then (the source rate is kept).
+        """
+        cap = rendition.max_fps
+        if not cap or cap >= self.fps:
+            return self.fps
+        opts = self.options
+        on_grid = all(abs(t * cap - round(t * cap)) < 1e-6 for t in (opts.first, opts.segment))
+        return cap if on_grid else self.fps
+
+    def rung_gop(self, rendition: Rendition) -> int:
+        """Frames per segment of RENDITION (fixed GOP length at its frame rate)."""
+        return max(1, round(self.rung_fps(rendition) * self.options.segment))
 
     @property
     def boundaries(self) -> list[float]:
@@ -136,6 +153,14 @@ def video_dir(rendition: Rendition) -> str:
     return f"video/{rendition.name}"
 
 
+#: x264 rate control (VBV): ``-maxrate`` = MAXRATE_FACTOR × target, ``-bufsize`` = BUFSIZE_FACTOR × target.
+#: A half-second buffer (still larger than an IDR frame at every rung) keeps each segment close to the
+#: target; with a one-second buffer a 1 s tail segment (IDR + 1 s) measured 25 % above the average.
+#: tests/media/test_media_rates.py measures the result against media.rates.expected_kbps().
+MAXRATE_FACTOR = 1.1
+BUFSIZE_FACTOR = 0.5
+
+
 def _x264_options(plan: PackagePlan, rendition: Rendition) -> dict[str, Any]:
     opts = plan.options
     kbps = rendition.video_kbps
@@ -145,10 +170,10 @@ def _x264_options(plan: PackagePlan, rendition: Rendition) -> dict[str, Any]:
         "profile:v": "main" if rendition.height <= 480 else "high",
         "pix_fmt": "yuv420p",
         "b:v": f"{kbps}k",
-        "maxrate": f"{int(kbps * 1.2)}k",
-        "bufsize": f"{kbps * 2}k",
-        "g": plan.gop,
-        "keyint_min": plan.gop,
+        "maxrate": f"{round(kbps * MAXRATE_FACTOR)}k",
+        "bufsize": f"{round(kbps * BUFSIZE_FACTOR)}k",
+        "g": plan.rung_gop(rendition),
+        "keyint_min": plan.rung_gop(rendition),
         "sc_threshold": 0,
         "force_key_frames": force_key_frames_expr(segment=opts.segment, first=opts.first),
     }
@@ -157,8 +182,9 @@ def _x264_options(plan: PackagePlan, rendition: Rendition) -> dict[str, Any]:
     return out
 
 
-def _aac_options(plan: PackagePlan) -> dict[str, Any]:
-    return {"c:a": "aac", "b:a": f"{plan.options.audio_kbps}k", "ac": 2, "ar": 48000}
+def _aac_options(*, kbps: int, channels: int) -> dict[str, Any]:
+    """AAC-LC at KBPS; 48 kHz in every track so a rendition switch never changes the sample rate."""
+    return {"c:a": "aac", "b:a": f"{kbps}k", "ac": channels, "ar": 48000}
 
 
 def build_encode_graph(plan: PackagePlan) -> Any:
@@ -169,7 +195,10 @@ def build_encode_graph(plan: PackagePlan) -> Any:
     split = src.video.filter_multi_output("split", n_video + 3)
     outputs = []
     for i, rung in enumerate(plan.renditions):
-        v = split[i].filter("scale", -2, rung.height)
+        v = split[i]
+        if (fps := plan.rung_fps(rung)) != plan.fps:
+            v = v.filter("fps", fps=f"{fps:g}")
+        v = v.filter("scale", -2, rung.height)
         # one display aspect for every rung (854x480 is not exactly 16:9): DASH requires it
         if plan.source_width:
             v = v.filter("setdar", f"{plan.source_width}/{plan.source_height}")
@@ -187,6 +216,10 @@ def build_encode_graph(plan: PackagePlan) -> Any:
             streams.append(src[f"a:{plan.audio[0].source_index}"])
         hls: dict[str, Any] = {
             "f": "hls",
+            # keep x264's negative start DTS (the TS muxer's 1.4 s offset absorbs it): otherwise
+            # each rung is shifted by its own B-frame delay (2 frames = 80 ms at 25 fps, 133 ms at 15)
+            "avoid_negative_ts": "disabled",
+            "hls_ts_options": "avoid_negative_ts=disabled",
             "hls_time": f"{opts.segment:g}",
             "hls_playlist_type": "vod",
             "hls_segment_type": "mpegts",
@@ -198,7 +231,8 @@ def build_encode_graph(plan: PackagePlan) -> Any:
             hls["hls_init_time"] = f"{opts.first:g}"
         outputs.append(
             ffmpeg.output(*streams, f"{video_dir(rung)}/index.m3u8",
-                          **_x264_options(plan, rung), **_aac_options(plan), **hls)
+                          **_x264_options(plan, rung),
+                          **_aac_options(kbps=rung.audio_kbps, channels=rung.audio_channels), **hls)
         )  # fmt: skip
     # Audio-only renditions: the segment muxer with explicit cut times (ffmpeg 5.1's hls muxer
     # applies -hls_init_time to every segment of an audio-only stream).
@@ -209,7 +243,7 @@ def build_encode_graph(plan: PackagePlan) -> Any:
                 src[f"a:{track.source_index}"], f"audio/{track.language}/seg_%05d.ts",
                 f="segment", segment_format="mpegts", segment_times=times,
                 segment_start_number=1, segment_list=f"audio/{track.language}/segments.csv",
-                segment_list_type="csv", **_aac_options(plan),
+                segment_list_type="csv", **_aac_options(kbps=plan.options.audio_kbps, channels=2),
             )
         )
     for track in plan.subtitles:

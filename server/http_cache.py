@@ -70,16 +70,19 @@ def compress(body: bytes, coding: str) -> bytes:
 
 
 def cached_json(request: web.Request, payload: BaseModel | dict[str, Any] | list[Any], *, max_age: int = 60,
-                private: bool = True, status: int = 200) -> web.Response:
+                private: bool = True, no_cache: bool = False, status: int = 200) -> web.Response:
     """A JSON response with an ETag; 304 without a body when ``If-None-Match`` matches.
 
-    Bodies over ``MIN_COMPRESS_BYTES`` are compressed with brotli or gzip per ``Accept-Encoding``.
+    ``no_cache`` sends ``no-cache`` instead of ``max-age``: caches keep the body but revalidate it
+    on every use (for data that changes with the viewer's own actions). Bodies over
+    ``MIN_COMPRESS_BYTES`` are compressed with brotli or gzip per ``Accept-Encoding``.
     """
     body = encode_json(payload)
     tag = etag_for(body)
+    freshness = "no-cache" if no_cache else f"max-age={max_age}"
     headers = {
         "ETag": tag,
-        "Cache-Control": f"{'private' if private else 'public'}, max-age={max_age}",
+        "Cache-Control": f"{'private' if private else 'public'}, {freshness}",
         "Vary": VARY,
     }
     if status == 200 and etag_matches(request.headers.get("If-None-Match"), tag):

@@ -16,6 +16,7 @@ from server import keys
 from server.errors import (
     PROBLEM_CONTENT_TYPE,
     DomainError,
+    Forbidden,
     MethodNotAllowed,
     NotFound,
     ServiceUnavailable,
@@ -46,6 +47,11 @@ def problem_response(err: DomainError, request: web.Request) -> web.Response:
     return resp
 
 
+def log_path(request: web.Request) -> str:
+    """The request path for log messages: as sent (percent-encoded), so a decoded ``%0A`` cannot forge lines."""
+    return request.rel_url.raw_path
+
+
 @web.middleware
 async def request_id_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Take ``X-Request-ID`` from the client (when sane) or make one; echo it back."""
@@ -63,7 +69,7 @@ async def request_id_middleware(request: web.Request, handler: Handler) -> web.S
         exc.headers["X-Request-ID"] = rid
         raise
     finally:
-        access_log.info("%s %s %s", request.method, request.path, status, extra={
+        access_log.info("%s %s %s", request.method, log_path(request), status, extra={
             "method": request.method, "path": request.path, "status": status,
             "duration_ms": round((time.perf_counter() - start) * 1000, 2), "remote": request.remote})
         request_id_var.reset(token)
@@ -123,16 +129,16 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return problem_response(_from_http_exception(exc, request), request)
     except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
         request.app[keys.METRICS].redis_errors.labels(type(exc).__name__).inc()
-        log.error("redis unavailable on %s %s: %s", request.method, request.path, exc)
+        log.error("redis unavailable on %s %s: %s", request.method, log_path(request), exc)
         return problem_response(ServiceUnavailable("the cache is unavailable; retry shortly",
                                                    headers={"Retry-After": "5"}), request)
     except (OSError, asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError,
             asyncpg.ConnectionDoesNotExistError) as exc:
-        log.error("database unavailable on %s %s: %s", request.method, request.path, exc)
+        log.error("database unavailable on %s %s: %s", request.method, log_path(request), exc)
         return problem_response(ServiceUnavailable("the database is unavailable; retry shortly",
                                                    headers={"Retry-After": "5"}), request)
     except Exception:
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        log.exception("unhandled error on %s %s", request.method, log_path(request))
         return problem_response(DomainError("an unexpected error happened; it has been logged"), request)
 
 
@@ -151,7 +157,8 @@ async def cors_middleware(request: web.Request, handler: Handler) -> web.StreamR
     origin = request.headers.get("Origin")
     allowed = origin is not None and origin in request.app[keys.SETTINGS].cors_origins
     if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
-        resp: web.StreamResponse = web.Response(status=204 if allowed else 403)
+        resp: web.StreamResponse = (web.Response(status=204) if allowed else
+                                    problem_response(Forbidden("this origin may not call the API"), request))
         if allowed:
             resp.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
             resp.headers["Access-Control-Allow-Headers"] = request.headers.get(

@@ -19,6 +19,7 @@ from server import keys
 from server.auth.authenticator import verified_claims
 from server.auth.counters import hit
 from server.errors import DomainError, TooManyRequests
+from server.routing import matched_spec
 from server.storage.redis import key
 
 log = logging.getLogger(__name__)
@@ -52,8 +53,14 @@ def match_rule(rules: Mapping[str, tuple[int, int]], path: str) -> Rule | None:
 
 
 def client_identity(request: web.Request) -> str:
-    """``user:<id>`` for a valid access token, else ``ip:<peer address>``."""
-    claims = verified_claims(request)
+    """``user:<id>`` for a valid access token, else ``ip:<peer address>``.
+
+    Routes that take no token (login, register, refresh, password reset) always count per IP: a
+    token the route ignores must not buy a fresh bucket (each new account's token would otherwise
+    lift the register and login limits). ``X-Forwarded-For`` is never trusted here.
+    """
+    spec = matched_spec(request)
+    claims = verified_claims(request) if spec is None or spec.auth != "none" else None
     if claims is not None:
         return f"user:{claims['sub']}"
     return f"ip:{request.remote or 'unknown'}"

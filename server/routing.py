@@ -105,7 +105,9 @@ async def parse_body(request: web.Request, model: type[BaseModel]) -> BaseModel:
     else:
         try:
             data = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        except RecursionError as err:
+            raise BadRequest("the body is not valid JSON: nested too deeply") from err
+        except ValueError as err:  # JSONDecodeError, UnicodeDecodeError, integers over the digit limit
             raise BadRequest(f"the body is not valid JSON: {err}") from err
     if not isinstance(data, dict):
         raise ValidationFailed("the body must be a JSON object",
@@ -161,7 +163,14 @@ def _wrap(spec: RouteSpec) -> Callable[[web.Request], Awaitable[web.StreamRespon
 
     endpoint.__name__ = spec.handler.__name__
     endpoint.__doc__ = spec.handler.__doc__
+    endpoint.route_spec = spec  # type: ignore[attr-defined]  # read by matched_spec (middlewares)
     return endpoint
+
+
+def matched_spec(request: web.Request) -> RouteSpec | None:
+    """The declaration of the route ``request`` matched, for middlewares (None if not declared here)."""
+    spec = getattr(request.match_info.handler, "route_spec", None)
+    return spec if isinstance(spec, RouteSpec) else None
 
 
 class ApiRouter:

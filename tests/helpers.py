@@ -8,6 +8,7 @@ issued: no new login is needed.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp.test_utils import TestClient
@@ -70,3 +71,32 @@ async def grant_role(api: TestClient, user_id: str, role: str) -> None:
 async def verify_email(api: TestClient, user_id: str) -> None:
     """Mark the account's email as verified directly in the database."""
     await api.app[keys.DB].execute("UPDATE users SET email_verified_at = now() WHERE id = $1::uuid", user_id)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """A registered account and the profile it watches as."""
+
+    user_id: str
+    token: str
+    profile_id: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Authorization header."""
+        return auth(self.token)
+
+
+async def new_viewer(api: TestClient, *, tier: str = "free", **profile_fields: Any) -> Viewer:
+    """Register an account (tier set directly unless "free") and use its default profile.
+
+    With ``profile_fields`` (e.g. ``maturity_rating="U/A"``) a new profile of those is made and used instead.
+    """
+    body = await register(api)
+    if tier != "free":
+        await set_tier(api, body["user_id"], tier)
+    if profile_fields:
+        profile = await make_profile(api, body["access_token"], **profile_fields)
+    else:
+        profile = await default_profile(api, body["access_token"])
+    return Viewer(user_id=body["user_id"], token=body["access_token"], profile_id=profile["id"])

@@ -56,7 +56,8 @@ async def ad_media(app: web.Application, *, base_url: str, user_id: str, playbac
         return None
     rungs = rungs_of(asset)
     plan = plan_variants(ladder=rungs, tier="free", preferred_quality=None, hints=client_hints.from_headers({}),
-                         estimate=None, first_segment_s=asset.first_segment_duration)
+                         estimate=None, first_segment_s=asset.first_segment_duration,
+                         next_segment_s=asset.segment_duration)
     stream_id = str(uuid.uuid5(AD_STREAM_NS, f"{playback_session}:{ad_id}"))
     expires = int(time.time()) + settings.signed_url_ttl_s
     await session_store(app).create(session=StreamSession(

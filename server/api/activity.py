@@ -33,6 +33,7 @@ from server.activity.models import (
 from server.auth.viewer import Viewer, load_viewer
 from server.catalog.availability import visible_content
 from server.errors import NotFound, ValidationFailed
+from server.http_cache import cached_json
 from server.routing import ApiRouter, json_response
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ async def continue_watching(request: web.Request, *, query: ContinueWatchingQuer
             thumbnail_url=(ep.thumbnail_url if ep and ep.thumbnail_url else info.thumbnail_url),
             position_seconds=i.position_seconds, duration_seconds=i.duration_seconds,
             progress_percentage=i.completion_rate, last_watched=i.last_watched_at))
-    return json_response(ContinueWatchingOut(items=out))
+    return cached_json(request, ContinueWatchingOut(items=out), no_cache=True)
 
 
 @router.route("DELETE", "/api/v1/activity/continue-watching/{content_id}", summary="Dismiss a title",
@@ -154,7 +155,7 @@ async def watchlist(request: web.Request, *, query: ProfileQuery) -> web.Respons
         out.append(WatchlistItem(content_id=e.content_id, title=info.title if info else None,
                                  type=info.type if info else None, poster_url=info.poster_url if info else None,
                                  added_at=e.added_at))
-    return json_response(WatchlistOut(watchlist=out))
+    return cached_json(request, WatchlistOut(watchlist=out), no_cache=True)
 
 
 @router.route("DELETE", "/api/v1/activity/watchlist/{content_id}", summary="Remove a title from the watchlist",

@@ -29,7 +29,7 @@ from server.auth.models import (
     TokenIn,
     VerifiedOut,
 )
-from server.auth.passwords import DUMMY_HASH, hash_password, password_problems, verify_password
+from server.auth.passwords import dummy_hash, hash_password, password_problems, verify_password
 from server.auth.revocation import blacklist_token, revoke_family
 from server.auth.signing import load_or_create_keys
 from server.auth.tokens import InvalidToken, TokenService
@@ -124,7 +124,8 @@ async def login(request: web.Request, *, body: LoginIn) -> web.Response:
                      headers={"Retry-After": str(locked_for)})
     db = request.app[keys.DB]
     row = await db.fetchrow("SELECT id::text, password_hash FROM users WHERE lower(email) = lower($1)", body.email)
-    ok = await verify_password(body.password, row["password_hash"] if row else DUMMY_HASH)
+    rounds = request.app[keys.SETTINGS].bcrypt_rounds
+    ok = await verify_password(body.password, row["password_hash"] if row else await dummy_hash(rounds=rounds))
     if row is None or not ok:
         await _login_failed(request, email=body.email, user_id=row["id"] if row else None)
     assert row is not None
@@ -276,8 +277,8 @@ async def _tokens_ctx(app: web.Application) -> AsyncIterator[None]:
     """Load (or create) the signing keys and install the token service."""
     settings = app[keys.SETTINGS]
     signing = await asyncio.to_thread(load_or_create_keys, settings=settings)
-    app[keys.SERVICES][TOKEN_SERVICE] = TokenService(
-        keys=signing, issuer=settings.jwt_issuer, access_ttl_s=settings.access_token_ttl_s,
+    app[keys.SERVICES][TOKEN_SERVICE] = await asyncio.to_thread(  # parses the RSA keys: off the loop
+        TokenService, keys=signing, issuer=settings.jwt_issuer, access_ttl_s=settings.access_token_ttl_s,
         refresh_ttl_s=settings.refresh_token_ttl_s)
     yield
 

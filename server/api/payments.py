@@ -33,7 +33,7 @@ async def webhook(request: web.Request) -> web.Response:
         raise BadRequest(f"missing or invalid {SIGNATURE_HEADER}")
     try:
         payload = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+    except (ValueError, RecursionError) as err:  # also integers over the digit limit, too-deep nesting
         raise BadRequest(f"the body is not valid JSON: {err}") from err
     if not isinstance(payload, dict):
         raise BadRequest("the body must be a JSON object")

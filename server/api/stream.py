@@ -183,7 +183,8 @@ async def manifest(request: web.Request, *, query: ManifestQuery) -> web.Respons
     rungs = rungs_of(asset)
     plan = plan_variants(ladder=rungs, tier=viewer.tier,
                          preferred_quality=viewer.profile.preferred_quality if viewer.profile else None,
-                         hints=hints, estimate=estimate, first_segment_s=asset.first_segment_duration)
+                         hints=hints, estimate=estimate, first_segment_s=asset.first_segment_duration,
+                         next_segment_s=asset.segment_duration)
     if query.session_id is not None:
         session_id = str(query.session_id)
         await _check_activity_session(request, session_id=session_id, user_id=who.user_id,

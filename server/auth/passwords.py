@@ -50,6 +50,16 @@ async def verify_password(password: str, hashed: str) -> bool:
     return await asyncio.to_thread(check)
 
 
-#: A valid hash of a random password, checked when the email is unknown so that timing does not
-#: tell whether an account exists.
-DUMMY_HASH = hash_password_sync("Dummy-password-1!", rounds=12)
+_DUMMY_HASHES: dict[int, str] = {}
+
+
+async def dummy_hash(*, rounds: int) -> str:
+    """A valid hash at the configured cost, checked when the email is unknown.
+
+    Same cost as real accounts' hashes, so timing does not tell whether an account exists; made
+    once per cost (in a worker thread) rather than at import.
+    """
+    hashed = _DUMMY_HASHES.get(rounds)
+    if hashed is None:
+        hashed = _DUMMY_HASHES.setdefault(rounds, await hash_password("Dummy-password-1!", rounds=rounds))
+    return hashed

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Rating = Literal["U", "U/A", "A"]
 Language = Literal["en", "hi"]
-Quality = Literal["auto", "144p", "360p", "480p", "720p", "1080p"]
+Quality = Literal["auto", "108p", "144p", "360p", "480p", "720p", "1080p"]
 
 
 def _check_avatar(value: str | None) -> str | None:

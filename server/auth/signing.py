@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from server.secret_files import load_or_create
 from server.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -47,13 +46,6 @@ def _public_from_private(private_pem: bytes) -> bytes:
                                          serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.chmod(path, 0o600)
-
-
 def load_or_create_keys(*, settings: Settings) -> SigningKeys:
     """Keys from ``jwt_private_key``/``jwt_public_key``, else from the key dir, else newly made there."""
     if settings.jwt_private_key:
@@ -62,17 +54,11 @@ def load_or_create_keys(*, settings: Settings) -> SigningKeys:
                       else _public_from_private(private_pem))
         return SigningKeys(private_pem=private_pem, public_pem=public_pem)
     key_dir = settings.data_dir / "keys"
-    private_path, public_path = key_dir / PRIVATE_NAME, key_dir / PUBLIC_NAME
-    if private_path.exists():
-        private_pem = private_path.read_bytes()
-        return SigningKeys(private_pem=private_pem, public_pem=_public_from_private(private_pem))
     key_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    keys = generate_keys()
-    try:
-        _write_private(private_path, keys.private_pem)
-    except FileExistsError:  # another process won the race: use its key
-        private_pem = private_path.read_bytes()
-        return SigningKeys(private_pem=private_pem, public_pem=_public_from_private(private_pem))
-    public_path.write_bytes(keys.public_pem)
-    log.info("generated a JWT signing key pair", extra={"key_dir": str(key_dir)})
-    return keys
+    # made atomically: processes starting together on a fresh data dir all end up with one key
+    private_pem = load_or_create(key_dir / PRIVATE_NAME, make=lambda: generate_keys().private_pem)
+    public_pem = _public_from_private(private_pem)
+    public_path = key_dir / PUBLIC_NAME
+    if not public_path.exists():
+        public_path.write_bytes(public_pem)  # for operators; the server derives it from the private key
+    return SigningKeys(private_pem=private_pem, public_pem=public_pem)

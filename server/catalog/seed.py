@@ -28,8 +28,8 @@ NAMESPACE = uuid.UUID("5b0c2f6e-7d1a-4c55-9a57-0f6f2d0c7a11")
 # Packaged sample assets (media/samples.py) and their nominal durations in seconds.
 SAMPLE_ASSETS: dict[str, float] = {"testcard-60s": 60.0, "testcard-30s": 30.0, "testcard-10s": 10.0}
 MOVIE_ASSET, SPORTS_ASSET, EPISODE_ASSETS = "testcard-60s", "testcard-30s", ("testcard-10s", "testcard-30s")
-LADDER: tuple[tuple[str, int], ...] = (("144p", 240), ("360p", 500), ("480p", 1000), ("720p", 2500),
-                                       ("1080p", 5000))
+LADDER: tuple[tuple[str, int], ...] = (("108p", 90), ("144p", 240), ("360p", 500), ("480p", 1000),
+                                       ("720p", 2500), ("1080p", 5000))
 LANG_LABELS = {"en": "English", "hi": "हिन्दी"}
 
 CONTENT_COLUMNS = (

@@ -106,7 +106,8 @@ def _link(hints: Hints, estimate: Estimate | None) -> tuple[float | None, float 
 
 
 def plan_variants(*, ladder: Sequence[Rung], tier: str, preferred_quality: str | None, hints: Hints,
-                  estimate: Estimate | None, first_segment_s: float = 2.0) -> Plan:
+                  estimate: Estimate | None, first_segment_s: float = 2.0,
+                  next_segment_s: float | None = None) -> Plan:
     """Decide the variants (ordered, start first), the start rung and a one-line reason."""
     if not ladder:
         raise ValueError("the asset has no video renditions")
@@ -135,6 +136,7 @@ def plan_variants(*, ladder: Sequence[Rung], tier: str, preferred_quality: str |
         rtt_ms=rtt_ms,
         save_data=hints.save_data,
         first_segment_s=first_segment_s,
+        next_segment_s=next_segment_s,
     )
     start = rungs[decision.index]
     plain = source in ("default", "Downlink hint") or hints.save_data

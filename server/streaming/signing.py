@@ -18,10 +18,10 @@ import binascii
 import hashlib
 import hmac
 import logging
-import os
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
+
+from server.secret_files import load_or_create, random_secret
 
 log = logging.getLogger(__name__)
 
@@ -121,23 +121,4 @@ def load_secret(*, configured: str | None, data_dir: Path) -> bytes:
     """The signing secret: the configured one, else ``<data_dir>/url_signing_secret`` (made once, 0600)."""
     if configured:
         return configured.encode("utf-8")
-    path = data_dir / SECRET_FILE
-    try:
-        return path.read_bytes().strip()
-    except FileNotFoundError:
-        pass
-    data_dir.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(48).encode("ascii")
-    tmp = data_dir / f".{SECRET_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(value)
-    try:
-        os.link(tmp, path)  # atomic: fails if another process made the secret first
-    except FileExistsError:
-        value = path.read_bytes().strip()
-    else:
-        log.info("generated a URL signing secret in %s", path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return value
+    return load_or_create(data_dir / SECRET_FILE, make=random_secret(nbytes=48)).strip()

@@ -65,13 +65,23 @@ def test_recovery_jumps_back_up_once_the_buffer_is_deep() -> None:
     assert "above BOLA" in d.reason
 
 
-def test_startup_cap_does_not_start_the_up_switch_hold() -> None:
+def test_startup_cap_keeps_a_start_rung_that_loads_within_the_buffer() -> None:
     ctl = AbrController(LADDER, rule="dynamic")
     ctl.choose_start(StartHint(downlink_kbps=9000, rtt_ms=50))
     assert ctl.current_index == 4
     now = feed(ctl, kbps=9000, index=4, now=0.0)
     ctl.on_buffer(level_s=2.0, now=now)
-    capped = ctl.decide(now)  # 2 s of buffer: the safety cap takes a rung off
+    kept = ctl.decide(now)  # 2 s of buffer, the next 5 Mbit/s segment loads in ~1.2 s: keep it
+    assert kept.index == 4, kept.reason
+
+
+def test_startup_cap_does_not_start_the_up_switch_hold() -> None:
+    ctl = AbrController(LADDER, rule="dynamic")
+    ctl.choose_start(StartHint(downlink_kbps=9000, rtt_ms=50))
+    assert ctl.current_index == 4
+    now = feed(ctl, kbps=9000, index=4, now=0.0)
+    ctl.on_buffer(level_s=1.0, now=now)
+    capped = ctl.decide(now)  # 1 s of buffer: the top rung's next segment (~1.2 s) would stall
     assert capped.index < 4 and capped.rule == "insufficient-buffer"
     now = feed(ctl, kbps=9000, index=capped.index, now=now)
     ctl.on_buffer(level_s=3.5, now=now)

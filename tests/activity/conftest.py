@@ -10,7 +10,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from server import keys
-from tests.helpers import auth, default_profile, register
+from tests.helpers import Viewer, new_viewer
 
 
 @dataclass
@@ -22,20 +22,6 @@ class Catalog:
     show: str
     episodes: list[str]                     # S1E1, S1E2, S2E1 in order
     movies: list[str] = field(default_factory=list)   # 22 more free movies
-
-
-@dataclass
-class Viewer:
-    """A registered account and its default profile."""
-
-    user_id: str
-    token: str
-    profile_id: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        """Authorization header."""
-        return auth(self.token)
 
 
 async def _movie(db: Any, title: str, *, tier: str = "free", duration: float = 600.0) -> str:
@@ -65,13 +51,6 @@ async def catalog(api: TestClient) -> Catalog:
                 season, uuid.UUID(show), number, f"Episode {season_no}.{number}", f"ep-{season_no}-{number}")))
     movies = [await _movie(db, f"Movie {i:02d}") for i in range(22)]
     return Catalog(movie=movie, premium_movie=premium, show=show, episodes=episodes, movies=movies)
-
-
-async def new_viewer(api: TestClient) -> Viewer:
-    """Register an account and use its default profile."""
-    body = await register(api)
-    profile = await default_profile(api, body["access_token"])
-    return Viewer(user_id=body["user_id"], token=body["access_token"], profile_id=profile["id"])
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ from aiohttp.test_utils import TestClient
 
 from server.activity.events import record_event
 from server.activity.keys import ACTIVITY_STORE
-from tests.activity.conftest import Catalog, Viewer, new_viewer, start
+from tests.activity.conftest import Catalog, start
+from tests.helpers import Viewer, new_viewer
 
 EVENTS = "/api/v1/activity/events"
 TS = "2024-01-15T10:30:00Z"

@@ -9,7 +9,8 @@ from aiohttp.test_utils import TestClient
 
 from server import keys
 from server.activity.keys import POSITION_CACHE
-from tests.activity.conftest import Catalog, Viewer, new_viewer, report, start
+from tests.activity.conftest import Catalog, report, start
+from tests.helpers import Viewer, new_viewer
 
 CW = "/api/v1/activity/continue-watching"
 HISTORY = "/api/v1/activity/history"
@@ -170,3 +171,42 @@ async def test_lists_are_per_profile_and_foreign_profiles_are_404(api: TestClien
     # Nothing of the owner's changed.
     assert len((await _get(api, viewer, HISTORY))["history"]) == 1
     assert len((await _get(api, viewer, WATCHLIST))["watchlist"]) == 1
+
+
+async def test_activity_lists_revalidate_with_etags(api: TestClient, catalog: Catalog, viewer: Viewer) -> None:
+    for path in (CW, WATCHLIST):
+        params = {"profile_id": viewer.profile_id}
+        first = await api.get(path, params=params, headers=viewer.headers)
+        assert first.status == 200
+        assert first.headers["Cache-Control"] == "private, no-cache"
+        assert "Authorization" in first.headers["Vary"]
+        etag = first.headers["ETag"]
+        again = await api.get(path, params=params, headers={**viewer.headers, "If-None-Match": etag})
+        assert again.status == 304 and await again.read() == b""
+        assert again.headers["ETag"] == etag
+        other = await api.get(path, params=params, headers={**viewer.headers, "If-None-Match": 'W/"stale"'})
+        assert other.status == 200
+        assert set(await other.json()) == ({"items"} if path == CW else {"watchlist"})
+
+
+async def test_a_new_watchlist_item_changes_the_etag(api: TestClient, catalog: Catalog, viewer: Viewer) -> None:
+    params = {"profile_id": viewer.profile_id}
+    before = await api.get(WATCHLIST, params=params, headers=viewer.headers)
+    etag = before.headers["ETag"]
+    resp = await api.post(WATCHLIST, json={"profile_id": viewer.profile_id, "content_id": catalog.movie},
+                          headers=viewer.headers)
+    assert resp.status == 201
+    after = await api.get(WATCHLIST, params=params, headers={**viewer.headers, "If-None-Match": etag})
+    assert after.status == 200
+    assert after.headers["ETag"] != etag
+    assert [i["content_id"] for i in (await after.json())["watchlist"]] == [catalog.movie]
+
+
+async def test_continue_watching_etag_follows_progress(api: TestClient, catalog: Catalog, viewer: Viewer) -> None:
+    params = {"profile_id": viewer.profile_id}
+    session = await _watch(api, viewer, catalog.movies[0], 60)
+    etag = (await api.get(CW, params=params, headers=viewer.headers)).headers["ETag"]
+    await report(api, viewer, session, 120, seq=2)
+    after = await api.get(CW, params=params, headers={**viewer.headers, "If-None-Match": etag})
+    assert after.status == 200 and after.headers["ETag"] != etag
+    assert (await after.json())["items"][0]["position_seconds"] == 120

@@ -9,8 +9,8 @@ from aiohttp.test_utils import TestClient
 
 from server import keys
 from server.activity.keys import ACTIVITY_STORE, POSITION_CACHE
-from tests.activity.conftest import Catalog, Viewer, new_viewer, report, start
-from tests.helpers import set_tier
+from tests.activity.conftest import Catalog, report, start
+from tests.helpers import Viewer, new_viewer, set_tier
 
 
 async def test_start_returns_session_duration_and_empty_ads(api: TestClient, catalog: Catalog,

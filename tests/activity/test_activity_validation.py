@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from tests.activity.conftest import Catalog, Viewer, start
+from tests.activity.conftest import Catalog, start
+from tests.helpers import Viewer
 
 BODY_ENDPOINTS = [
     ("POST", "/api/v1/stream/playback/start"),

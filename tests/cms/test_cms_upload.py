@@ -91,7 +91,7 @@ async def test_upload_packages_attaches_and_a_bad_upload_keeps_the_old_rendition
     content = await call(api, "GET", f"/api/v1/cms/content/{cid}", headers=admin, status=200)
     assert content["asset_id"] == asset_id and content["version"] == 2
     variants = await _variants(api, cid)
-    assert variants == [("144p", f"/media/{asset_id}/video/144p/index.m3u8")]
+    assert variants == [(q, f"/media/{asset_id}/video/{q}/index.m3u8") for q in ("108p", "144p")]
     assert not list((tmp_path / "data" / "uploads").iterdir())  # the source is removed after packaging
 
     for action in ("submit-review", "approve", "publish"):
@@ -100,7 +100,7 @@ async def test_upload_packages_attaches_and_a_bad_upload_keeps_the_old_rendition
     profile = await default_profile(api, viewer["token"])
     manifest = f"/api/v1/stream/{cid}/manifest?profile_id={profile['id']}"
     before = await call(api, "GET", manifest, headers=viewer["headers"], status=200)
-    assert [q["quality"] for q in before["qualities"]] == ["144p"]
+    assert sorted(q["quality"] for q in before["qualities"]) == ["108p", "144p"]
 
     garbage = tmp_path / "garbage.mp4"
     with garbage.open("wb") as f:
@@ -120,7 +120,7 @@ async def test_upload_packages_attaches_and_a_bad_upload_keeps_the_old_rendition
     assert after["asset_id"] == asset_id and after["version"] == 5
     assert await _variants(api, cid) == variants
     again = await call(api, "GET", manifest, headers=viewer["headers"], status=200)
-    assert [q["quality"] for q in again["qualities"]] == ["144p"]
+    assert sorted(q["quality"] for q in again["qualities"]) == ["108p", "144p"]
     assert failed["asset_id"] and not (tmp_path / "media" / failed["asset_id"]).exists()
     assert [p.name for p in (tmp_path / "media").iterdir() if not p.name.startswith(".")] == [asset_id]
 

@@ -41,9 +41,18 @@ def _values(args: list[str], flag: str) -> list[str]:
 
 
 def test_ladder_drops_rungs_above_source() -> None:
-    assert [r.name for r in ladder_for_source(720)] == ["144p", "360p", "480p", "720p"]
+    assert [r.name for r in ladder_for_source(720)] == ["108p", "144p", "360p", "480p", "720p"]
     assert [r.name for r in ladder_for_source(1080)] == [r.name for r in DEFAULT_LADDER]
-    assert [r.name for r in ladder_for_source(100)] == ["144p"]
+    assert [r.name for r in ladder_for_source(100)] == ["108p"]
+    assert [r.name for r in ladder_for_source(90)] == ["108p"]  # never empty: the lowest rung stays
+
+
+def test_default_ladder_has_a_2g_rung_that_fits_the_2g_and_edge_links() -> None:
+    lowest = DEFAULT_LADDER[0]
+    assert (lowest.name, lowest.width, lowest.height, lowest.audio_channels) == ("108p", 192, 108, 1)
+    assert lowest.total_kbps < 0.7 * 240  # nominal bits fit the `edge` profile with ABR headroom
+    assert [r.audio_kbps for r in DEFAULT_LADDER] == [32, 48, 48, 96, 128, 128]
+    assert [r.height for r in DEFAULT_LADDER] == sorted(r.height for r in DEFAULT_LADDER)
 
 
 def test_ladder_file_unknown_field_is_an_input_error(tmp_path: Path) -> None:
@@ -59,8 +68,18 @@ def test_ladder_file_loads_sorted(tmp_path: Path) -> None:
         '[[rendition]]\nname="hi"\nwidth=640\nheight=360\nvideo_kbps=500\n'
         '[[rendition]]\nname="lo"\nwidth=256\nheight=144\nvideo_kbps=200\naudio_kbps=48\n'
     )
-    assert [r.name for r in resolve_ladder(good)] == ["lo", "hi"]
+    ladder = resolve_ladder(good)
+    assert [r.name for r in ladder] == ["lo", "hi"]
+    assert [(r.audio_kbps, r.audio_channels) for r in ladder] == [(48, 2), (64, 2)]
     assert resolve_ladder("default") == DEFAULT_LADDER
+
+
+@pytest.mark.parametrize("extra", ["audio_channels=3", "audio_kbps=0", 'audio_channels="mono"'])
+def test_ladder_file_bad_audio_is_an_input_error(tmp_path: Path, extra: str) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(f'[[rendition]]\nname="a"\nwidth=640\nheight=360\nvideo_kbps=500\n{extra}\n')
+    with pytest.raises(InputError, match="rendition 1"):
+        load_ladder(bad)
 
 
 def test_force_key_frames_expression_matches_first_segment() -> None:
@@ -72,20 +91,38 @@ def test_encode_args_one_run_with_every_output() -> None:
     args = build_encode_args(_plan())
     assert args.count("-i") == 1
     assert "-filter_complex" in args
-    names = ("144p", "360p", "480p", "720p")
+    names = ("108p", "144p", "360p", "480p", "720p")
     assert _values(args, "-hls_segment_filename") == [f"video/{n}/seg_%05d.ts" for n in names]
     assert set(_values(args, "-sc_threshold")) == {"0"}
-    assert set(_values(args, "-g")) == {"50"} and set(_values(args, "-keyint_min")) == {"50"}
+    # the 2G rung runs at 15 fps (30-frame GOP), the others at the source's 25 fps
+    assert _values(args, "-g") == ["30", "50", "50", "50", "50"] and _values(args, "-keyint_min")[0] == "30"
+    assert "fps=fps=15" in _values(args, "-filter_complex")[0]
     assert set(_values(args, "-force_key_frames")) == {"expr:gte(t,1+(n_forced-1)*2)"}
     assert set(_values(args, "-hls_init_time")) == {"1"}
     assert set(_values(args, "-hls_segment_type")) == {"mpegts"}
-    assert _values(args, "-b:v") == ["240k", "500k", "1000k", "2500k"]
+    assert _values(args, "-b:v") == ["90k", "240k", "500k", "1000k", "2500k"]
+    # VBV: maxrate 1.1 x target, a half-second buffer
+    assert _values(args, "-maxrate") == ["99k", "264k", "550k", "1100k", "2750k"]
+    assert _values(args, "-bufsize") == ["45k", "120k", "250k", "500k", "1250k"]
+    # per-rung muxed AAC (mono on the 2G rung), then 64 kbit/s stereo for each audio-only track
+    assert _values(args, "-b:a") == ["32k", "48k", "48k", "96k", "128k", "64k", "64k"]
+    assert _values(args, "-ac") == ["1", "2", "2", "2", "2", "2", "2"]
+    assert set(_values(args, "-ar")) == {"48000"}
     assert _values(args, "-segment_times") == ["1,3,5,7", "1,3,5,7"]
     assert "subs/en.vtt" in args and "images/poster.jpg" in args and "images/thumb.jpg" in args
     assert "images/trick/sprite_%03d.jpg" in args
     # muxed default audio in every video rendition, then one audio-only output per language
-    assert _values(args, "-map").count("0:a:0") == 4 + 1
+    assert _values(args, "-map").count("0:a:0") == 5 + 1
     assert _values(args, "-map").count("0:a:1") == 1
+
+
+@pytest.mark.parametrize(("segment", "first", "fps"), [(2.0, 1.0, 15.0), (2.0, 0.0, 15.0), (2.0, 0.5, 25.0),
+                                                       (1.3, 1.3, 25.0)])
+def test_frame_rate_cap_only_when_every_boundary_is_on_a_frame(segment: float, first: float, fps: float) -> None:
+    plan = _plan(segment=segment, first_segment=first)
+    assert plan.rung_fps(DEFAULT_LADDER[0]) == fps
+    assert plan.rung_gop(DEFAULT_LADDER[0]) == round(fps * segment)
+    assert plan.rung_fps(DEFAULT_LADDER[1]) == 25.0  # no cap
 
 
 def test_encode_args_without_short_first_segment() -> None:
@@ -100,14 +137,14 @@ def test_dash_args_remux_without_reencoding() -> None:
     assert _values(args, "-c") == ["copy"]
     assert _values(args, "-tag:v") == ["avc1"] and _values(args, "-tag:a") == ["mp4a"]
     assert _values(args, "-f") == ["dash"]
-    assert _values(args, "-i")[0] == "video/144p/index.m3u8"
+    assert _values(args, "-i")[0] == "video/108p/index.m3u8"
     assert _values(args, "-adaptation_sets") == [
-        "id=0,seg_duration=1,streams=0,1,2,3 id=1,seg_duration=2,streams=4 id=2,seg_duration=2,streams=5"
+        "id=0,seg_duration=1,streams=0,1,2,3,4 id=1,seg_duration=2,streams=5 id=2,seg_duration=2,streams=6"
     ]
 
 
 def test_label_text_has_rendition_and_segment_number() -> None:
-    text = label_text(DEFAULT_LADDER[3], segment=2, first=1)
+    text = label_text(DEFAULT_LADDER[4], segment=2, first=1)
     assert text.startswith("720p · 2500 kbps · seg ")
     assert "%{eif:" in text and "," not in text
 
@@ -164,4 +201,4 @@ def test_every_rung_keeps_the_source_display_aspect() -> None:
     from dataclasses import replace
 
     graph = _values(build_encode_args(replace(_plan(), source_width=1280)), "-filter_complex")[0]
-    assert graph.count("setdar=1280/720") == 4  # 854x480 is not exactly 16:9; DASH needs one aspect
+    assert graph.count("setdar=1280/720") == 5  # 854x480 is not exactly 16:9; DASH needs one aspect

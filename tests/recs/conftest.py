@@ -3,8 +3,6 @@ written through the real activity store."""
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,7 +15,7 @@ from server.activity.keys import ACTIVITY_STORE
 from server.activity.store import PositionUpdate
 from server.settings import Settings
 from tests.conftest import make_settings
-from tests.helpers import auth, default_profile, register
+from tests.helpers import Viewer, new_viewer
 
 # title: (genres, people, language, rating, state)
 TITLES: dict[str, tuple[tuple[str, ...], tuple[str, ...], str, str, str]] = {
@@ -68,33 +66,6 @@ async def titles(api: TestClient) -> dict[str, str]:
             await db.execute("INSERT INTO content_people (content_id, person_id, role) VALUES ($1::uuid, $2::uuid,"
                              " 'actor')", cid, person_ids[p])
     return out
-
-
-@dataclass
-class Viewer:
-    """An account with its default profile."""
-
-    user_id: str
-    token: str
-    profile_id: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        """Authorization header."""
-        return auth(self.token)
-
-
-async def new_viewer(api: TestClient, **profile: Any) -> Viewer:
-    """Register an account; with ``profile`` fields, a new profile of those is used instead of the default."""
-    user = await register(api)
-    if profile:
-        resp = await api.post("/api/v1/auth/profiles", json={"name": f"P{uuid.uuid4().hex[:5]}", **profile},
-                              headers=auth(user["access_token"]))
-        assert resp.status == 201, await resp.text()
-        pid = (await resp.json())["id"]
-    else:
-        pid = (await default_profile(api, user["access_token"]))["id"]
-    return Viewer(user_id=user["user_id"], token=user["access_token"], profile_id=pid)
 
 
 @pytest.fixture

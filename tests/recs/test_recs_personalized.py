@@ -9,7 +9,8 @@ from aiohttp.test_utils import TestClient
 
 from server import keys
 from server.recs.cache import cache_key
-from tests.recs.conftest import Viewer, new_viewer, recs, watch
+from tests.helpers import Viewer, new_viewer
+from tests.recs.conftest import recs, watch
 
 
 async def test_watched_genres_and_cast_lead_with_reasons(api: TestClient, titles: dict[str, str],

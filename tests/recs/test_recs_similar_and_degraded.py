@@ -10,8 +10,8 @@ from aiohttp.test_utils import TestClient
 from server import keys
 from server.app import create_app
 from server.settings import Settings
-from tests.helpers import auth, default_profile, register
-from tests.recs.conftest import Viewer, recs, watch
+from tests.helpers import Viewer, auth, default_profile, register
+from tests.recs.conftest import recs, watch
 
 
 async def test_similar_titles_share_genres_and_cast(api: TestClient, titles: dict[str, str], viewer: Viewer) -> None:

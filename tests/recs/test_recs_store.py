@@ -7,7 +7,8 @@ from aiohttp.test_utils import TestClient
 
 from server.activity.keys import ACTIVITY_STORE
 from server.activity.mongo_queries import co_watched_pipeline
-from tests.recs.conftest import new_viewer, watch
+from tests.helpers import new_viewer
+from tests.recs.conftest import watch
 
 
 async def test_co_watched_counts_distinct_other_profiles(api: TestClient, titles: dict[str, str]) -> None:

@@ -93,6 +93,15 @@ async def test_malformed_json_is_400(api: TestClient) -> None:
     assert resp.content_type == "application/problem+json"
 
 
+@pytest.mark.parametrize("data", [b"[" * 200_000, b'{"a": ' * 100_000, b'{"email": ' + b"1" * 5000 + b"}"],
+                         ids=["deep-array", "deep-object", "huge-integer"])
+async def test_json_the_parser_refuses_is_400_not_500(api: TestClient, data: bytes) -> None:
+    resp = await api.post("/api/v1/auth/login", data=data, headers={"Content-Type": "application/json"})
+    assert resp.status == 400
+    assert resp.content_type == "application/problem+json"
+    assert (await resp.json())["detail"].startswith("the body is not valid JSON")
+
+
 async def test_non_object_json_is_422(api: TestClient) -> None:
     resp = await api.post("/api/v1/auth/login", json=["a@example.com", PASSWORD])
     assert resp.status == 422
@@ -133,6 +142,17 @@ async def test_wrong_credentials_are_401_without_saying_which(api: TestClient, e
     body = await resp.json()
     assert body["detail"] == "wrong email or password"
     assert "auth.login_failed" in await _audit_actions(api)
+
+
+async def test_unknown_email_is_checked_against_a_hash_of_the_configured_cost() -> None:
+    """The stand-in hash for unknown emails costs what real hashes cost, so timing does not tell them apart."""
+    from server.auth.passwords import dummy_hash, verify_password
+
+    for rounds in (4, 5):
+        hashed = await dummy_hash(rounds=rounds)
+        assert hashed.startswith(f"$2b${rounds:02d}$")
+        assert await dummy_hash(rounds=rounds) == hashed  # made once per cost
+        assert not await verify_password("Sup3r-secret!", hashed)
 
 
 async def test_lockout_after_five_failures_then_even_the_right_password_is_refused(api: TestClient) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
+import pytest
 from aiohttp.test_utils import TestClient
 
 from server import keys
@@ -53,6 +55,16 @@ async def test_request_id_is_echoed_or_made(api: TestClient) -> None:
     assert len(resp.headers["X-Request-ID"]) == 32
 
 
+async def test_access_log_line_cannot_be_forged_through_the_path(api: TestClient,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="server.access"):
+        resp = await api.get("/api/v1/nope%0A2024-01-01%20INFO%20server.access:%20GET%20/admin%20200")
+    assert resp.status == 404
+    lines = [r.getMessage() for r in caplog.records if r.name == "server.access"]
+    assert lines and all("\n" not in line and "\r" not in line for line in lines)
+    assert "/api/v1/nope%0A2024" in lines[-1]
+
+
 async def test_security_headers_on_success_and_error(api: TestClient) -> None:
     for path in ("/health", "/missing"):
         resp = await api.get(path)
@@ -70,6 +82,7 @@ async def test_cors_allows_listed_origin_only(api: TestClient) -> None:
     resp = await api.options("/health", headers={**pre, "Origin": "http://evil.example"})
     assert resp.status == 403
     assert "Access-Control-Allow-Origin" not in resp.headers
+    assert resp.content_type == "application/problem+json" and (await resp.json())["status"] == 403
     resp = await api.get("/health", headers={"Origin": "http://evil.example"})
     assert "Access-Control-Allow-Origin" not in resp.headers
 

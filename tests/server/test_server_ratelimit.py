@@ -76,6 +76,19 @@ async def test_users_are_counted_separately_from_each_other_and_from_anonymous(
     assert anonymous.status == 401 and anonymous.headers["RateLimit-Remaining"] == "3"
 
 
+async def test_a_token_does_not_buy_a_new_bucket_on_routes_that_take_none(
+        pair: tuple[TestClient, TestClient]) -> None:
+    a, b = pair
+    token = (await register(a))["access_token"]  # one anonymous register (limit 50 here)
+    wrong = {"email": "who@example.com", "password": "Wrong-pass1!"}
+    assert [(await a.post("/api/v1/auth/login", json=wrong)).status for _ in range(3)] == [401, 401, 401]
+    spoofed = await b.post("/api/v1/auth/login", json=wrong,
+                           headers={**auth(token), "X-Forwarded-For": "203.0.113.7", "X-Real-IP": "203.0.113.8"})
+    assert spoofed.status == 429 and spoofed.headers["RateLimit-Remaining"] == "0"
+    # the same token still has its own bucket where it authenticates the caller
+    assert (await b.get("/api/v1/auth/me", headers=auth(token))).status == 200
+
+
 async def test_ops_and_media_paths_are_exempt(pair: tuple[TestClient, TestClient]) -> None:
     a, _ = pair
     for _ in range(8):

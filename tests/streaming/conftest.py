@@ -18,7 +18,7 @@ from media.testcard import make_testcard
 from server import keys
 from server.settings import Settings
 from tests.conftest import make_settings
-from tests.helpers import auth, default_profile, register, set_tier
+from tests.helpers import Viewer
 
 ASSET_ID = "card720"
 CARD_SECONDS = 6.0
@@ -55,29 +55,6 @@ def media_root(tmp_path_factory: pytest.TempPathFactory) -> MediaRoot:
 def settings(tmp_path: Path, store_urls: tuple[str, str], media_root: MediaRoot) -> Settings:
     """The selected backend's settings with the packaged media dir."""
     return make_settings(tmp_path, database_url=store_urls[0], redis_url=store_urls[1], media_dir=media_root.root)
-
-
-@dataclass(frozen=True)
-class Viewer:
-    """A registered account with its default profile."""
-
-    user_id: str
-    token: str
-    profile_id: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        """Authorization header."""
-        return auth(self.token)
-
-
-async def new_viewer(api: TestClient, *, tier: str = "free") -> Viewer:
-    """Register an account (tier set directly) and return it with its default profile."""
-    body = await register(api)
-    if tier != "free":
-        await set_tier(api, body["user_id"], tier)
-    profile = await default_profile(api, body["access_token"])
-    return Viewer(user_id=body["user_id"], token=body["access_token"], profile_id=profile["id"])
 
 
 async def add_title(api: TestClient, *, asset_id: str = ASSET_ID, tier: str = "free", rating: str = "U") -> str:

@@ -8,7 +8,8 @@ import m3u8
 from aiohttp.test_utils import TestClient
 
 from server import keys
-from tests.streaming.conftest import MediaRoot, add_title, local, manifest, new_viewer
+from tests.helpers import new_viewer
+from tests.streaming.conftest import MediaRoot, add_title, local, manifest
 
 MPD_NS = "{urn:mpeg:dash:schema:mpd:2011}"
 

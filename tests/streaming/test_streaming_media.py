@@ -12,7 +12,8 @@ from aiohttp.test_utils import TestClient
 from server import keys
 from server.streaming.signing import Grant
 from server.streaming.state import STREAMING
-from tests.streaming.conftest import MediaRoot, Viewer, add_title, local, manifest, new_viewer
+from tests.helpers import Viewer, new_viewer
+from tests.streaming.conftest import MediaRoot, add_title, local, manifest
 
 
 async def raw_get(api: TestClient, raw_path: str, headers: dict[str, str] | None = None) -> tuple[int, str, bytes]:

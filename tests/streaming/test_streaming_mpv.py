@@ -10,7 +10,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from server import keys
-from tests.streaming.conftest import add_title, manifest, new_viewer
+from tests.helpers import new_viewer
+from tests.streaming.conftest import add_title, manifest
 
 mpv = pytest.importorskip("mpv")
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("backend", ["system"], indirect=True)]

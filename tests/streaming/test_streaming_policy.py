@@ -100,3 +100,21 @@ def test_steering_rules(current: str, estimate: float | None, buffer_s: float, p
                      playing=playing, segment_s=2.0)
     assert decision.rendition == expected
     assert decision.reason
+
+
+# The packaged ladder since the 2G rung was added (media/README.md): 108p ≈ 150 kbit/s on the wire,
+# 144p ≈ 330 kbit/s since its muxed audio went down to 48 kbit/s.
+LADDER_2G = [Rung("108p", 108, 175, 148), Rung("144p", 144, 390, 327), *LADDER[1:]]
+
+
+@pytest.mark.parametrize(("hints", "expected"), [
+    (Hints(net=TWO_G), ("108p", "144p")),
+    (Hints(net=NetHint("edge", 240, 840)), ("108p", "144p")),
+    (Hints(ect="2g"), ("108p",)),
+    (Hints(save_data=True, downlink_kbps=50_000), ("108p", "144p", "360p")),
+    (Hints(net=THREE_G), ("360p", "108p", "144p", "480p")),
+], ids=["net-2g", "net-edge", "ect-2g", "save-data", "3g-unchanged"])
+def test_2g_rung_is_where_slow_links_and_save_data_start(hints: Hints, expected: tuple[str, ...]) -> None:
+    plan = plan_variants(ladder=LADDER_2G, tier="free", preferred_quality=None, hints=hints, estimate=None,
+                         first_segment_s=1.0)
+    assert plan.variants == expected and plan.start == expected[0]
