@@ -313,8 +313,9 @@ class ApiClient:
                                   params={"profile_id": profile_id, "limit": limit})
         return list(body.get("trending", []))
 
-    async def recommendations(self, *, profile_id: str, limit: int = 10) -> list[dict[str, Any]] | None:
-        """Personalised recommendations, or None when the server has no such endpoint."""
+    async def recommendations(self, *, profile_id: str, limit: int = 10) -> dict[str, Any] | None:
+        """Personalised recommendations (``recommendations`` with ``reason``, ``degraded``), or None when the
+        server has no such endpoint."""
         try:
             body = await self.request("GET", "/api/v1/recommendations/personalized", cacheable=True,
                                       params={"profile_id": profile_id, "limit": limit})
@@ -322,7 +323,79 @@ class ApiClient:
             if err.status in (404, 405):
                 return None
             raise
-        return list(body.get("recommendations", []))
+        data = body if isinstance(body, dict) else {}
+        return {"recommendations": list(data.get("recommendations") or []), "degraded": bool(data.get("degraded"))}
+
+    # ------------------------------------------------------------------ subscriptions
+    async def plans(self) -> list[dict[str, Any]]:
+        """The subscription plans with prices."""
+        body = await self.request("GET", "/api/v1/subscriptions/plans", auth=False, cacheable=True)
+        return list(body.get("plans", []))
+
+    async def my_subscription(self) -> dict[str, Any]:
+        """The effective tier, access end and current subscription (null on the free tier)."""
+        return await self.request("GET", "/api/v1/subscriptions/me")
+
+    async def invoices(self, *, limit: int = 5) -> list[dict[str, Any]]:
+        """My invoices, newest first."""
+        body = await self.request("GET", "/api/v1/subscriptions/invoices", params={"limit": limit})
+        return list(body.get("invoices", []))
+
+    async def subscribe(self, *, plan_id: str, auto_renew: bool = True) -> dict[str, Any]:
+        """Create the gateway order for a plan (the subscription starts when the payment is captured)."""
+        return await self.request("POST", "/api/v1/subscriptions/subscribe",
+                                  json={"plan_id": plan_id, "auto_renew": auto_renew})
+
+    async def change_plan(self, *, plan_id: str) -> dict[str, Any]:
+        """Upgrade (answers the order to pay) or downgrade (at renewal) the current subscription."""
+        return await self.request("POST", "/api/v1/subscriptions/change-plan", json={"plan_id": plan_id})
+
+    async def cancel_subscription(self) -> dict[str, Any]:
+        """Cancel: no renewal, access until the period ends."""
+        return await self.request("POST", "/api/v1/subscriptions/cancel", json={})
+
+    async def set_auto_renew(self, *, auto_renew: bool) -> dict[str, Any]:
+        """Turn auto-renewal on (also undoes a cancellation) or off."""
+        return await self.request("PUT", "/api/v1/subscriptions/auto-renew", json={"auto_renew": auto_renew})
+
+    # ------------------------------------------------------------------ ads
+    async def vmap(self, *, session_id: str) -> bytes:
+        """The VMAP document of a playback session's ad breaks."""
+        return await self.get_bytes("/api/v1/ads/vmap", params={"session_id": session_id})
+
+    async def beacon(self, url: str) -> None:
+        """Fire one ad tracking URL (absolute, unauthenticated); failures raise ApiError."""
+        await self.fetch_bytes(url)
+
+    async def get_bytes(self, path: str, *, params: Params | None = None) -> bytes:
+        """GET a non-JSON document of the API (authenticated, one silent refresh on 401)."""
+        query = _clean(params)
+        url = self.base_url + path + (("?" + urlencode(query)) if query else "")
+        for attempt in (1, 2):
+            token = self.tokens.access_token if self.tokens else None
+            headers = {"Accept": "*/*", **({"Authorization": f"Bearer {token}"} if token else {})}
+            try:
+                async with self._http().get(url, headers=headers) as resp:
+                    data = await resp.read()
+                    self.stats.add(path=path, nbytes=_wire_size(resp, data))
+                    status, ctype = resp.status, resp.headers.get("Content-Type", "")
+            except TimeoutError as err:
+                raise RequestTimedOut("the server did not answer in time", detail=f"GET {path}") from err
+            except aiohttp.ClientError as err:
+                raise ServerUnreachable("cannot reach the server", detail=str(err)) from err
+            if status == 401 and attempt == 1 and self.tokens is not None:
+                await self._refresh(used_token=token)
+                continue
+            if status >= 400:
+                import json as jsonlib
+
+                try:
+                    body = jsonlib.loads(data) if "json" in ctype else None
+                except ValueError:
+                    body = None
+                raise self._problem(status, body)
+            return data
+        raise SessionExpired("your login has expired", status=401)  # pragma: no cover - loop always returns
 
     # ------------------------------------------------------------------ activity
     async def continue_watching(self, *, profile_id: str) -> list[dict[str, Any]]:

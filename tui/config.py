@@ -15,8 +15,8 @@ log = logging.getLogger(__name__)
 
 APP_NAME = "ott-lowband"
 CONFIG_FILE = "tui.toml"
-QUALITIES = ("auto", "144p", "360p", "480p", "720p", "1080p")
-Quality = Literal["auto", "144p", "360p", "480p", "720p", "1080p"]
+QUALITIES = ("auto", "108p", "144p", "360p", "480p", "720p", "1080p")
+Quality = Literal["auto", "108p", "144p", "360p", "480p", "720p", "1080p"]
 
 
 class ConfigError(ValueError):

@@ -136,9 +136,13 @@ class ThreadedServer:
 
 @pytest.fixture
 def server_settings(tmp_path: Path, system_database_url: str, media_dir: Path) -> Settings:
-    """System PostgreSQL/Redis, the packaged clip, cheap bcrypt, no rate limits."""
+    """System PostgreSQL/Redis, the packaged clip, cheap bcrypt, no rate limits.
+
+    The recommender gets a generous timeout: on a loaded machine its 2 s default sometimes degrades
+    the Recommended tray to trending, which made the home snapshot flaky.
+    """
     return make_settings(tmp_path, database_url=system_database_url, redis_url=SYSTEM_REDIS, media_dir=media_dir,
-                         bcrypt_rounds=4)
+                         bcrypt_rounds=4, recs_timeout_s=30.0)
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ class HomeData:
 
     continue_watching: list[dict[str, Any]] = field(default_factory=list)
     recommended: list[dict[str, Any]] | None = None
+    recommended_degraded: bool = False
     trending: list[dict[str, Any]] = field(default_factory=list)
     watchlist: list[dict[str, Any]] = field(default_factory=list)
     genres: list[dict[str, Any]] = field(default_factory=list)
@@ -56,6 +57,10 @@ async def load_home(ott: OttApp) -> HomeData:
             data.failures.append(f"{name.replace('_', ' ')}: {result.user_message()}")
         elif isinstance(result, BaseException):
             raise result
+        elif name == "recommended":
+            if isinstance(result, dict):
+                data.recommended = list(result["recommendations"])
+                data.recommended_degraded = bool(result["degraded"])
         else:
             setattr(data, name, result)
     return data
@@ -118,13 +123,15 @@ class HomeScreen(Screen[None]):
         self.post_message(self.HomeLoaded(data))
 
     def on_home_screen_home_loaded(self, message: HomeLoaded) -> None:
-        """Fill the trays (Recommended is hidden when the server has no recommendations)."""
+        """Fill the trays (Recommended is hidden when the server has no recommendations endpoint)."""
         data = message.data
         self.query_one("#tray-continue", Tray).set_items(data.continue_watching, empty_text="Nothing in progress")
         rec = self.query_one("#tray-recommended", Tray)
         rec.display = data.recommended is not None
         if data.recommended is not None:
-            rec.set_items(data.recommended)
+            rec.set_title("Recommended for you" + (" (trending: the recommender is unavailable)"
+                                                    if data.recommended_degraded else ""))
+            rec.set_items(data.recommended, empty_text="Watch something to get recommendations")
         self.query_one("#tray-trending", Tray).set_items(data.trending)
         self.query_one("#tray-watchlist", Tray).set_items(data.watchlist, empty_text="Press w on a title to add it")
         genres = [{"id": g.get("slug"), "title": f"{g.get('name')} ({g.get('content_count', 0)})", **g}

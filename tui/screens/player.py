@@ -1,7 +1,13 @@
 """The player: mpv plays one server-steered rendition; the ABR loop, tracking and stats run here.
 
 Keys (spec FR-VP-003): space, ←/→ ±10 s, ↑/↓ volume, m, f, c, a, q quality, s speed, i stats,
-t network profile, n next episode, Esc back. All have ids for remapping.
+t network profile, n next episode, Esc back; during ads k skips (when allowed) and o visits the
+advertiser. All have ids for remapping.
+
+Ads (spec FR-AD-004) play in the same mpv: the pre-roll before the content, mid-rolls when the
+playhead reaches their offset (the content then resumes where it was), the post-roll before the
+title is marked complete. Seeking and speed changes are refused during ads. Any ad failure (VMAP,
+creative, mpv) skips that ad: it never blocks the content.
 """
 
 from __future__ import annotations
@@ -24,10 +30,21 @@ from tui.errors import ApiError
 from tui.format import clock
 from tui.netshaper import available_profiles
 from tui.player.abr_loop import AbrLoop, RenditionChoice
+from tui.player.ads import (
+    AdBreakInfo,
+    AdCreative,
+    AdFormatError,
+    AdProgress,
+    AdSchedule,
+    first_variant,
+    from_playback_start,
+    parse_vmap,
+)
 from tui.player.controller import CacheStallChanged, MpvController, PlaybackEnded, VideoParamsChanged
 from tui.player.prefetch import Prefetched
 from tui.player.stats import PlaybackStats, Switch
 from tui.player.tracking import PlaybackTracker
+from tui.widgets.ad_overlay import AdOverlay
 from tui.widgets.stats_panel import StatsPanel
 
 if TYPE_CHECKING:
@@ -38,6 +55,8 @@ log = logging.getLogger(__name__)
 TICK_S = 1.0
 POSITION_EVERY_S = 10.0
 EVENTS_EVERY_S = 10.0
+VMAP_TIMEOUT_S = 3.0
+AD_FIRST_FRAME_TIMEOUT_S = 10.0
 
 
 class PlayerScreen(Screen[None]):
@@ -58,6 +77,8 @@ class PlayerScreen(Screen[None]):
         Binding("i", "stats", "Stats", id="player.stats"),
         Binding("t", "network", "Network", id="player.network"),
         Binding("n", "next_episode", "Next", id="player.next", show=False),
+        Binding("k", "skip_ad", "Skip ad", id="player.skip_ad"),
+        Binding("o", "ad_click", "Visit advertiser", id="player.ad_click", show=False),
         Binding("escape", "stop", "Back", id="player.stop"),
     ]
     DEFAULT_CSS = """
@@ -77,6 +98,14 @@ class PlayerScreen(Screen[None]):
         session: dict[str, Any]
         start_s: float
         from_prefetch: bool
+        breaks: list[AdBreakInfo]
+
+    @dataclass
+    class AdMediaResolved(Message):
+        """The creative's single rendition to hand mpv."""
+
+        ad_id: str
+        url: str
 
     @dataclass
     class OpenFailed(Message):
@@ -109,11 +138,21 @@ class PlayerScreen(Screen[None]):
         self.server_ok = True
         self.ended = False
         self.closing = False
+        self.content_url = ""
+        self.schedule = AdSchedule([])
+        self.ad: AdProgress | None = None
+        self.ad_queue: list[AdCreative] = []
+        self.ad_then: tuple[str, float] = ("content", 0.0)
+        self.ad_loaded_at = 0.0
+        self._pod_size = 0
+        self.ads_played: list[str] = []
+        self.ad_beacons: list[tuple[str, str]] = []
 
     def compose(self) -> ComposeResult:
         """Title, position bar, status, stats panel."""
         with Vertical():
             yield Label(self.play_title or "Playing", id="now-playing")
+            yield AdOverlay(id="ad-overlay")
             yield ProgressBar(total=100, show_eta=False, show_percentage=False, id="position")
             yield Static("Starting …", id="position-row")
             yield Static("", id="status")
@@ -149,7 +188,20 @@ class PlayerScreen(Screen[None]):
             ott.report(err, doing="start playback")
             self.post_message(self.OpenFailed())
             return
-        self.post_message(self.PlaybackOpened(url, manifest, session, resume, from_prefetch))
+        breaks = await self._ad_breaks(session) if session.get("ads") else []
+        self.post_message(self.PlaybackOpened(url, manifest, session, resume, from_prefetch, breaks))
+
+    async def _ad_breaks(self, session: dict[str, Any]) -> list[AdBreakInfo]:
+        """The session's ad breaks from VMAP (with tracking); playback/start's ``ads`` if VMAP fails."""
+        ott = cast("OttApp", self.app)
+        try:
+            async with asyncio.timeout(VMAP_TIMEOUT_S):
+                data = await ott.api.vmap(session_id=str(session["session_id"]))
+            breaks = parse_vmap(data, content_s=float(session.get("duration_s") or 0))
+        except (ApiError, AdFormatError, TimeoutError) as err:
+            log.warning("VMAP unavailable (%s); playing the ads without tracking", err)
+            return from_playback_start(list(session.get("ads") or []))
+        return breaks
 
     def on_player_screen_open_failed(self) -> None:
         """Go back to where Play was pressed."""
@@ -173,9 +225,16 @@ class PlayerScreen(Screen[None]):
             f"Server start {start}: {message.manifest.get('reason', '')}"
             + (" · from prefetch" if message.from_prefetch else "")
             + (f" · resuming at {clock(message.start_s)}" if message.start_s else ""))
+        self.content_url = message.url
+        self.schedule = AdSchedule(message.breaks)
+        self.schedule.skip_before(message.start_s)
         try:
             self.mpv = MpvController(target=self, headless=ott.headless, vo=ott.vo)
-            self.mpv.load(message.url, start_s=message.start_s)
+            pre_roll = self.schedule.pre_roll()
+            if pre_roll is not None:
+                self._start_break(pre_roll, then=("content", message.start_s))
+            else:
+                self.mpv.load(message.url, start_s=message.start_s)
         except Exception as err:  # libmpv failing to start must not take the app down
             log.exception("mpv failed")
             ott.notify(f"mpv could not start: {err}. Next: check that libmpv is installed.", severity="error")
@@ -192,6 +251,11 @@ class PlayerScreen(Screen[None]):
     # ------------------------------------------------------------------ mpv messages
     def on_video_params_changed(self, message: VideoParamsChanged) -> None:
         """First frame → stream start; later changes show the rendition actually playing."""
+        if self.ad is not None:
+            if not self.ad.started:
+                self._beacon(self.ad.creative, self.ad.first_frame())
+                self._show_ad()
+            return
         now = time.monotonic()
         if self.first_frame_at is None:
             self.first_frame_at = now
@@ -209,7 +273,7 @@ class PlayerScreen(Screen[None]):
 
     def on_cache_stall_changed(self, message: CacheStallChanged) -> None:
         """Count stalls (only after the first frame: before it, waiting is stream start)."""
-        if self.first_frame_at is None:
+        if self.first_frame_at is None or self.ad is not None:
             return
         if message.stalled:
             self.stats.stall_began()
@@ -223,7 +287,19 @@ class PlayerScreen(Screen[None]):
         """End of file → complete (and offer the next episode); an error → notify."""
         if self.closing or self.ended:
             return
+        if self.ad is not None:
+            if message.reason == "eof":
+                self._ad_finished()
+            elif message.reason == "error":
+                log.warning("ad %s failed in mpv: %s", self.ad.creative.ad_id, message.error)
+                self._beacon(self.ad.creative, ["error"])
+                self._next_ad()
+            return
         if message.reason == "eof":
+            post_roll = self.schedule.post_roll()
+            if post_roll is not None:
+                self._start_break(post_roll, then=("complete", self.position_s))
+                return
             self.ended = True
             self._complete()
         elif message.reason == "error":
@@ -239,6 +315,9 @@ class PlayerScreen(Screen[None]):
         now = time.monotonic()
         dt, self.last_tick = now - self.last_tick, now
         snap = self.mpv.snapshot()
+        if self.ad is not None:
+            self._ad_tick(snap, now=now)
+            return
         self.position_s = snap["time_pos"]
         self.duration_s = snap["duration"] or self.duration_s
         if not snap["paused"] and self.first_frame_at is not None and self.stats.stall_started is None:
@@ -255,6 +334,9 @@ class PlayerScreen(Screen[None]):
         if self.first_frame_at is not None:
             choice = self.abr.tick(now=now, dt=dt, cache_speed_bps=speed_bps, buffer_s=snap["buffer_s"])
             self._apply_choice(choice, by="abr")
+            mid_roll = self.schedule.due(self.position_s)
+            if mid_roll is not None:
+                self._start_break(mid_roll, then=("content", self.position_s))
         self.stats.estimate_kbps = self.abr.estimate_kbps
         self._render_stats()
         if self.tracker and self.duration_s > 0 and now - self.last_position_report >= POSITION_EVERY_S:
@@ -352,6 +434,136 @@ class PlayerScreen(Screen[None]):
         if play and self.next_episode:
             self.action_next_episode()
 
+    # ------------------------------------------------------------------ ads
+    def _start_break(self, brk: AdBreakInfo, *, then: tuple[str, float]) -> None:
+        """Play the pod of ``brk``; afterwards ``then``: (``content``, resume at) or (``complete``, _)."""
+        log.info("%s of %d ad(s) at %.0f s", brk.kind, len(brk.creatives), brk.offset_s)
+        self.ad_queue = list(brk.creatives)
+        self.ad_then = then
+        self.ad = None
+        self._pod_size = len(brk.creatives)
+        self._next_ad()
+
+    def _next_ad(self) -> None:
+        """Play the next ad of the pod, or leave the break."""
+        if self.closing or self.mpv is None:
+            return
+        if not self.ad_queue:
+            self._end_break()
+            return
+        creative = self.ad_queue.pop(0)
+        self.ad = AdProgress(creative, index=self._pod_size - len(self.ad_queue), count=self._pod_size)
+        self.ad_loaded_at = time.monotonic()
+        self.ads_played.append(creative.ad_id)
+        self._show_ad()
+        self.refresh_bindings()
+        self._resolve_ad(creative)
+
+    @work(exclusive=True, exit_on_error=False, group="ad-media")
+    async def _resolve_ad(self, creative: AdCreative) -> None:
+        """Pick one rendition of the creative (never the whole ladder); the master when that fails."""
+        ott = cast("OttApp", self.app)
+        url = creative.media_url
+        try:
+            master, _ = await ott.api.fetch_bytes(ott.shaper.rewrite(creative.media_url))
+            url = first_variant(master.decode("utf-8", "replace"), base_url=creative.media_url) or url
+        except (ApiError, UnicodeError) as err:
+            log.info("ad %s: master playlist unavailable (%s); handing mpv the master URL", creative.ad_id, err)
+        self.post_message(self.AdMediaResolved(creative.ad_id, url))
+
+    def on_player_screen_ad_media_resolved(self, message: AdMediaResolved) -> None:
+        """Hand mpv the ad's rendition."""
+        if self.mpv is None or self.ad is None or self.ad.creative.ad_id != message.ad_id:
+            return
+        ott = cast("OttApp", self.app)
+        self.ad_loaded_at = time.monotonic()
+        self.mpv.load(ott.shaper.rewrite(message.url))
+
+    def _ad_tick(self, snap: dict[str, Any], *, now: float) -> None:
+        """Quartile beacons, the countdown; an ad that never shows a frame is given up."""
+        ad = self.ad
+        assert ad is not None
+        if not ad.started:
+            if now - self.ad_loaded_at > AD_FIRST_FRAME_TIMEOUT_S:
+                log.warning("ad %s showed no frame in %.0f s: skipped", ad.creative.ad_id, AD_FIRST_FRAME_TIMEOUT_S)
+                self._beacon(ad.creative, ["error"])
+                self._next_ad()
+            return
+        self._beacon(ad.creative, ad.advance(float(snap["time_pos"])))
+        self._show_ad()
+
+    def _show_ad(self) -> None:
+        if self.ad is not None:
+            self.query_one(AdOverlay).show_ad(self.ad.overlay() if self.ad.started
+                                              else f"Ad {self.ad.index} of {self.ad.count} · loading …")
+            self.query_one("#position-row", Static).update("Advertisement: seeking is off until the content")
+
+    def _ad_finished(self) -> None:
+        """The ad played to its end."""
+        if self.ad is not None:
+            self._beacon(self.ad.creative, self.ad.finished())
+        self._next_ad()
+
+    def _end_break(self) -> None:
+        """Back to the content (at the break's position) or on to completion."""
+        self.ad = None
+        self.query_one(AdOverlay).hide_ad()
+        self.refresh_bindings()
+        what, resume_s = self.ad_then
+        if what == "complete":
+            self.ended = True
+            self._complete()
+        elif self.mpv is not None:
+            self.mpv.load(self.content_url, start_s=resume_s)
+        self._render_stats()
+
+    def _beacon(self, creative: AdCreative, events: list[str]) -> None:
+        """Fire the tracking URLs of ``events`` in the background (failures are only logged)."""
+        ott = cast("OttApp", self.app)
+        for event in events:
+            self.ad_beacons.append((creative.ad_id, event))
+            for url in creative.urls(event):
+                self.run_worker(self._send_beacon(ott, url), group="ad-beacons", exit_on_error=False)
+
+    @staticmethod
+    async def _send_beacon(ott: OttApp, url: str) -> None:
+        try:
+            await ott.api.beacon(url)
+        except ApiError as err:
+            log.info("ad beacon failed: %s", err)
+
+    def action_skip_ad(self) -> None:
+        """Skip the ad once it may be skipped."""
+        ad = self.ad
+        if ad is None:
+            return
+        if not ad.can_skip:
+            wait = ad.skip_in_s()
+            self.app.notify("This ad cannot be skipped." if wait is None else f"You can skip in {wait:.0f} s.",
+                            timeout=2)
+            return
+        self._beacon(ad.creative, ["skip"])
+        self._next_ad()
+
+    def action_ad_click(self) -> None:
+        """Visit the advertiser: the click is tracked and its address shown."""
+        if self.ad is None:
+            return
+        self._beacon(self.ad.creative, ["click"])
+        self.app.notify(self.ad.creative.click_through or "This ad has no link.", title="Advertiser", timeout=6)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The ad keys exist only while an ad plays."""
+        if action in ("skip_ad", "ad_click"):
+            return self.ad is not None
+        return True
+
+    def _refuse_during_ad(self, what: str) -> bool:
+        if self.ad is None:
+            return False
+        self.app.notify(f"{what} is not available during ads.", timeout=2)
+        return True
+
     # ------------------------------------------------------------------ keys
     def action_pause(self) -> None:
         """Play/pause."""
@@ -361,7 +573,9 @@ class PlayerScreen(Screen[None]):
                 self.tracker.event("pause" if paused else "resume", position_s=self.position_s)
 
     def action_seek(self, seconds: float) -> None:
-        """Seek ±seconds."""
+        """Seek ±seconds (not during ads)."""
+        if self._refuse_during_ad("Seeking"):
+            return
         if self.mpv:
             self.mpv.seek(seconds)
             if self.tracker:
@@ -393,7 +607,9 @@ class PlayerScreen(Screen[None]):
             self.app.notify(f"Audio track: {self.mpv.cycle('aid')}", timeout=1)
 
     def action_speed(self) -> None:
-        """Next playback speed."""
+        """Next playback speed (not during ads)."""
+        if self._refuse_during_ad("Changing the speed"):
+            return
         if self.mpv:
             self.app.notify(f"Speed {self.mpv.next_speed():g}×", timeout=1)
 

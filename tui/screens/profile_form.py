@@ -13,7 +13,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 RATINGS = [("U (all ages)", "U"), ("U/A (with guidance)", "U/A"), ("A (adults)", "A")]
 LANGUAGES = [("English", "en"), ("हिन्दी (Hindi)", "hi")]
-QUALITIES = [(q, q) for q in ("auto", "144p", "360p", "480p", "720p", "1080p")]
+QUALITIES = [(q, q) for q in ("auto", "108p", "144p", "360p", "480p", "720p", "1080p")]
 
 
 class ProfileFormScreen(ModalScreen[dict[str, Any] | None]):

@@ -22,7 +22,10 @@ def tray_line(item: dict[str, Any], *, language: str) -> str:
             name += f" – {item['episode_title']}"
         pct = float(item.get("progress_percentage") or 0)
         return f"{progress_bar(pct)} {pct:3.0f}% {clock(item.get('position_seconds'))}  {name}"
-    return card_line(item, language=language)
+    line = card_line(item, language=language)
+    if item.get("reason"):
+        line += f"  – {item['reason']}"
+    return line
 
 
 class Tray(Vertical):
@@ -54,6 +57,11 @@ class Tray(Vertical):
         """Heading and list."""
         yield Label(self.title)
         yield OptionList(id=f"list-{self.tray_id}")
+
+    def set_title(self, title: str) -> None:
+        """Change the heading."""
+        self.title = title
+        self.query_one(Label).update(title)
 
     def set_items(self, items: list[dict[str, Any]], *, empty_text: str = "Nothing here yet") -> None:
         """Replace the entries (an empty list shows ``empty_text``, disabled)."""
