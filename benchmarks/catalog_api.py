@@ -133,11 +133,19 @@ async def run(args: argparse.Namespace) -> int:
         async with aiohttp.ClientSession(headers=headers) as http, http.get(
                 f"{base}/api/v1/catalog/content?limit=100{qs}") as resp:
             ids = [item["id"] for item in (await resp.json())["items"]]
+        async with aiohttp.ClientSession(headers=headers) as http, http.get(
+                f"{base}/api/v1/catalog/content?type=movie&tier=free&limit=1{qs}") as resp:
+            movie = (await resp.json())["items"][0]["id"]
+        manifest_url = f"{base}/api/v1/stream/{movie}/manifest?{qs[1:]}"
+        async with aiohttp.ClientSession(headers=headers) as http, http.get(manifest_url) as resp:
+            master_url = (await resp.json())["manifest_url"]
         sorts = ("trending", "recent", "a-z", "release_date")
         scenarios: list[tuple[str, Callable[[int], str]]] = [
             ("list (page of 20)", lambda i: f"{base}/api/v1/catalog/content?sort={sorts[i % 4]}&page={i % 5 + 1}{qs}"),
             ("details", lambda i: f"{base}/api/v1/catalog/content/{ids[i % len(ids)]}?{qs[1:]}"),
             ("search", lambda i: f"{base}/api/v1/catalog/search?q={QUERIES[i % len(QUERIES)]}{qs}"),
+            ("manifest (JSON)", lambda i: manifest_url),
+            ("master playlist", lambda i: master_url),
         ]
         rows = [await scenario(base, name=name, make_url=url, headers=headers, requests=args.requests,
                                seconds=args.seconds, concurrency=args.concurrency) for name, url in scenarios]
@@ -162,8 +170,13 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=3000, help="requests per scenario (upper bound)")
     parser.add_argument("--seconds", type=float, default=20.0, help="time per scenario (upper bound)")
     parser.add_argument("--concurrency", type=int, default=50)
-    parser.add_argument("--data-dir", default="/tmp/ott-bench-catalog", help="server data dir (keys, media)")
+    parser.add_argument("--data-dir", default=None,
+                        help="server data dir with packaged samples (default: the server's, as `ott-media samples`)")
     args = parser.parse_args()
+    if args.data_dir is None:
+        from server.settings import default_data_dir
+
+        args.data_dir = str(default_data_dir())
     args.data_dir = str(Path(args.data_dir).resolve())
     return asyncio.run(run(args))
 

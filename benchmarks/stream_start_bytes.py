@@ -169,7 +169,7 @@ async def run_scenarios(base: str, proxy: CountingProxy, *, settings: Settings, 
         scenarios: list[tuple[str, Any, dict[str, Any]]] = [
             (f"full master ({rungs} variants), mpv default (hls-bitrate=max)", full, {}),
             (f"full master ({rungs} variants), mpv --hls-bitrate=min", full, {"hls_bitrate": "min"}),
-            ("policy: net=2g manifest (144p only)", slow_manifest, {}),
+            ("policy: net=2g manifest (rungs a 2g link carries)", slow_manifest, {}),
             ("policy: steered playlist, 144p", steered, {}),
         ]
         print(f"{'scenario':<58} {'first frame at':>14} {'bytes before first frame (median of ' + str(runs) + ')':>40}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,7 +21,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from loadtest.config import DEFAULT_TARGETS, ConfigError, list_mixes, parse_duration
+from loadtest.config import DEFAULT_TARGETS, USER_CLASSES, ConfigError, list_mixes, load_mix, parse_duration
 from loadtest.summary import TargetResult
 
 log = logging.getLogger("loadtest")
@@ -55,26 +56,75 @@ def targets_table(results: Sequence[TargetResult]) -> Table:
     return table
 
 
+def _classes_in_run(args: argparse.Namespace) -> list[str]:
+    """The user classes that will run: ``--classes``, else those with a weight in the mix."""
+    if args.classes:
+        return list(args.classes)
+    mix = load_mix(args.mix)
+    users = [c for c in USER_CLASSES if mix.user_weight(c) > 0]
+    if args.shape == "storm":
+        users = [c for c in users if c not in ("Browser", "Editor")]
+    return users
+
+
+def seed(args: argparse.Namespace, *, classes: list[str]) -> tuple[Path | None, list[str]]:
+    """Seed what was asked (accounts, CMS teams, ads); the accounts file and the classes to run."""
+    from loadtest.accounts import (
+        AdminAccess,
+        SeedError,
+        read_accounts,
+        seed_accounts,
+        seed_ads,
+        seed_staff,
+        write_accounts,
+    )
+
+    out: Path = args.out
+    access = AdminAccess(email=args.admin_email, password=args.admin_password, database_url=args.database_url)
+    accounts = args.accounts
+    staff: list[dict[str, dict[str, str]]] = read_accounts(accounts)[1] if accounts else []
+    if args.seed_accounts:
+        made = asyncio.run(seed_accounts(host=args.host, count=args.seed_accounts))
+        if "Editor" in classes and args.seed_staff and access.usable:
+            staff = asyncio.run(seed_staff(host=args.host, teams=args.seed_staff, access=access))
+            console.print(f"seeded {len(staff)} CMS team(s) (creator, reviewer, publisher)")
+        accounts = write_accounts(out / "accounts.json", made, staff)
+        console.print(f"seeded {len(made)} accounts → {accounts}")
+    if "Editor" in classes and not staff:
+        console.print("[yellow]ott-load: no CMS staff accounts (seed them with --seed-accounts plus --admin-email/"
+                      "--admin-password or --database-url): running without Editors[/]")
+        classes = [c for c in classes if c != "Editor"]
+    if args.seed_ads:
+        if not access.usable:
+            raise SeedError("--seed-ads needs an admin: --admin-email/--admin-password or --database-url")
+        ids = asyncio.run(seed_ads(host=args.host, count=args.seed_ads, asset_id=args.ad_asset,
+                                   seconds=args.ad_seconds, access=access))
+        console.print(f"seeded {len(ids)} ads on creative {args.ad_asset}")
+    return accounts, classes
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Seed accounts if asked, run Locust, write summary.json + report.html, print the verdict."""
-    from loadtest.accounts import SeedError, seed_accounts, write_accounts
+    from loadtest.accounts import SeedError
     from loadtest.report import write_report
     from loadtest.runner import RunError, RunSpec, run_locust
     from loadtest.samples import read_samples
 
     out: Path = args.out
-    accounts = args.accounts
-    if args.seed_accounts:
-        try:
-            made = asyncio.run(seed_accounts(host=args.host, count=args.seed_accounts))
-        except SeedError as err:
-            console.print(f"[red]ott-load: {err}[/]")
-            return 2
-        accounts = write_accounts(out / "accounts.json", made)
-        console.print(f"seeded {len(made)} accounts → {accounts}")
+    try:
+        wanted = _classes_in_run(args)
+        accounts, classes = seed(args, classes=wanted)
+    except (SeedError, ConfigError) as err:
+        console.print(f"[red]ott-load: {err}[/]")
+        return 2
+    if wanted and not classes:
+        console.print("[red]ott-load: no user class left to run[/]")
+        return 2
+    if classes == wanted and not args.classes:
+        classes = []  # every class of the mix, weighted by it
     spec = RunSpec(host=args.host, out=out, users=args.users, spawn_rate=args.spawn_rate, duration_s=args.duration,
                    mix=args.mix, shape=args.shape, abr=args.abr, workers=args.workers, targets=args.targets,
-                   watch_s=args.watch, max_buffer_s=args.max_buffer, accounts=accounts, classes=tuple(args.classes),
+                   watch_s=args.watch, max_buffer_s=args.max_buffer, accounts=accounts, classes=tuple(classes),
                    locust_args=tuple(args.locust_arg))
     try:
         result = run_locust(spec)
@@ -133,11 +183,23 @@ def build_parser() -> argparse.ArgumentParser:
                      help="local Locust worker processes (Locust --processes); 0: one process")
     run.add_argument("--targets", type=Path, default=DEFAULT_TARGETS, help="targets TOML")
     run.add_argument("--out", type=Path, required=True, help="output directory")
-    run.add_argument("--seed-accounts", type=_positive_int, default=0, help="register N accounts first")
+    run.add_argument("--seed-accounts", type=_positive_int, default=0,
+                     help="register N viewer accounts first (and --seed-staff CMS teams when Editors run)")
+    run.add_argument("--seed-staff", type=_positive_int, default=2,
+                     help="CMS teams (creator + reviewer + publisher accounts) seeded with --seed-accounts")
+    run.add_argument("--seed-ads", type=_positive_int, default=0, help="create N ads in the inventory first")
+    run.add_argument("--ad-asset", default="testcard-10s", help="packaged asset the seeded ads play")
+    run.add_argument("--ad-seconds", type=_positive_int, default=10, help="declared length of the seeded ads")
+    run.add_argument("--admin-email", default=None, help="an admin account (roles for CMS staff, ads)")
+    run.add_argument("--admin-password", default=os.environ.get("OTT_LOAD_ADMIN_PASSWORD"),
+                     help="its password (default: $OTT_LOAD_ADMIN_PASSWORD)")
+    run.add_argument("--database-url", default=os.environ.get("OTT_DATABASE_URL"),
+                     help="without --admin-email: the server's PostgreSQL, to make a fresh account admin "
+                          "(default: $OTT_DATABASE_URL)")
     run.add_argument("--accounts", type=Path, default=None, help="accounts JSON from an earlier --seed-accounts")
     run.add_argument("--watch", type=float, default=0.0, help="media seconds per viewing session (0: whole title)")
     run.add_argument("--max-buffer", type=float, default=30.0, help="simulated player's buffer in seconds")
-    run.add_argument("--classes", nargs="*", default=[], choices=("Viewer", "Browser"), help="only these users")
+    run.add_argument("--classes", nargs="*", default=[], choices=USER_CLASSES, help="only these users")
     run.add_argument("--locust-arg", action="append", default=[], help="extra Locust argument (repeatable)")
     run.set_defaults(func=cmd_run)
 

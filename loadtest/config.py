@@ -16,7 +16,9 @@ from netem_profiles import ProfileError, Schedule, load_schedule
 PACKAGE_DIR = Path(__file__).parent
 MIXES_DIR = PACKAGE_DIR / "mixes"
 DEFAULT_TARGETS = PACKAGE_DIR / "targets.toml"
-USER_CLASSES = ("Viewer", "Browser")
+USER_CLASSES = ("Viewer", "Browser", "AdViewer", "Editor")
+#: User-class weights of a mix without a ``[users]`` table (Editors are rare: one CMS team per ~20 users).
+DEFAULT_USERS = {"Viewer": 12.0, "Browser": 4.0, "AdViewer": 3.0, "Editor": 1.0}
 
 _DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m(?!s))?\s*(?:(\d+(?:\.\d+)?)s?)?\s*$")
 
@@ -58,7 +60,7 @@ class _MixModel(BaseModel):
     name: str | None = None
     description: str = ""
     networks: dict[str, float] = Field(min_length=1)
-    users: dict[str, float] = Field(default_factory=lambda: {"Viewer": 3.0, "Browser": 1.0})
+    users: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_USERS))
 
     @field_validator("networks", "users")
     @classmethod
@@ -160,7 +162,7 @@ class TargetModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str
-    metric: str = Field(pattern=r"^(api|media|all|stream_start|bitrate_switch|rebuffer|avg_bitrate)$")
+    metric: str = Field(pattern=r"^(api|media|all|ads|cms|stream_start|bitrate_switch|rebuffer|avg_bitrate|ad_start)$")
     stat: str = Field(pattern=r"^[a-z0-9_]{1,40}$")
     max: float | None = None
     min: float | None = None
@@ -176,7 +178,7 @@ class _TargetsModel(BaseModel):
     target: list[TargetModel] = Field(min_length=1)
 
 
-PER_PROFILE_METRICS = ("stream_start", "bitrate_switch", "rebuffer", "avg_bitrate")
+PER_PROFILE_METRICS = ("stream_start", "bitrate_switch", "rebuffer", "avg_bitrate", "ad_start")
 
 
 def load_targets(path: Path) -> list[TargetModel]:

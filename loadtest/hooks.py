@@ -5,7 +5,6 @@ Imported by ``locustfile.py`` only (it imports gevent through Locust: never impo
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
@@ -17,6 +16,7 @@ from locust import events
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
+from loadtest.accounts import SeedError, read_accounts
 from loadtest.config import ConfigError, Mix, NetworkPicker, load_mix
 from loadtest.samples import SampleFile, make_record
 from loadtest.shapes import SHAPES
@@ -34,7 +34,10 @@ class ProcessState:
     mix: Mix | None = None
     picker: NetworkPicker | None = None
     accounts: list[dict[str, str]] = field(default_factory=list)
+    staff: list[dict[str, dict[str, str]]] = field(default_factory=list)
+    accounts_read: bool = False
     next_account: int = 0
+    next_team: int = 0
     sink: SampleFile | None = None
     buffer: list[dict[str, Any]] = field(default_factory=list)
     worker: bool = False
@@ -83,15 +86,30 @@ def next_network(environment: Environment) -> tuple[str, Schedule]:
     return name, load_schedule(name)
 
 
+def _read_accounts(environment: Environment) -> None:
+    path = options(environment).ott_accounts
+    if path and not STATE.accounts_read:
+        try:
+            STATE.accounts, STATE.staff = read_accounts(Path(path))
+        except SeedError as err:
+            raise ConfigError(str(err)) from err
+        STATE.accounts_read = True
+
+
+def next_staff(environment: Environment) -> dict[str, dict[str, str]] | None:
+    """The next seeded CMS team (creator, reviewer, publisher), round robin; None without one."""
+    _read_accounts(environment)
+    if not STATE.staff:
+        return None
+    worker = int(getattr(environment.runner, "worker_index", 0) or 0)
+    team = STATE.staff[(STATE.next_team + worker) % len(STATE.staff)]
+    STATE.next_team += 1
+    return team
+
+
 def next_account(environment: Environment) -> dict[str, str] | None:
     """The next seeded account (round robin), or None when no accounts file was given."""
-    path = options(environment).ott_accounts
-    if path and not STATE.accounts:
-        try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-            STATE.accounts = [a for a in data["accounts"] if a.get("email") and a.get("password")]
-        except (OSError, ValueError, KeyError, TypeError) as err:
-            raise ConfigError(f"cannot read accounts file {path}: {err}") from err
+    _read_accounts(environment)
     if not STATE.accounts:
         return None
     worker = int(getattr(environment.runner, "worker_index", 0) or 0)
@@ -112,12 +130,12 @@ def _on_init(environment: Environment, **_: Any) -> None:
     opts = options(environment)
     if not STATE.worker and opts is not None:
         mix = mix_for(environment)
-        from loadtest.users import Browser, Viewer
+        from loadtest.users import AdViewer, Browser, Editor, Viewer
 
-        for cls in (Viewer, Browser):
+        for cls in (Viewer, Browser, AdViewer, Editor):
             cls.weight = mix.user_weight(cls.__name__)
         if opts.ott_shape == "storm":  # the storm is about viewers
-            Browser.weight = 0
+            Browser.weight = Editor.weight = 0
         if opts.ott_samples:
             STATE.sink = SampleFile(Path(opts.ott_samples))
     if isinstance(runner, MasterRunner):

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 
 from loadtest import hooks
 from loadtest.shapes import SHAPES, Stage, StagedShape
-from loadtest.users import Browser, Viewer
+from loadtest.users import AdViewer, Browser, Editor, Viewer
 
-__all__ = ["Browser", "ChosenShape", "Viewer"]
+__all__ = ["AdViewer", "Browser", "ChosenShape", "Editor", "Viewer"]
 
 
 class ChosenShape(StagedShape):

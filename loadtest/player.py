@@ -8,11 +8,18 @@ real player does, so a viewer downloads in real time. Position reports go out ev
 
 Rendition choice: ``abr="client"`` runs `media.abr.AbrController` (the TUI's rules) on the
 variants of the master playlist; ``abr="server"`` plays the server-steered playlist and reads
-the rendition the server chose from each segment's ``X-OTT-Rendition`` header.
+the rendition the server chose from each segment's ``X-OTT-Rendition`` header. With the client
+controller a segment download is also offered to ``should_abandon`` every ``abandon_check_s``
+while it is in flight (media/ABR.md "Driving it"): on a decision the transfer stops, its bytes
+are counted as wasted, and the same segment is requested again at the rung returned.
 
 Buffer/stall accounting reuses `media.abr_sim.Playback`. Figures go out through ``emit``
 (DESIGN.md §6): ``stream_start`` (play → first segment received, ms), ``bitrate_switch``
-(decision → first segment of the new rendition received, ms), ``rebuffer`` (each stall, ms),
+(decision → first frame of the new rendition, ms: its playlist if not yet fetched, one round trip,
+then the segment's first keyframe — an MPEG-TS segment starts with an IDR frame, decodable as soon
+as that frame's bytes are in; the whole segment's time is in the record as ``segment_ms``; the
+record's ``reason`` is ``decision``, ``abandon`` or ``server``),
+``rebuffer`` (each stall, ms),
 and at the end of the session ``rebuffer_ratio`` (%) and ``avg_bitrate`` (kbit/s).
 
 No Locust here: the transport, clock and sleep are injected.
@@ -31,8 +38,8 @@ from urllib.parse import urlencode, urljoin
 
 import m3u8
 
-from loadtest.link import Paced, PacedLink
-from media.abr import AbrController, StartHint
+from loadtest.link import HEADER_BYTES, Paced, PacedLink, Progress, Watch
+from media.abr import AbrController, Decision, DownloadProgress, StartHint
 from media.abr_sim import Playback
 from netem_profiles import list_profiles
 
@@ -96,6 +103,7 @@ class PlayerConfig:
     watch_s: float | None = None  # media seconds to fetch (None: the whole title)
     max_session_s: float = 3 * 3600.0  # hard bound on one session's wall time
     send_net_hint: bool = True
+    abandon_check_s: float = 0.25  # how often a segment in flight is offered to should_abandon (0: never)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +129,8 @@ class SessionReport:
     kbps: list[float] = field(default_factory=list)
     completed: bool = False
     error: str | None = None
+    abandons: int = 0
+    wasted_bytes: int = 0  # received in downloads that were abandoned
 
     @property
     def avg_kbps(self) -> float | None:
@@ -184,11 +194,11 @@ class SimulatedPlayer:
         self.floor_s = 0.0  # DESIGN.md §6 floor of this stream start: Σ (round trips + bytes ÷ bandwidth)
 
     # ------------------------------------------------------------------ plumbing
-    def _call(self, method: str, url: str, *, name: str, json: Any = None,
-              context: dict[str, Any] | None = None, required: bool = True) -> Paced[Reply]:
+    def _call(self, method: str, url: str, *, name: str, json: Any = None, context: dict[str, Any] | None = None,
+              required: bool = True, watch: Watch | None = None) -> Paced[Reply]:
         ctx = {"network": self.network, **(context or {})}
         paced = self.link.exchange(lambda: self.transport(method, url, name=name, json=json, context=ctx),
-                                   size=lambda r: len(r.body))
+                                   size=lambda r: len(r.body), watch=watch, every_s=self.config.abandon_check_s)
         if self.floor_open:
             rate = max(self.link.pacer.rate_bps(paced.started), 1.0)
             self.floor_s += paced.ttfb_s + paced.nbytes / rate
@@ -226,7 +236,8 @@ class SimulatedPlayer:
         if report.stream_start_s is None:
             return
         extra = {"played_s": round(pb.played_s, 3), "stall_s": round(pb.stall_s, 3), "stalls": pb.stalls,
-                 "link_kbps": round(self.link.down_kbps(), 1)}
+                 "link_kbps": round(self.link.down_kbps(), 1), "abandons": report.abandons,
+                 "wasted_bytes": report.wasted_bytes}
         self.emit("rebuffer_ratio", report.rebuffer_ratio * 100, extra)
         if report.avg_kbps is not None:
             self.emit("avg_bitrate", report.avg_kbps, {"segments": report.segments, **extra})
@@ -278,7 +289,9 @@ class _Run:
         self.next_report = t_play + self.cfg.position_every_s
         self.seq = 0
         self.deadline = t_play + self.cfg.max_session_s
-        self.pending_switch: tuple[float, str, str] | None = None  # (decided at, from, to)
+        self.pending_switch: tuple[float, str, str, str] | None = None  # (decided at, from, to, reason)
+        self.abandoned: Decision | None = None  # set by the watcher of the segment in flight
+        self.wasted = 0  # bytes of the segment in hand received in abandoned downloads
         self.current = self.start_variant.name
         self.abr: AbrController | None = None
         if self.cfg.abr == "client":
@@ -357,20 +370,57 @@ class _Run:
         decision = self.abr.decide(now)
         chosen = self.variants[decision.index]
         if chosen.name != self.current:
-            self.pending_switch = (now, self.current, chosen.name)
+            self.pending_switch = (now, self.current, chosen.name, "decision")
             self.current = chosen.name
         return chosen
 
+    def _watch(self, variant: Variant) -> Watch | None:
+        """The abandonment check of a segment download at ``variant`` (client ABR only)."""
+        abr = self.abr
+        if abr is None:
+            return None
+        rung = self.variants.index(variant)
+
+        def check(progress: Progress) -> bool:
+            self.pb.advance(progress.now)
+            self.abandoned = abr.should_abandon(DownloadProgress(
+                index=rung, loaded_bytes=progress.loaded_bytes, total_bytes=progress.total_bytes,
+                elapsed_s=progress.elapsed_s, buffer_s=self.pb.buffer_s, ttfb_s=progress.ttfb_s, now=progress.now))
+            return self.abandoned is not None
+
+        return check
+
+    def _download(self, index: int, seg: Segment, variant: Variant) -> tuple[Paced[Reply], Segment, Variant]:
+        """GET segment ``index`` at ``variant``; while the ABR abandons it, again at the rung it names."""
+        self.wasted = 0
+        while True:
+            self.abandoned = None
+            paced = self.p._call("GET", seg.url, name="/media/[segment]", watch=self._watch(variant),
+                                 context={"kind": "segment", "rendition": variant.name, "kbps": variant.kbps})
+            decision = self.abandoned
+            if not paced.abandoned or decision is None or self.abr is None:
+                return paced, seg, variant
+            self.report.abandons += 1
+            self.report.wasted_bytes += paced.nbytes
+            self.wasted += paced.nbytes
+            self.abr.on_download(nbytes=paced.nbytes, duration_s=paced.duration_s, now=paced.finished,
+                                 ttfb_s=paced.ttfb_s)
+            lower = self.variants[decision.index]
+            log.debug("abandoned %s of segment %d after %d B: %s", variant.name, index, paced.nbytes, decision.reason)
+            self.pending_switch = (paced.finished, variant.name, lower.name, "abandon")
+            self.current = lower.name
+            playlist = self._playlist(lower)
+            seg, variant = (playlist[index] if index < len(playlist) else seg), lower
+
     def _fetch(self, index: int, seg: Segment, variant: Variant) -> None:
+        paced, seg, variant = self._download(index, seg, variant)
         kbps = variant.kbps
-        paced = self.p._call("GET", seg.url, name="/media/[segment]",
-                             context={"kind": "segment", "rendition": variant.name, "kbps": kbps})
         rendition = variant.name
         if self.cfg.abr == "server":
             rendition = paced.reply.headers.get("x-ott-rendition", "auto")
             kbps = self.kbps_by_name.get(rendition, 0.0)
             if self.report.segments > 0 and rendition != self.current:
-                self.pending_switch = (paced.started, self.current, rendition)
+                self.pending_switch = (paced.started, self.current, rendition, "server")
             self.current = rendition
         self.pb.add(seg.duration, paced.finished)
         if self.pb.stall_s - self.report.stall_s > 1e-6:  # a segment ends the stall in progress
@@ -387,13 +437,17 @@ class _Run:
             self.p.emit("stream_start", self.report.stream_start_s * 1000,
                         {"rendition": rendition, "kbps": kbps, "floor_ms": round(self.p.floor_s * 1000, 1)})
         if self.pending_switch is not None and self.pending_switch[2] == rendition:
-            decided, old, new = self.pending_switch
+            decided, old, new, reason = self.pending_switch
             self.pending_switch = None
             old_kbps = self.kbps_by_name.get(old, 0.0) or next((v.kbps for v in self.variants if v.name == old), 0.0)
             record = {"from": old, "to": new, "direction": "up" if kbps > old_kbps else "down",
-                      "by": self.cfg.abr, "segment": index + 1}
-            self.report.switches.append({**record, "ms": (paced.finished - decided) * 1000})
-            self.p.emit("bitrate_switch", (paced.finished - decided) * 1000, record)
+                      "by": self.cfg.abr, "segment": index + 1, "reason": reason}
+            if reason == "abandon":
+                record["wasted_bytes"] = self.wasted  # received of this segment at the rungs abandoned
+            first_frame_ms = (first_frame_at(paced) - decided) * 1000
+            timed = {**record, "segment_ms": round((paced.finished - decided) * 1000, 1)}
+            self.report.switches.append({**timed, "ms": first_frame_ms})
+            self.p.emit("bitrate_switch", first_frame_ms, timed)
         self._maybe_position()
 
     # ------------------------------------------------------------------ activity
@@ -422,6 +476,46 @@ class _Run:
         self.p._call("POST", f"{API}/stream/playback/complete", name=f"{API}/stream/playback/complete",
                      json={**self.ids, "watch_duration_seconds": round(watched, 3),
                            "completion_rate": round(rate, 2) if math.isfinite(rate) else 100.0, "seq": self.seq})
+
+
+TS_PACKET = 188
+
+
+def first_frame_bytes(body: bytes) -> int | None:
+    """Bytes of an MPEG-TS segment up to the end of its first video frame (PAT, PMT, the first
+    video PES); None when ``body`` is not MPEG-TS or holds a single frame. Our segments start on
+    a keyframe and carry one video frame per PES, so this is what a decoder needs for the first
+    picture of the segment."""
+    video_pid: int | None = None
+    for off in range(0, len(body) - TS_PACKET + 1, TS_PACKET):
+        if body[off] != 0x47:
+            return None
+        b1, b3 = body[off + 1], body[off + 3]
+        if not b1 & 0x40 or not b3 & 0x10:  # no PES starts in this packet
+            continue
+        pid = ((b1 & 0x1F) << 8) | body[off + 2]
+        start = off + 4 + (1 + body[off + 4] if b3 & 0x20 else 0)
+        if body[start:start + 3] != b"\0\0\1":
+            continue
+        if video_pid is None and 0xE0 <= body[start + 3] <= 0xEF:
+            video_pid = pid
+        elif pid == video_pid:
+            return off
+    return None
+
+
+def first_frame_at(paced: Paced[Reply]) -> float:
+    """Clock time the first frame of a segment was decodable: its first-frame bytes received (from the
+    transfer's arrival times; interpolated linearly from first to last byte when it has none), or
+    the whole segment when it is not MPEG-TS."""
+    upto = first_frame_bytes(paced.reply.body)
+    if upto is None or paced.nbytes <= 0:
+        return paced.finished
+    if paced.arrivals:
+        return min(paced.finished, paced.received_at(upto + HEADER_BYTES))
+    first_byte = paced.started + paced.ttfb_s
+    share = min(1.0, (upto + HEADER_BYTES) / paced.nbytes)
+    return min(paced.finished, first_byte + max(0.0, paced.finished - first_byte) * share)
 
 
 def monotonic_clock() -> float:

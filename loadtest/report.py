@@ -58,7 +58,7 @@ def _fig_switch(metrics: Sequence[dict[str, Any]]) -> go.Figure:
                       and m.get("direction") == direction]
             if values:
                 fig.add_trace(go.Box(y=values, name=f"{net} {direction}", boxpoints="all"))
-    fig.update_layout(title="Bitrate switch latency (decision → first segment of the new rendition)",
+    fig.update_layout(title="Bitrate switch latency (decision or abandonment → first frame of the new rendition)",
                       yaxis_title="ms")
     return fig
 
@@ -86,6 +86,34 @@ def _fig_api(api: Sequence[dict[str, Any]], t0: float) -> go.Figure:
     return fig
 
 
+def _fig_ads(metrics: Sequence[dict[str, Any]]) -> go.Figure:
+    fig = go.Figure()
+    for kind, label in (("ad_start", "first ad segment"), ("ad_content_start", "first content segment")):
+        for net in sorted({str(m.get("net")) for m in metrics if m["type"] == kind}):
+            values = [m["ms"] / 1000 for m in metrics if m["type"] == kind and str(m.get("net")) == net]
+            fig.add_trace(go.Box(y=values, name=f"{net}: {label}", boxpoints="all", jitter=0.4))
+    fig.update_layout(title="Ad-supported start per network profile (play → first ad / content segment)",
+                      yaxis_title="seconds")
+    return fig
+
+
+def _fig_cms(metrics: Sequence[dict[str, Any]]) -> go.Figure:
+    fig = go.Figure()
+    for kind, label in (("cms_workflow", "draft → published (request time)"),
+                        ("cms_visible", "published → in the catalog")):
+        values = [m["ms"] for m in metrics if m["type"] == kind and m.get("ok", True)]
+        if values:
+            fig.add_trace(go.Box(y=values, name=label, boxpoints="all"))
+    fig.update_layout(title="CMS workflow (Editor)", yaxis_title="ms")
+    return fig
+
+
+def _dict_table(title: str, block: dict[str, Any]) -> str:
+    rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape('—' if v is None else str(v))}</td></tr>"
+                   for k, v in block.items() if not isinstance(v, dict) or k == "beacons")
+    return f"<h3>{html.escape(title)}</h3><table>{rows}</table>"
+
+
 def _targets_table(summary: dict[str, Any]) -> str:
     rows = []
     for t in summary.get("targets", []):
@@ -103,10 +131,12 @@ def _profiles_table(summary: dict[str, Any]) -> str:
     for net, b in summary["profiles"].items():
         s, w, r, a = b["stream_start"], b["bitrate_switch"], b["rebuffer"], b["avg_bitrate"]
         cells = [net, s["count"], s["p50_ms"], s["p95_ms"], s["floor_p50_ms"], w["count"], w["p50_ms"], w["p95_ms"],
-                 r["ratio_pct"], r["stalls"], a["mean_kbps"], a["link_kbps"]]
+                 r["ratio_pct"], r["stalls"], a["mean_kbps"], a["link_kbps"], b["ad_start"]["count"],
+                 b["ad_start"]["p95_ms"], b["ad_start"]["content_p95_ms"]]
         rows.append("<tr>" + "".join(f"<td>{html.escape('—' if c is None else str(c))}</td>" for c in cells) + "</tr>")
     head = ("network", "starts", "start p50 ms", "start p95 ms", "floor p50 ms", "switches", "switch p50 ms",
-            "switch p95 ms", "rebuffer %", "stalls", "avg kbps", "link kbps")
+            "switch p95 ms", "rebuffer %", "stalls", "avg kbps", "link kbps", "ad starts", "ad start p95 ms",
+            "content after ads p95 ms")
     return "<table><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>" + "".join(rows) + "</table>"
 
 
@@ -123,7 +153,7 @@ def write_report(path: Path, *, summary: dict[str, Any], records: Sequence[dict[
     segments = [r for r in records if r.get("k") == "media" and r.get("kind") == "segment" and r.get("ok")]
     api = [r for r in records if r.get("k") == "api"]
     figures = [_fig_stream_start(metrics), _fig_bitrate(segments, t0), _fig_switch(metrics),
-               _fig_rebuffer(summary), _fig_api(api, t0)]
+               _fig_rebuffer(summary), _fig_api(api, t0), _fig_ads(metrics), _fig_cms(metrics)]
     charts = [fig.to_html(full_html=False, include_plotlyjs=(i == 0)) for i, fig in enumerate(figures)]
     run = summary.get("run", {})
     verdict = "all targets met" if summary.get("passed") else "targets missed"
@@ -131,6 +161,8 @@ def write_report(path: Path, *, summary: dict[str, Any], records: Sequence[dict[
             f"<p>{html.escape(json.dumps({k: run.get(k) for k in ('host', 'users', 'duration_s', 'mix', 'shape', 'abr', 'workers')}))}</p>"  # noqa: E501
             f"<h2>Targets</h2>{_targets_table(summary)}<h2>Per network profile</h2>{_profiles_table(summary)}"
             f"<h2>API</h2><pre>{html.escape(json.dumps(summary['api'], indent=1))}</pre>"
+            f"<h2>Ads and CMS</h2>{_dict_table('Ads (AdViewer)', summary.get('ads', {}))}"
+            f"{_dict_table('CMS (Editor)', summary.get('cms', {}))}"
             + "".join(f"<div>{c}</div>" for c in charts))
     path.write_text(f"<!doctype html><html><head><meta charset='utf-8'><title>OTT load test</title>"
                     f"<style>{STYLE}</style></head><body>{body}</body></html>", encoding="utf-8")

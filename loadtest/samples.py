@@ -22,9 +22,14 @@ from typing import IO, Any
 log = logging.getLogger(__name__)
 
 #: Custom figures fired by the simulated player (``events.request.fire(request_type=...)``).
-METRIC_TYPES = ("stream_start", "bitrate_switch", "rebuffer", "rebuffer_ratio", "avg_bitrate")
+#: ``ad_*`` come from the `AdViewer` (`loadtest.adplay`), ``cms_*`` from the `Editor`.
+PLAYER_TYPES = ("stream_start", "bitrate_switch", "rebuffer", "rebuffer_ratio", "avg_bitrate")
+AD_TYPES = ("ad_start", "ad_content_start", "ad_view", "ad_fill")
+CMS_TYPES = ("cms_workflow", "cms_visible", "cms_setup")
+METRIC_TYPES = PLAYER_TYPES + AD_TYPES + CMS_TYPES
 _EXTRA_KEYS = ("rendition", "kbps", "from", "to", "direction", "by", "played_s", "stall_s", "stalls", "link_kbps",
-               "segments", "ongoing", "kind", "profile", "floor_ms")
+               "segments", "ongoing", "kind", "profile", "floor_ms", "ad_id", "ads", "listed", "skipped", "position",
+               "pod", "steps", "rejected", "reason", "segment_ms", "abandons", "wasted_bytes")
 
 
 def classify(request_type: str, name: str) -> str:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from loadtest.config import PER_PROFILE_METRICS, TargetModel
+from loadtest.samples import CMS_TYPES
 
 PROFILE_METRICS = PER_PROFILE_METRICS
 
@@ -65,6 +66,7 @@ def profile_block(metrics: Sequence[dict[str, Any]]) -> dict[str, Any]:
     switch = _stat_block([float(m["ms"]) for m in switches])
     switch["up"] = sum(1 for m in switches if m.get("direction") == "up")
     switch["down"] = sum(1 for m in switches if m.get("direction") == "down")
+    switch["abandon"] = sum(1 for m in switches if m.get("reason") == "abandon")
     sessions = by_type["rebuffer_ratio"]
     played = sum(float(m.get("played_s") or 0.0) for m in sessions)
     stalled = sum(float(m.get("stall_s") or 0.0) for m in sessions)
@@ -76,12 +78,78 @@ def profile_block(metrics: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "ratio_pct": _r(100.0 * stalled / played, 3) if played > 0 else (100.0 if stalled > 0 else None),
         "stall_p95_ms": _r(percentile([float(m["ms"]) for m in by_type["rebuffer"]], 95)),
         "count": len(sessions),
+        "abandons": sum(int(m.get("abandons") or 0) for m in sessions),
+        "wasted_bytes": sum(int(m.get("wasted_bytes") or 0) for m in sessions),
     }
     rates = [float(m["ms"]) for m in by_type["avg_bitrate"]]
     links = [float(m["link_kbps"]) for m in by_type["avg_bitrate"] if m.get("link_kbps")]
     bitrate = {"count": len(rates), "mean_kbps": _r(sum(rates) / len(rates) if rates else None),
                "p50_kbps": _r(percentile(rates, 50)), "link_kbps": _r(sum(links) / len(links) if links else None)}
-    return {"stream_start": start, "bitrate_switch": switch, "rebuffer": rebuffer, "avg_bitrate": bitrate}
+    return {"stream_start": start, "bitrate_switch": switch, "rebuffer": rebuffer, "avg_bitrate": bitrate,
+            "ad_start": ad_start_block(by_type)}
+
+
+def _fill_pct(fills: Sequence[dict[str, Any]]) -> float | None:
+    return _r(sum(float(m["ms"]) for m in fills) / len(fills), 2) if fills else None
+
+
+def ad_start_block(by_type: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Per profile: play → first ad segment, play → first content segment after the pod, fill rate."""
+    block = _stat_block([float(m["ms"]) for m in by_type.get("ad_start", [])])
+    content = [float(m["ms"]) for m in by_type.get("ad_content_start", [])]
+    block["content_p50_ms"] = _r(percentile(content, 50))
+    block["content_p95_ms"] = _r(percentile(content, 95))
+    block["fill_pct"] = _fill_pct(by_type.get("ad_fill", []))
+    return block
+
+
+def ads_block(metrics: Sequence[dict[str, Any]], api: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Run-wide ad figures: fill rate, ads played/skipped, stalls during ads, beacons by event and their failures."""
+    by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for m in metrics:
+        by_type[m["type"]].append(m)
+    views = by_type["ad_view"]
+    played = sum(float(v.get("played_s") or 0.0) for v in views)
+    stalled = sum(float(v.get("stall_s") or 0.0) for v in views)
+    beacons = [r for r in api if str(r.get("name", "")).startswith("/api/v1/ads/track")]
+    events: dict[str, int] = defaultdict(int)
+    for b in beacons:
+        events[str(b["name"]).partition("event=")[2] or "?"] += 1
+    starts = _stat_block([float(m["ms"]) for m in by_type["ad_start"]])
+    content = _stat_block([float(m["ms"]) for m in by_type["ad_content_start"]])
+    return {
+        "sessions": len(by_type["ad_fill"]),
+        "count": len(by_type["ad_fill"]),
+        "fill_rate_pct": _fill_pct(by_type["ad_fill"]),
+        "ads_played": len(views),
+        "ads_skipped": sum(1 for v in views if v.get("skipped")),
+        "ad_played_s": _r(played, 3),
+        "ad_stall_ratio_pct": _r(100.0 * stalled / played, 3) if played > 0 else None,
+        "start_count": starts["count"], "start_p50_ms": starts["p50_ms"], "start_p95_ms": starts["p95_ms"],
+        "content_start_count": content["count"], "content_start_p50_ms": content["p50_ms"],
+        "content_start_p95_ms": content["p95_ms"],
+        "beacons": dict(sorted(events.items())),
+        "beacon_failures": sum(1 for b in beacons if not b.get("ok", True)),
+        "api": latency_block([r for r in api if str(r.get("name", "")).startswith("/api/v1/ads/")], span_s=0),
+    }
+
+
+def cms_block(metrics: Sequence[dict[str, Any]], api: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Run-wide CMS figures: workflows published, their request time, publish → visible, failures, CMS API latency."""
+    flows = [m for m in metrics if m["type"] == "cms_workflow"]
+    visible = [m for m in metrics if m["type"] == "cms_visible"]
+    flow = _stat_block([float(m["ms"]) for m in flows])
+    seen = _stat_block([float(m["ms"]) for m in visible if m.get("ok", True)])
+    return {
+        "workflows": len(flows),
+        "count": len(flows),
+        "rejected": sum(1 for m in flows if m.get("rejected")),
+        "workflow_p50_ms": flow["p50_ms"], "workflow_p95_ms": flow["p95_ms"], "workflow_max_ms": flow["max_ms"],
+        "steps_mean": _r(sum(float(m.get("steps") or 0) for m in flows) / len(flows)) if flows else None,
+        "visible_count": seen["count"], "visible_p50_ms": seen["p50_ms"], "visible_p95_ms": seen["p95_ms"],
+        "failures": sum(1 for m in metrics if not m.get("ok", True)),
+        "api": latency_block([r for r in api if str(r.get("name", "")).startswith("/api/v1/cms/")], span_s=0),
+    }
 
 
 def summarize(records: Iterable[dict[str, Any]], *, networks: Sequence[str] = (),
@@ -90,13 +158,16 @@ def summarize(records: Iterable[dict[str, Any]], *, networks: Sequence[str] = ()
     api: list[dict[str, Any]] = []
     media: list[dict[str, Any]] = []
     metrics: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    cms: list[dict[str, Any]] = []
     endpoints: dict[str, list[dict[str, Any]]] = defaultdict(list)
     first, last = math.inf, -math.inf
     for rec in records:
         t = float(rec.get("t") or 0.0)
         first, last = min(first, t), max(last, t)
         kind = rec.get("k")
-        if kind == "metric":
+        if kind == "metric" and rec.get("type") in CMS_TYPES:
+            cms.append(rec)
+        elif kind == "metric":
             metrics[str(rec.get("net") or rec.get("name"))].append(rec)
         elif kind == "api":
             api.append(rec)
@@ -114,6 +185,8 @@ def summarize(records: Iterable[dict[str, Any]], *, networks: Sequence[str] = ()
         "all": latency_block(api + media, span_s=span),
         "endpoints": {k: latency_block(v, span_s=span) for k, v in sorted(endpoints.items())},
         "profiles": {name: profile_block(metrics.get(name, [])) for name in names},
+        "ads": ads_block([m for ms in metrics.values() for m in ms], api),
+        "cms": cms_block(cms, api),
     }
 
 
@@ -165,5 +238,6 @@ def check_targets(summary: dict[str, Any], targets: Sequence[TargetModel]) -> li
             if t.stat not in figures:
                 out.append(TargetResult(t.name, t.metric, t.stat, None, None, "", False, f"unknown stat {t.stat}"))
                 continue
-            out.append(_judge(t, profile=None, value=figures.get(t.stat), count=figures.get("requests")))
+            out.append(_judge(t, profile=None, value=figures.get(t.stat),
+                              count=figures.get("requests", figures.get("count"))))
     return out

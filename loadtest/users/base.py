@@ -1,7 +1,10 @@
 """`OttUser`: the abstract base of every OTT Lowband Locust user.
 
 On start it takes a network from the mix (its own `PacedLink`: every request it makes is paced to
-that profile), logs in with a seeded account (or registers a fresh one) and picks a profile.
+that profile), logs in with a seeded account (or registers a fresh one) and picks a profile. A
+network schedule (e.g. 4g → 2g) starts over when the user first presses play (`start_playing`), so
+every viewer meets every step at the same point of its playback, whenever it was spawned; the
+storm shape's schedule follows the run instead.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import gevent
 from locust import FastHttpUser
 from locust.exception import StopUser
 
-from loadtest.hooks import next_account, next_network, test_clock_start
+from loadtest.hooks import next_account, next_network, options, test_clock_start
 from loadtest.link import PacedLink
 from loadtest.player import Reply
 
@@ -33,6 +36,7 @@ class OttUser(FastHttpUser):
     link: PacedLink | None = None
     token: str = ""
     profile_id: str = ""
+    playing_since: float | None = None  # clock time of the first play command
 
     def context(self) -> dict[str, Any]:
         """Attached to every request record: the user's network."""
@@ -57,21 +61,41 @@ class OttUser(FastHttpUser):
                                   size=lambda r: len(r.body)).reply
 
     # ------------------------------------------------------------------ lifecycle
-    def on_start(self) -> None:
-        """Network, login (or register) and profile; a user that cannot log in stops."""
+    def choose_network(self) -> None:
+        """Take the next network of the mix and pace every request to it."""
         self.network, schedule = next_network(self.environment)
         self.link = PacedLink(schedule, clock=time.monotonic, sleep=gevent.sleep, start=test_clock_start())
-        account = next_account(self.environment)
+
+    def start_playing(self) -> None:
+        """Called on each play command: the first one starts the link's schedule (not the storm shape's)."""
+        if self.link is None or self.playing_since is not None:
+            return
+        self.playing_since = self.link.clock()
+        if options(self.environment).ott_shape != "storm":
+            self.link.start_schedule(at=self.playing_since)
+
+    def log_in(self, account: dict[str, str] | None) -> str:
+        """Log in with ``account`` (or register a fresh one); the access token. A user that cannot stops."""
         if account is not None:
-            reply = self.call("POST", f"{API}/auth/login", json=account)
+            reply = self.call("POST", f"{API}/auth/login",
+                              json={"email": account["email"], "password": account["password"]})
         else:
             email = f"load-{uuid.uuid4().hex[:16]}@example.com"
             reply = self.call("POST", f"{API}/auth/register", json={"email": email, "password": PASSWORD})
         if not reply.ok:
             log.warning("%s could not log in: HTTP %s", type(self).__name__, reply.status)
             raise StopUser()
-        self.token = str(reply.json()["access_token"])
+        return str(reply.json()["access_token"])
+
+    def first_profile(self) -> str:
+        """The id of the account's first profile (every account has one from registration)."""
         profiles = self.call("GET", f"{API}/auth/profiles")
         if not profiles.ok or not profiles.json().get("profiles"):
             raise StopUser()
-        self.profile_id = str(profiles.json()["profiles"][0]["id"])
+        return str(profiles.json()["profiles"][0]["id"])
+
+    def on_start(self) -> None:
+        """Network, login (or register) and profile; a user that cannot log in stops."""
+        self.choose_network()
+        self.token = self.log_in(next_account(self.environment))
+        self.profile_id = self.first_profile()

@@ -53,6 +53,7 @@ class Viewer(OttUser):
         self.call("GET", f"{API}/catalog/content/{content_id}?profile_id={self.profile_id}",
                   name=f"{API}/catalog/content/[id]")
         assert self.link is not None
+        self.start_playing()
         player = SimulatedPlayer(transport=self.raw, link=self.link, profile_id=self.profile_id,
                                  network=self.network, config=self.player_config(), emit=self.emit)
         player.play(content_id=content_id)

@@ -37,7 +37,7 @@ def test_the_india_mix_and_its_shares() -> None:
 @pytest.mark.parametrize(("content", "message"), [
     ("[networks]\nnope = 1\n", "nope"),
     ("[networks]\n3g = -1\n", "weights"),
-    ("[networks]\n3g = 1\n[users]\nEditor = 1\n", "unknown user classes"),
+    ("[networks]\n3g = 1\n[users]\nHacker = 1\n", "unknown user classes"),
     ("networks = [", "invalid TOML"),
 ])
 def test_bad_mixes_are_refused(tmp_path: Path, content: str, message: str) -> None:
@@ -105,3 +105,62 @@ def test_summary_and_targets(tmp_path: Path) -> None:
     results = {(r.name, r.profile): r for r in check_targets(summary, load_targets(path))}
     assert results[("start", "3g")].ok and not results[("start", "4g")].ok  # no data where data is required
     assert not results[("errors", None)].ok and results[("errors", None)].value == pytest.approx(0.99, abs=0.01)
+
+
+def test_the_shipped_mixes_weigh_every_user_class() -> None:
+    mix = load_mix("india")
+    assert {c: mix.user_weight(c) for c in ("Viewer", "Browser", "AdViewer", "Editor")} == {
+        "Viewer": 12, "Browser": 4, "AdViewer": 3, "Editor": 1}
+    assert load_mix("storm").user_weight("Editor") == 0
+
+
+def test_ad_and_cms_figures_in_the_summary_and_their_targets(tmp_path: Path) -> None:
+    records = [_rec("metric", "ad_start", 1200, net="4g"), _rec("metric", "ad_start", 1800, net="4g"),
+               _rec("metric", "ad_content_start", 11000, net="4g"), _rec("metric", "ad_fill", 100, net="4g"),
+               _rec("metric", "ad_fill", 0, net="4g"),
+               _rec("metric", "ad_view", 9000, net="4g", played_s=8, stall_s=0.4, skipped=False),
+               _rec("metric", "ad_view", 6000, net="4g", played_s=5, stall_s=0, skipped=True),
+               _rec("metric", "cms_workflow", 300, net="cms", steps=12, rejected=True),
+               _rec("metric", "cms_visible", 20, net="cms"),
+               _rec("metric", "cms_setup", 0, net="cms", ok=False)]
+    records += [{"t": 1.0, "k": "api", "type": "GET", "name": f"/api/v1/ads/track?event={e}", "ms": 3, "ok": ok}
+                for e, ok in (("impression", True), ("start", True), ("complete", False))]
+    summary = summarize(records, networks=["4g"])
+    assert set(summary["profiles"]) == {"4g"}  # CMS figures never make a network profile
+    ad = summary["profiles"]["4g"]["ad_start"]
+    assert ad["count"] == 2 and ad["p50_ms"] == 1500 and ad["content_p50_ms"] == 11000 and ad["fill_pct"] == 50
+    ads = summary["ads"]
+    assert ads["sessions"] == 2 and ads["fill_rate_pct"] == 50 and ads["ads_played"] == 2 and ads["ads_skipped"] == 1
+    assert ads["ad_stall_ratio_pct"] == pytest.approx(100 * 0.4 / 13, abs=1e-3)
+    assert ads["beacons"] == {"complete": 1, "impression": 1, "start": 1} and ads["beacon_failures"] == 1
+    cms = summary["cms"]
+    assert cms["workflows"] == 1 and cms["rejected"] == 1 and cms["visible_p95_ms"] == 20 and cms["failures"] == 1
+    results = {(r.name, r.profile): r for r in check_targets(summary, load_targets(DEFAULT_TARGETS))}
+    assert results[("Ad start p95 < 2 s (4g and faster)", "4g")].ok
+    assert not results[("Ad fill rate ≥ 95 % (seed ads: --seed-ads)", None)].ok
+    assert results[("Published title in the catalog p95 < 5 s", None)].ok
+    empty = check_targets(summarize([], networks=["3g"]), load_targets(DEFAULT_TARGETS))
+    assert all(r.ok for r in empty if r.metric in ("ads", "cms", "ad_start"))  # no AdViewer/Editor: no verdict
+
+
+def test_ad_inventory_bodies_are_valid_admin_requests() -> None:
+    from loadtest.accounts import ad_bodies
+    from server.ads.models import AdIn
+
+    bodies = ad_bodies(count=3, asset_id="testcard-10s", seconds=10, tag="t")
+    ads = [AdIn.model_validate(b) for b in bodies]
+    assert [a.skippable for a in ads] == [True, False, True] and len({a.priority for a in ads}) == 3
+
+
+def test_accounts_files_with_and_without_staff(tmp_path: Path) -> None:
+    from loadtest.accounts import SeedError, read_accounts, write_accounts
+
+    team = {r: {"email": f"{r}@example.com", "password": "x"} for r in ("creator", "reviewer", "publisher")}
+    path = write_accounts(tmp_path / "a.json", [{"email": "v@example.com", "password": "x"}], [team])
+    accounts, staff = read_accounts(path)
+    assert accounts[0]["email"] == "v@example.com" and staff == [team]
+    (tmp_path / "old.json").write_text('{"accounts": [{"email": "v@example.com", "password": "x"}]}')
+    assert read_accounts(tmp_path / "old.json")[1] == []
+    (tmp_path / "bad.json").write_text("{")
+    with pytest.raises(SeedError):
+        read_accounts(tmp_path / "bad.json")

@@ -2,39 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 
-from loadtest.link import HEADER_BYTES, PacedLink
+from loadtest.link import HEADER_BYTES, PacedLink, Progress, Watch
 from loadtest.player import PlayerConfig, Reply, SimulatedPlayer
 from netem_profiles import load_profile
+from tests.loadtest.fakes import FakeClock, FakeServer
 
 
-class FakeClock:
-    """Time that only moves when someone sleeps (or a request 'takes' time)."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        assert seconds >= 0
-        self.now += seconds
-        self.slept += seconds
+def _never(progress: Progress) -> bool:
+    return False
 
 
+@pytest.mark.parametrize("watch", [None, _never], ids=["unwatched", "watched"])
 @pytest.mark.parametrize("profile", ["2g", "3g", "4g"])
-def test_a_viewer_cannot_download_faster_than_its_profile(profile: str) -> None:
+def test_a_viewer_cannot_download_faster_than_its_profile(profile: str, watch: Watch | None) -> None:
     clock = FakeClock()
     link = PacedLink(profile, clock=clock, sleep=clock.sleep)
     body = b"x" * 200_000
     total = 0
     for _ in range(20):  # the server answers instantly: only the link limits the viewer
-        paced = link.exchange(lambda: Reply(200, body, {}), size=lambda r: len(r.body))
+        paced = link.exchange(lambda: Reply(200, body, {}), size=lambda r: len(r.body), watch=watch)
+        assert not paced.abandoned and paced.nbytes == len(body) + HEADER_BYTES
         total += paced.nbytes
     elapsed = clock.now - 1000.0
     kbps = total * 8 / elapsed / 1000
@@ -64,52 +55,6 @@ def test_a_slow_server_is_not_hidden_by_the_model() -> None:
     paced = link.exchange(slow, size=lambda r: len(r.body))
     assert paced.duration_s == pytest.approx(3.0)
     assert clock.slept == 0
-
-
-MASTER = """#EXTM3U
-#EXT-X-STREAM-INF:BANDWIDTH=700000,AVERAGE-BANDWIDTH=600000,RESOLUTION=640x360
-/media/s/v/360p/index.m3u8
-#EXT-X-STREAM-INF:BANDWIDTH=300000,AVERAGE-BANDWIDTH=250000,RESOLUTION=256x144
-/media/s/v/144p/index.m3u8
-#EXT-X-STREAM-INF:BANDWIDTH=3000000,AVERAGE-BANDWIDTH=2600000,RESOLUTION=1280x720
-/media/s/v/720p/index.m3u8
-"""
-
-
-def media_playlist(name: str, count: int) -> str:
-    lines = ["#EXTM3U", "#EXT-X-TARGETDURATION:2", "#EXT-X-MEDIA-SEQUENCE:1"]
-    for i in range(1, count + 1):
-        lines += ["#EXTINF:2.0,", f"/media/s/v/{name}/seg_{i:05d}.ts"]
-    return "\n".join([*lines, "#EXT-X-ENDLIST", ""])
-
-
-class FakeServer:
-    """Answers the player's requests like the real API does (shapes taken from server/api)."""
-
-    kbps: ClassVar[dict[str, int]] = {"144p": 250, "360p": 600, "720p": 2600}
-
-    def __init__(self, segments: int = 6) -> None:
-        self.segments = segments
-        self.calls: list[tuple[str, str]] = []
-
-    def __call__(self, method: str, url: str, *, name: str, json: Any = None,
-                 context: dict[str, Any] | None = None) -> Reply:
-        self.calls.append((method, name))
-        import json as j
-        if name.endswith("/playback/start"):
-            return Reply(200, j.dumps({"session_id": "s1", "duration_s": 12}).encode(), {})
-        if name.endswith("/manifest"):
-            qualities = [{"quality": q, "bitrate_kbps": k} for q, k in self.kbps.items()]
-            return Reply(200, j.dumps({"manifest_url": "http://h/media/s/v/master.m3u8", "qualities": qualities,
-                                       "steered_url": "http://h/media/s/v/auto/index.m3u8"}).encode(), {})
-        if name == "/media/[master]":
-            return Reply(200, MASTER.encode(), {})
-        if name == "/media/[playlist]":
-            return Reply(200, media_playlist(url.split("/")[-2], self.segments).encode(), {})
-        if name == "/media/[segment]":
-            rung = url.split("/")[-2]
-            return Reply(200, b"\0" * int(self.kbps[rung] * 1000 / 8 * 2), {})
-        return Reply(200, b"{}", {})
 
 
 def test_a_3g_player_plays_at_real_time_pace_and_reports_every_figure() -> None:

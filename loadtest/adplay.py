@@ -1,0 +1,316 @@
+"""The simulated ad-supported start: playback start → VMAP → VAST → pre-roll pod with tracking → content start.
+
+``AdSession.run(content_id=...)`` does what a free-tier client does when it presses play:
+``POST /stream/playback/start`` (its ``ads`` say whether there is a pre-roll), ``GET
+/ads/vmap?session_id=`` (the break schedule with each pod as inline VAST), ``GET
+/ads/vast/{ad_id}?session_id=`` per pre-roll ad, then plays each creative (its HLS master →
+one rendition chosen by `media.abr` from the link → segments at real-time pace with a bounded
+buffer) while sending the VAST beacons as playback crosses them: ``impression`` and ``start``
+with the first frame, ``firstQuartile``/``midpoint``/``thirdQuartile``, ``complete`` (or ``skip``
+once the skip offset has passed, for a share of viewers; ``click`` for a few). After the pod it
+fetches the content's manifest, master, playlist and first segment.
+
+Figures (``emit``): ``ad_start`` (play → first segment of the first ad, ms), ``ad_content_start``
+(play → first content segment after the pod, ms), ``ad_view`` per ad (wall ms; ``played_s``,
+``stall_s``, ``skipped``), ``ad_fill`` per session (100 with a pre-roll, 0 without).
+
+No Locust here: the transport, link (clock and sleep) and random source are injected.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from loadtest.link import Paced, PacedLink
+from loadtest.player import API, Emit, PlayerError, Reply, Transport, Variant, parse_master, parse_media
+from media.abr import AbrController, StartHint
+from media.abr_sim import Playback
+from netem_profiles import list_profiles
+
+log = logging.getLogger(__name__)
+
+VAST = "{http://www.iab.com/VAST}"
+VMAP = "{http://www.iab.net/videosuite/vmap}"
+QUARTILES = (("firstQuartile", 0.25), ("midpoint", 0.5), ("thirdQuartile", 0.75))
+_TIMECODE = re.compile(r"^(\d+):(\d{1,2}):(\d{1,2}(?:\.\d+)?)$")
+
+
+@dataclass(frozen=True, slots=True)
+class AdCreative:
+    """One linear ad of a VAST document: its stream, length, skip offset and beacon URLs."""
+
+    ad_id: str
+    duration_s: float
+    media_url: str
+    skip_after_s: float | None = None
+    impressions: tuple[str, ...] = ()
+    tracking: dict[str, str] = field(default_factory=dict)  # event → URL
+    click_tracking: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AdBreakDoc:
+    """One VMAP break: ``start``, ``end`` or an ``HH:MM:SS.mmm`` offset, and its pod."""
+
+    offset: str
+    break_id: str
+    ads: tuple[AdCreative, ...]
+
+
+def parse_timecode(text: str) -> float:
+    """Seconds in a VAST/VMAP ``HH:MM:SS(.mmm)`` timecode (ValueError otherwise)."""
+    m = _TIMECODE.match(text.strip())
+    if not m:
+        raise ValueError(f"not a timecode: {text!r}")
+    return int(m.group(1)) * 3600 + int(m.group(2)) * 60 + float(m.group(3))
+
+
+def _xml(text: str | bytes) -> ET.Element:
+    try:
+        return ET.fromstring(text)  # noqa: S314  (documents of the server under test; expat resolves no entities)
+    except ET.ParseError as err:
+        raise PlayerError(f"not XML: {err}") from err
+
+
+def _creatives(vast: ET.Element) -> list[AdCreative]:
+    out = []
+    for ad in vast.iter(f"{VAST}Ad"):
+        inline = ad.find(f"{VAST}InLine")
+        linear = inline.find(f".//{VAST}Linear") if inline is not None else None
+        media = linear.find(f".//{VAST}MediaFile") if linear is not None else None
+        duration = linear.findtext(f"{VAST}Duration") if linear is not None else None
+        if inline is None or linear is None or media is None or not (media.text or "").strip() or not duration:
+            raise PlayerError(f"VAST ad {ad.get('id')} has no linear creative with a media file")
+        skip = linear.get("skipoffset")
+        tracking = {t.get("event", ""): (t.text or "").strip() for t in linear.iter(f"{VAST}Tracking")}
+        click = linear.find(f".//{VAST}ClickTracking")
+        out.append(AdCreative(
+            ad_id=str(ad.get("id")), duration_s=parse_timecode(duration), media_url=(media.text or "").strip(),
+            skip_after_s=parse_timecode(skip) if skip else None,
+            impressions=tuple((i.text or "").strip() for i in inline.iter(f"{VAST}Impression") if i.text),
+            tracking={k: v for k, v in tracking.items() if k and v},
+            click_tracking=(click.text or "").strip() if click is not None and click.text else None))
+    return out
+
+
+def parse_vast(text: str | bytes) -> list[AdCreative]:
+    """The linear ads of a VAST 4 document, in pod order (PlayerError when it is not VAST)."""
+    root = _xml(text)
+    if root.tag != f"{VAST}VAST":
+        raise PlayerError(f"not a VAST document: <{root.tag}>")
+    return _creatives(root)
+
+
+def parse_vmap(text: str | bytes) -> list[AdBreakDoc]:
+    """The breaks of a VMAP 1.0 document with their inline VAST pods (PlayerError when it is not VMAP)."""
+    root = _xml(text)
+    if root.tag != f"{VMAP}VMAP":
+        raise PlayerError(f"not a VMAP document: <{root.tag}>")
+    breaks = []
+    for brk in root.iter(f"{VMAP}AdBreak"):
+        vast = brk.find(f".//{VMAP}VASTAdData/{VAST}VAST")
+        breaks.append(AdBreakDoc(offset=brk.get("timeOffset", ""), break_id=brk.get("breakId", ""),
+                                 ads=tuple(_creatives(vast)) if vast is not None else ()))
+    return breaks
+
+
+@dataclass(frozen=True, slots=True)
+class AdConfig:
+    """How the ad viewer behaves."""
+
+    max_buffer_s: float = 30.0
+    skip_rate: float = 0.3  # share of viewers who press skip on a skippable ad once they may
+    click_rate: float = 0.02
+    max_ad_s: float = 600.0  # bound on one ad's wall time
+    send_net_hint: bool = True
+
+
+@dataclass
+class AdReport:
+    """What one ad-supported start measured."""
+
+    session_id: str | None = None
+    ads_planned: int = 0
+    ads_played: int = 0
+    ads_completed: int = 0
+    ads_skipped: int = 0
+    beacons: list[str] = field(default_factory=list)  # events sent, in order
+    ad_start_s: float | None = None
+    content_start_s: float | None = None
+    ad_played_s: float = 0.0
+    ad_stall_s: float = 0.0
+    error: str | None = None
+
+
+class AdSession:
+    """One free-tier viewer pressing play on an ad-supported title."""
+
+    def __init__(self, *, transport: Transport, link: PacedLink, profile_id: str, network: str,
+                 config: AdConfig | None = None, emit: Emit | None = None, rng: random.Random | None = None) -> None:
+        """Play through ``transport`` paced by ``link``; figures are labelled with ``network``."""
+        self.transport = transport
+        self.link = link
+        self.profile_id = profile_id
+        self.network = network
+        self.config = config or AdConfig()
+        self.emit: Emit = emit or (lambda kind, value, extra: None)
+        self.rng = rng or random.Random()
+        self.clock = link.clock
+        self.sleep = link.sleep
+
+    def _call(self, method: str, url: str, *, name: str, json: Any = None,
+              context: dict[str, Any] | None = None, required: bool = True) -> Paced[Reply]:
+        ctx = {"network": self.network, **(context or {})}
+        paced = self.link.exchange(lambda: self.transport(method, url, name=name, json=json, context=ctx),
+                                   size=lambda r: len(r.body))
+        if required and not paced.reply.ok:
+            raise PlayerError(f"{method} {name}: HTTP {paced.reply.status}")
+        return paced
+
+    def _start_variant(self, variants: list[Variant]) -> Variant:
+        """The rendition `media.abr` starts on for this link (ads are short: no switching)."""
+        ladder = sorted(variants, key=lambda v: v.kbps)
+        abr = AbrController([v.kbps for v in ladder])
+        decision = abr.choose_start(StartHint(downlink_kbps=self.link.down_kbps(), rtt_ms=self.link.rtt_s() * 1000))
+        return ladder[decision.index]
+
+    # ------------------------------------------------------------------ session
+    def run(self, *, content_id: str) -> AdReport:
+        """Start ``content_id``, play its pre-roll pod with tracking, then fetch the first content segment."""
+        report = AdReport()
+        t_play = self.clock()
+        try:
+            self._run(report, t_play=t_play, content_id=content_id)
+        except PlayerError as err:
+            report.error = str(err)
+            log.debug("ad session ended early: %s", err)
+        return report
+
+    def _run(self, report: AdReport, *, t_play: float, content_id: str) -> None:
+        ids = {"profile_id": self.profile_id, "content_id": content_id}
+        start = self._call("POST", f"{API}/stream/playback/start", name=f"{API}/stream/playback/start",
+                           json={**ids, "device_type": "loadtest"}).reply.json()
+        session_id = report.session_id = str(start["session_id"])
+        pre_roll_in_start = [a for a in start.get("ads") or [] if a.get("type") == "pre-roll"]
+        pod: tuple[AdCreative, ...] = ()
+        if start.get("ads"):
+            vmap = self._call("GET", f"{API}/ads/vmap?{urlencode({'session_id': session_id})}",
+                              name=f"{API}/ads/vmap").reply
+            breaks = parse_vmap(vmap.body)
+            pod = next((b.ads for b in breaks if b.offset == "start"), ())
+        report.ads_planned = len(pod)
+        self.emit("ad_fill", 100.0 if pod else 0.0, {"ads": len(pod), "listed": len(pre_roll_in_start)})
+        for index, creative in enumerate(pod):
+            vast = self._call("GET", f"{API}/ads/vast/{creative.ad_id}?{urlencode({'session_id': session_id})}",
+                              name=f"{API}/ads/vast/[id]").reply
+            ads = parse_vast(vast.body)
+            self._play_ad(report, ads[0] if ads else creative, t_play=t_play, position=index + 1, pod=len(pod))
+        self._content_start(report, t_play=t_play, content_id=content_id, session_id=session_id)
+
+    # ------------------------------------------------------------------ one ad
+    def _beacon(self, report: AdReport, creative: AdCreative, event: str, url: str | None) -> None:
+        if not url:
+            return
+        self._call("GET", url, name=f"{API}/ads/track?event={event}", context={"ad_id": creative.ad_id},
+                   required=False)
+        report.beacons.append(event)
+
+    def _play_ad(self, report: AdReport, creative: AdCreative, *, t_play: float, position: int, pod: int) -> None:
+        t_ad = self.clock()
+        master = self._call("GET", creative.media_url, name="/media/[ad master]", context={"kind": "playlist"})
+        variant = self._start_variant(parse_master(master.reply.text(), base=creative.media_url))
+        reply = self._call("GET", variant.url, name="/media/[ad playlist]", context={"kind": "playlist"}).reply
+        segments = parse_media(reply.text(), base=variant.url)
+        length = sum(s.duration for s in segments)
+        skip_at = creative.skip_after_s if creative.skip_after_s is not None and \
+            self.rng.random() < self.config.skip_rate else None
+        click = self.rng.random() < self.config.click_rate
+        pending = [(f, length * q) for f, q in QUARTILES]
+        pb = Playback(t0=t_ad)
+        deadline = t_ad + self.config.max_ad_s
+        skipped = False
+
+        def due() -> bool:
+            """Send the beacons playback has reached; True once the viewer skipped."""
+            nonlocal skipped, click
+            pb.advance(self.clock())
+            while pending and pb.played_s >= pending[0][1] - 1e-6:
+                event, _ = pending.pop(0)
+                self._beacon(report, creative, event, creative.tracking.get(event))
+                if event == "midpoint" and click:
+                    click = False
+                    self._beacon(report, creative, "click", creative.click_tracking)
+            if skip_at is not None and not skipped and pb.played_s >= min(skip_at, length) - 1e-6:
+                skipped = True
+                self._beacon(report, creative, "skip", creative.tracking.get("skip"))
+            return skipped
+
+        def idle(until: float) -> None:
+            """Let playback run until ``until`` (or the skip), sending beacons on the way."""
+            while not due() and self.clock() < min(until, deadline):
+                marks = [t for _, t in pending] + ([skip_at] if skip_at is not None else [])
+                ahead = [m - pb.played_s for m in marks if m > pb.played_s]
+                step = min([until - self.clock(), *ahead]) if pb.buffer_s > 0 else until - self.clock()
+                self.sleep(max(0.001, step))
+
+        for seg in segments:
+            if skipped:
+                break
+            pb.advance(self.clock())
+            over = pb.buffer_s + seg.duration - self.config.max_buffer_s
+            if over > 0:
+                idle(self.clock() + over)
+                if skipped:
+                    break
+            paced = self._call("GET", seg.url, name="/media/[ad segment]",
+                               context={"kind": "ad-segment", "rendition": variant.name, "kbps": variant.kbps})
+            pb.add(seg.duration, paced.finished)
+            if report.ad_start_s is None:
+                report.ad_start_s = paced.finished - t_play
+                self.emit("ad_start", report.ad_start_s * 1000, {"rendition": variant.name, "kbps": variant.kbps,
+                                                                 "ad_id": creative.ad_id})
+            if pb.started_at == paced.finished:  # first frame of this ad
+                for url in creative.impressions:
+                    self._beacon(report, creative, "impression", url)
+                self._beacon(report, creative, "start", creative.tracking.get("start"))
+            due()
+        if not skipped:
+            pb.finished = True
+            idle(self.clock() + pb.buffer_s)
+        if not skipped and pb.played_s >= length - 1e-3:
+            self._beacon(report, creative, "complete", creative.tracking.get("complete"))
+            report.ads_completed += 1
+        report.ads_skipped += int(skipped)
+        report.ads_played += 1
+        report.ad_played_s += pb.played_s
+        report.ad_stall_s += pb.stall_s
+        self.emit("ad_view", (self.clock() - t_ad) * 1000,
+                  {"ad_id": creative.ad_id, "played_s": round(pb.played_s, 3), "stall_s": round(pb.stall_s, 3),
+                   "stalls": pb.stalls, "skipped": skipped, "position": position, "pod": pod,
+                   "rendition": variant.name})
+
+    # ------------------------------------------------------------------ the content after the pod
+    def _content_start(self, report: AdReport, *, t_play: float, content_id: str, session_id: str) -> None:
+        query = {"profile_id": self.profile_id, "session_id": session_id}
+        name = self.link.profile_name
+        if self.config.send_net_hint and name in list_profiles():
+            query["net"] = name
+        manifest = self._call("GET", f"{API}/stream/{content_id}/manifest?{urlencode(query)}",
+                              name=f"{API}/stream/[id]/manifest").reply.json()
+        master_url = manifest["manifest_url"]
+        master = self._call("GET", master_url, name="/media/[master]", context={"kind": "playlist"})
+        variants = parse_master(master.reply.text(), base=master_url)
+        variant = variants[0]  # the server's steered start (ABR-aware ordering)
+        reply = self._call("GET", variant.url, name="/media/[playlist]", context={"kind": "playlist"}).reply
+        first = parse_media(reply.text(), base=variant.url)[0]
+        paced = self._call("GET", first.url, name="/media/[segment]",
+                           context={"kind": "segment", "rendition": variant.name, "kbps": variant.kbps})
+        report.content_start_s = paced.finished - t_play
+        self.emit("ad_content_start", report.content_start_s * 1000,
+                  {"ads": report.ads_played, "rendition": variant.name, "kbps": variant.kbps})

@@ -1,0 +1,188 @@
+"""The AdViewer's VMAP/VAST reading (documents from the server's own builders) and its ad playback
+with tracking beacons, against a scripted server and a fake clock (no Locust runtime, no sockets)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from loadtest.adplay import AdConfig, AdSession, parse_timecode, parse_vast, parse_vmap
+from loadtest.link import PacedLink
+from loadtest.player import PlayerError, Reply
+from server.ads import documents
+from tests.loadtest.test_loadtest_pacing import FakeClock
+
+BASE = "http://127.0.0.1:9"
+AD1, AD2 = "11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222"
+SESSION = "33333333-3333-4333-8333-333333333333"
+
+
+def tracker(ad_id: str, event: str) -> str:
+    return f"{BASE}/api/v1/ads/track?session_id={SESSION}&ad_id={ad_id}&event={event}"
+
+
+def creative(ad_id: str, *, skip: int | None) -> documents.Creative:
+    return documents.Creative(ad_id=ad_id, title="Chai", advertiser="Acme", duration_s=8.0,
+                              media_url=f"{BASE}/media/ad/{ad_id}/master.m3u8", width=640, height=360,
+                              bitrate_kbps=500, click_url="https://example.com", skip_after_s=skip)
+
+
+def vmap_bytes() -> bytes:
+    breaks = [documents.VmapBreak(kind="pre-roll", offset_s=0, index=1,
+                                  creatives=[creative(AD1, skip=5), creative(AD2, skip=None)]),
+              documents.VmapBreak(kind="post-roll", offset_s=8, index=2, creatives=[creative(AD2, skip=None)])]
+    return documents.to_bytes(documents.vmap_element(breaks, tracker=tracker))
+
+
+def test_timecodes() -> None:
+    assert parse_timecode("00:00:05.000") == 5 and parse_timecode("01:02:03.5") == 3723.5
+    with pytest.raises(ValueError, match="timecode"):
+        parse_timecode("5s")
+
+
+def test_vmap_and_vast_as_the_server_writes_them() -> None:
+    breaks = parse_vmap(vmap_bytes())
+    assert [b.offset for b in breaks] == ["start", "end"]
+    pre = breaks[0].ads
+    assert [a.ad_id for a in pre] == [AD1, AD2]
+    assert pre[0].skip_after_s == 5 and pre[1].skip_after_s is None
+    assert pre[0].duration_s == 8 and pre[0].media_url.endswith(f"/media/ad/{AD1}/master.m3u8")
+    assert {"start", "firstQuartile", "midpoint", "thirdQuartile", "complete", "skip"} == set(pre[0].tracking)
+    assert "skip" not in pre[1].tracking and pre[0].impressions and pre[0].click_tracking
+    vast = documents.to_bytes(documents.vast_element([creative(AD2, skip=None)], tracker=tracker))
+    [one] = parse_vast(vast)
+    assert one.ad_id == AD2 and one.tracking["complete"].endswith("event=complete")
+
+
+@pytest.mark.parametrize("doc", [b"<nope", b"<VAST/>", b'<?xml version="1.0"?><html/>'])
+def test_garbage_is_a_player_error(doc: bytes) -> None:
+    with pytest.raises(PlayerError):
+        parse_vmap(doc)
+    with pytest.raises(PlayerError):
+        parse_vast(doc)
+
+
+MASTER = """#EXTM3U
+#EXT-X-STREAM-INF:BANDWIDTH=300000,AVERAGE-BANDWIDTH=250000,RESOLUTION=256x144
+144p/index.m3u8
+#EXT-X-STREAM-INF:BANDWIDTH=700000,AVERAGE-BANDWIDTH=600000,RESOLUTION=640x360
+360p/index.m3u8
+"""
+
+
+def playlist(count: int) -> str:
+    lines = ["#EXTM3U", "#EXT-X-TARGETDURATION:2", "#EXT-X-MEDIA-SEQUENCE:1"]
+    for i in range(count):
+        lines += ["#EXTINF:2.0,", f"seg{i}.ts"]
+    return "\n".join([*lines, "#EXT-X-ENDLIST", ""])
+
+
+class AdServer:
+    """Answers the ad-supported start like the real server; records every request with the fake time."""
+
+    def __init__(self, clock: FakeClock, *, ads: bool = True) -> None:
+        self.clock = clock
+        self.ads = ads
+        self.log: list[tuple[float, str, str]] = []
+
+    def __call__(self, method: str, url: str, *, name: str, json: Any = None,
+                 context: dict[str, Any] | None = None) -> Reply:
+        self.log.append((self.clock.now, name, url))
+        path = urlsplit(url).path
+        if path == "/api/v1/stream/playback/start":
+            ads = [{"type": "pre-roll", "url": "x", "duration": 8.0}] * 2 if self.ads else []
+            return self.json({"session_id": SESSION, "ads": ads})
+        if path == "/api/v1/ads/vmap":
+            assert parse_qs(urlsplit(url).query)["session_id"] == [SESSION]
+            return Reply(200, vmap_bytes(), {})
+        if path.startswith("/api/v1/ads/vast/"):
+            ad = path.rsplit("/", 1)[1]
+            return Reply(200, documents.to_bytes(documents.vast_element(
+                [creative(ad, skip=5 if ad == AD1 else None)], tracker=tracker)), {})
+        if path == "/api/v1/ads/track":
+            return self.json({"recorded": True, "counted": False})
+        if path.endswith("/manifest"):
+            return self.json({"manifest_url": f"{BASE}/media/content/master.m3u8"})
+        if path.endswith("master.m3u8"):
+            return Reply(200, MASTER.encode(), {})
+        if path.endswith("index.m3u8"):
+            return Reply(200, playlist(4).encode(), {})
+        if path.endswith(".ts"):
+            return Reply(200, b"\0" * 20_000, {})
+        return Reply(404, b"{}", {})
+
+    @staticmethod
+    def json(body: dict[str, Any]) -> Reply:
+        return Reply(200, json.dumps(body).encode(), {})
+
+    def beacons(self) -> list[tuple[float, str, str]]:
+        """(time, ad id, event) of every tracking request."""
+        out = []
+        for t, _, url in self.log:
+            q = parse_qs(urlsplit(url).query)
+            if urlsplit(url).path == "/api/v1/ads/track":
+                out.append((t, q["ad_id"][0], q["event"][0]))
+        return out
+
+
+def run(profile: str, *, skip_rate: float, ads: bool = True) -> tuple[AdServer, list[tuple[str, float, dict]], Any]:
+    clock = FakeClock()
+    server = AdServer(clock, ads=ads)
+    figures: list[tuple[str, float, dict]] = []
+    link = PacedLink(profile, clock=clock, sleep=clock.sleep)
+    session = AdSession(transport=server, link=link, profile_id="p", network=profile,
+                        config=AdConfig(max_buffer_s=4, skip_rate=skip_rate, click_rate=0.0),
+                        emit=lambda kind, value, extra: figures.append((kind, value, extra)))
+    report = session.run(content_id="c1")
+    assert report.error is None, report.error
+    return server, figures, report
+
+
+def test_the_pre_roll_pod_is_played_in_real_time_with_every_beacon_in_order() -> None:
+    server, figures, report = run("4g", skip_rate=0.0)
+    names = [n for _, n, _ in server.log]
+    assert names[:3] == ["/api/v1/stream/playback/start", "/api/v1/ads/vmap", "/api/v1/ads/vast/[id]"]
+    assert names[-4:] == ["/api/v1/stream/[id]/manifest", "/media/[master]", "/media/[playlist]", "/media/[segment]"]
+    beacons = server.beacons()
+    for ad in (AD1, AD2):
+        events = [e for _, a, e in beacons if a == ad]
+        assert events == ["impression", "start", "firstQuartile", "midpoint", "thirdQuartile", "complete"]
+        times = {e: t for t, a, e in beacons if a == ad}
+        # 8 s of ad at real-time pace: quartiles 2 s apart (plus the beacon's own round trip on 4g)
+        assert times["midpoint"] - times["firstQuartile"] == pytest.approx(2.0, abs=0.4)
+        assert times["complete"] - times["impression"] >= 8.0 - 1e-6  # first frame → end of the ad
+    assert report.ads_played == report.ads_completed == 2 and report.ads_skipped == 0
+    kinds = [k for k, _, _ in figures]
+    assert kinds.count("ad_start") == 1 and kinds.count("ad_view") == 2 and kinds.count("ad_content_start") == 1
+    fill = next(v for k, v, _ in figures if k == "ad_fill")
+    assert fill == 100.0
+    start = next(v for k, v, _ in figures if k == "ad_start")
+    content = next(v for k, v, _ in figures if k == "ad_content_start")
+    assert content - start >= 16_000  # the pod (2 × 8 s) is watched before the content starts
+
+
+def test_a_skipper_skips_after_the_skip_offset_of_a_skippable_ad_only() -> None:
+    server, _, report = run("4g", skip_rate=1.0)
+    first = [e for _, a, e in server.beacons() if a == AD1]
+    assert first[-1] == "skip" and "complete" not in first and "thirdQuartile" not in first
+    second = [e for _, a, e in server.beacons() if a == AD2]
+    assert second[-1] == "complete"  # not skippable
+    assert report.ads_skipped == 1 and report.ads_completed == 1
+
+
+def test_no_pre_roll_means_no_vmap_and_a_zero_fill() -> None:
+    server, figures, report = run("4g", skip_rate=0.0, ads=False)
+    assert "/api/v1/ads/vmap" not in [n for _, n, _ in server.log]
+    assert ("ad_fill", 0.0) in [(k, v) for k, v, _ in figures] and report.content_start_s is not None
+
+
+def test_ad_start_on_2g_is_slower_than_on_4g_and_above_its_round_trips() -> None:
+    _, slow, _ = run("2g", skip_rate=0.0)
+    _, fast, _ = run("4g", skip_rate=0.0)
+    slow_ms = next(v for k, v, _ in slow if k == "ad_start")
+    fast_ms = next(v for k, v, _ in fast if k == "ad_start")
+    assert slow_ms > fast_ms
+    assert slow_ms >= 7 * 800  # connect + start + VMAP + VAST + master + playlist + segment at 800 ms RTT
