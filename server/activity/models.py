@@ -32,13 +32,15 @@ class PlaybackStartIn(_In):
 
 
 class AdBreak(BaseModel):
-    """A placeholder for the ads issue: one ad to play around the content."""
+    """One ad to play around the content; ``ad_id`` keys its VAST document and tracking beacons."""
 
     type: Literal["pre-roll", "mid-roll", "post-roll"]
+    ad_id: str | None = None
     url: str
     duration: float
     skip_after: float | None = None
     offset_seconds: float | None = None
+    vast_url: str | None = None
 
 
 class PlaybackStartOut(BaseModel):

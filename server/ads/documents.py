@@ -17,6 +17,7 @@ VMAP_NS = "http://www.iab.net/videosuite/vmap"
 VAST_VERSION = "4.2"
 LINEAR_EVENTS = ("start", "firstQuartile", "midpoint", "thirdQuartile", "complete", "skip")
 ET.register_namespace("vmap", VMAP_NS)
+ET.register_namespace("", VAST_NS)  # VAST elements unprefixed, as players expect
 
 
 @dataclass(frozen=True, slots=True)

@@ -118,8 +118,10 @@ async def playback_ads(app: web.Application, *, viewer: Viewer, item: PlayableIt
                     media = await ad_media(app, base_url=base_url, user_id=viewer.user_id,
                                            playback_session=session_id, ad_id=ad_id, asset_id=ad["asset_id"])
                     if media is not None:
-                        out.append(AdBreak(type=brk["kind"], url=media.url, duration=ad["duration_s"],
-                                           skip_after=ad["skip_after_s"], offset_seconds=brk["offset_s"]))
+                        out.append(AdBreak(type=brk["kind"], ad_id=str(ad_id), url=media.url,
+                                           duration=ad["duration_s"], skip_after=ad["skip_after_s"],
+                                           offset_seconds=brk["offset_s"],
+                                           vast_url=f"{base_url}/api/v1/ads/vast/{ad_id}?session_id={session_id}"))
             return out
     except Exception as err:  # the ad service must never block playback
         log.warning("ad decisioning failed (%s: %s); playing without ads", type(err).__name__, err)

@@ -75,6 +75,13 @@ async def test_free_playback_gets_breaks_premium_gets_none(api: TestClient, peop
     url = urlsplit(ads[0]["url"])
     master = await api.get(f"{url.path}?{url.query}" if url.query else url.path)
     assert master.status == 200 and (await master.text()).startswith("#EXTM3U")
+    # Each entry names its ad, and its VAST (session-bound, so beacons count in this session) resolves.
+    assert all(a["ad_id"] for a in ads)
+    vast = urlsplit(ads[0]["vast_url"])
+    assert vast.path == f"/api/v1/ads/vast/{ads[0]['ad_id']}" and f"session_id={body['session_id']}" in vast.query
+    vast_resp = await api.get(f"{vast.path}?{vast.query}", headers=auth(people.token))
+    assert vast_resp.status == 200
+    assert [ad.get("id") for ad in check_vast(parse_xml(await vast_resp.read()))] == [ads[0]["ad_id"]]
     await set_tier(api, people.user_id, "premium")
     assert (await start(api, people, cid))["ads"] == []
 
