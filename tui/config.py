@@ -73,7 +73,7 @@ def dumps(config: TuiConfig) -> str:
     """The config as TOML text (flat keys, then a ``[keymap]`` table)."""
     data = config.model_dump()
     keymap = data.pop("keymap")
-    lines = ["# ott-tui settings (see tui/README.md)"]
+    lines = ["# ott-tui settings (see README.md, section 'ott-tui — the terminal client')"]
     lines += [f"{name} = {_toml_value(value)}" for name, value in data.items()]
     lines += ["", "[keymap]"]
     lines += [f'"{name}" = {_toml_value(keys)}' for name, keys in sorted(keymap.items())]
