@@ -8,6 +8,7 @@ packages=()
 
 need_cmd() { command -v "$1" >/dev/null 2>&1 || packages+=("$2"); }
 need_lib() { ldconfig -p 2>/dev/null | grep "$1" >/dev/null || packages+=("$2"); }
+need_exe() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || packages+=("$2"); }
 need_font() { fc-list 2>/dev/null | grep -i "$1" >/dev/null || packages+=("$2"); }
 
 need_cmd python3 python3
@@ -24,12 +25,12 @@ need_font 'DejaVu Sans' fonts-dejavu-core
 need_font 'Noto Sans Devanagari' fonts-noto-core
 if [ "$purpose" = test ] || [ "$purpose" = bench ]; then
     need_cmd docker-compose docker-compose
-    need_cmd ip iproute2
-    need_cmd tc iproute2
+    need_exe nginx nginx-light
+    need_exe ip iproute2
+    need_exe tc iproute2
 fi
 if [ "$purpose" = bench ]; then
     need_cmd wrk wrk
-    need_cmd nginx nginx-light
 fi
 
 if [ ${#packages[@]} -eq 0 ]; then

@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     default_country: str = "IN"
     url_signing_secret: str | None = None
     signed_url_ttl_s: int = Field(default=3600, ge=1)
+    #: When set (e.g. "/protected-media/"), checked media requests are answered with an empty body and
+    #: ``X-Accel-Redirect: <prefix><asset>/<file>`` so a fronting nginx sends the file (docker-compose.yml).
+    media_accel_redirect: str | None = Field(default=None, pattern=r"^/([A-Za-z0-9._-]+/)+$")
     catalog_trending_interval_s: int = Field(default=300, ge=0)  # 0 = no background recompute
     cms_publish_interval_s: float = Field(default=30.0, ge=0)  # scheduled-publish check; 0 = off
     cms_upload_max_bytes: int = Field(default=8 * 1024**3, ge=1024)  # one video upload

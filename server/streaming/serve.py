@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 import re
 import time
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -131,14 +133,26 @@ def _resolve(request: web.Request, *, asset_id: str, path: str) -> Any:
         raise NotFound(f"no such media file: {err}") from err
 
 
+def _accel_response(request: web.Request, *, target: Path, headers: dict[str, str]) -> web.Response | None:
+    """With ``media_accel_redirect`` set: an empty response telling nginx which file to send."""
+    settings = request.app[keys.SETTINGS]
+    prefix = settings.media_accel_redirect
+    if prefix is None:
+        return None
+    relative = target.relative_to(settings.resolved_media_dir.resolve()).as_posix()
+    return web.Response(headers={**headers, "X-Accel-Redirect": prefix + quote(relative)})
+
+
 def _file(request: web.Request, *, asset: Asset, path: str, user_id: str) -> web.StreamResponse:
     """A static file of the asset: segments are immutable, other files (images, VTT) too."""
     target = _resolve(request, asset_id=asset.asset_id, path=path)
+    headers = {"Cache-Control": SEGMENT_CACHE, "Content-Type": content_type(path)}
+    if (accel := _accel_response(request, target=target, headers=headers)) is not None:
+        return accel
     on_sent = None
     if path.endswith(MEDIA_SEGMENT_SUFFIXES):
         on_sent = _sample_recorder(request, user_id=user_id)
-    return MeasuredFileResponse(target, on_sent=on_sent,
-                                headers={"Cache-Control": SEGMENT_CACHE, "Content-Type": content_type(path)})
+    return MeasuredFileResponse(target, on_sent=on_sent, headers=headers)
 
 
 def _sample_recorder(request: web.Request, *, user_id: str) -> throughput.OnSample:
@@ -193,8 +207,15 @@ async def _steered_segment(request: web.Request, *, asset: Asset, session: Strea
         if switch is not None:
             await record_switch(app, session=session, switch=switch, position_s=segment.start)
 
-    return MeasuredFileResponse(target, on_sent=after, headers={
-        "Cache-Control": STEERED_CACHE, "Content-Type": "video/mp2t", "X-OTT-Rendition": rendition})
+    headers = {"Cache-Control": STEERED_CACHE, "Content-Type": "video/mp2t", "X-OTT-Rendition": rendition}
+    if (accel := _accel_response(request, target=target, headers=headers)) is not None:
+        # nginx sends the bytes, so no delivery time is measured: the buffer estimate still advances.
+        await store.note_delivery(session_id=session.session_id, now=time.time(),
+                                  segment_end_s=segment.start + segment.duration, estimate_kbps=None)
+        if switch is not None:
+            await record_switch(app, session=session, switch=switch, position_s=segment.start)
+        return accel
+    return MeasuredFileResponse(target, on_sent=after, headers=headers)
 
 
 async def record_switch(app: web.Application, *, session: StreamSession, switch: dict[str, Any],

@@ -1,0 +1,126 @@
+"""With ``media_accel_redirect`` set, checked media requests hand the file to nginx (docker-compose.yml)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+from pathlib import Path
+
+import aiohttp
+import m3u8
+import pytest
+from aiohttp.test_utils import TestClient
+
+from server.settings import Settings
+from tests.conftest import make_settings
+from tests.helpers import new_viewer
+from tests.streaming.conftest import MediaRoot, add_title, local, manifest
+
+PREFIX = "/protected-media/"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, store_urls: tuple[str, str], media_root: MediaRoot) -> Settings:
+    """The selected backend, the packaged media dir, and the nginx hand-off switched on."""
+    return make_settings(tmp_path, database_url=store_urls[0], redis_url=store_urls[1], media_dir=media_root.root,
+                         media_accel_redirect=PREFIX)
+
+
+async def test_segments_and_steered_segments_name_the_file_for_nginx(api: TestClient, media_root: MediaRoot) -> None:
+    viewer = await new_viewer(api)
+    cid = await add_title(api)
+    status, body, _ = await manifest(api, viewer, cid, headers={"Downlink": "0.9"})
+    assert status == 200
+    playlist = m3u8.M3U8(await (await api.get(local(body["qualities"][0]["url"]))).text(), strict=True)
+    seg = await api.get(playlist.segments[0].uri)
+    assert seg.status == 200 and await seg.read() == b""
+    accel = seg.headers["X-Accel-Redirect"]
+    assert accel.startswith(PREFIX) and accel.endswith("/seg_00001.ts")
+    assert (media_root.root / accel[len(PREFIX):]).is_file()
+    assert seg.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    steered = m3u8.M3U8(await (await api.get(local(body["steered_url"]))).text(), strict=True)
+    st = await api.get(steered.segments[1].uri)
+    assert st.status == 200 and st.headers["X-OTT-Rendition"]
+    assert st.headers["X-Accel-Redirect"].startswith(f"{PREFIX}{media_root.asset.asset_id}/")
+    bad = await api.get(playlist.segments[0].uri.replace("seg_00001", "seg_99999"))
+    assert bad.status == 404 and "X-Accel-Redirect" not in bad.headers
+
+
+def test_bad_prefix_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError):
+        Settings(data_dir=tmp_path, media_accel_redirect="protected")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _nginx_conf(tmp_path: Path, *, front: int, app_port: int, media: Path) -> Path:
+    conf = tmp_path / "nginx.conf"
+    user = "user root;" if os.geteuid() == 0 else ""  # workers must read the (0700) test media dir
+    conf.write_text(f"""
+{user}
+daemon off; pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log;
+events {{}}
+http {{
+  access_log off; client_body_temp_path {tmp_path}/body; proxy_temp_path {tmp_path}/proxy;
+  fastcgi_temp_path {tmp_path}/fcgi; uwsgi_temp_path {tmp_path}/uwsgi; scgi_temp_path {tmp_path}/scgi;
+  server {{
+    listen 127.0.0.1:{front};
+    location {PREFIX} {{ internal; alias {media}/; }}
+    location / {{ proxy_pass http://127.0.0.1:{app_port}; }}
+  }}
+}}
+""")
+    return conf
+
+
+@pytest.fixture
+def nginx_exe() -> str:
+    """The nginx binary (installed by ``scripts/ensure-system-packages.sh test``)."""
+    exe = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(exe).exists():
+        pytest.skip("nginx is not installed (scripts/ensure-system-packages.sh test installs nginx-light)")
+    return exe
+
+
+async def test_nginx_sends_the_file_the_app_authorised(api: TestClient, media_root: MediaRoot,
+                                                        tmp_path: Path, nginx_exe: str) -> None:
+    viewer = await new_viewer(api)
+    cid = await add_title(api)
+    status, body, _ = await manifest(api, viewer, cid, headers={"Downlink": "0.9"})
+    assert status == 200
+    front = _free_port()
+    assert api.server.port is not None
+    conf = _nginx_conf(tmp_path, front=front, app_port=api.server.port, media=media_root.root)
+    proc = await asyncio.create_subprocess_exec(nginx_exe, "-c", str(conf), "-p", str(tmp_path),
+                                                stderr=asyncio.subprocess.DEVNULL)
+    try:
+        async with aiohttp.ClientSession(base_url=f"http://127.0.0.1:{front}") as http:
+            for _ in range(100):  # nginx takes a moment to bind
+                try:
+                    async with http.get("/health") as resp:
+                        if resp.status == 200:
+                            break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.05)
+            async with http.get(local(body["qualities"][0]["url"])) as resp:
+                playlist = m3u8.M3U8(await resp.text(), strict=True)
+            segment = local(playlist.segments[0].uri)
+            async with http.get(segment) as resp:
+                data = await resp.read()
+                assert resp.status == 200 and "X-Accel-Redirect" not in resp.headers
+            rendition = next(r for r in media_root.asset.renditions if f"/{r.directory.strip('/')}/" in segment)
+            on_disk = media_root.root / media_root.asset.asset_id / rendition.directory / "seg_00001.ts"
+            assert data == on_disk.read_bytes()
+            async with http.get(segment.replace("seg_00001", "seg_99999")) as resp:
+                assert resp.status == 404
+            async with http.get(f"{PREFIX}{media_root.asset.asset_id}/{rendition.directory}/seg_00001.ts") as resp:
+                assert resp.status == 404  # the internal location is not reachable from outside
+    finally:
+        proc.terminate()
+        await asyncio.wait_for(proc.wait(), timeout=10)
