@@ -13,6 +13,7 @@ import logging
 import time
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 import gevent
 from locust import FastHttpUser
@@ -99,3 +100,26 @@ class OttUser(FastHttpUser):
         self.choose_network()
         self.token = self.log_in(next_account(self.environment))
         self.profile_id = self.first_profile()
+
+
+class FreeMovieUser(OttUser):
+    """Base of the users that play free movies: lists them at start, reports figures per network."""
+
+    abstract = True
+    titles: list[str]
+
+    def on_start(self) -> None:
+        """Log in, then list the free movies this profile may play."""
+        super().on_start()
+        query = urlencode({"type": "movie", "tier": "free", "limit": 50, "profile_id": self.profile_id})
+        reply = self.call("GET", f"{API}/catalog/content?{query}", name=f"{API}/catalog/content?[filters]")
+        self.titles = [item["id"] for item in reply.json().get("items", [])] if reply.ok else []
+        if not self.titles:
+            log.warning("no playable titles: seed the catalog (ott-server seed) and package media")
+            raise StopUser()
+
+    def emit(self, kind: str, value: float, extra: dict[str, Any]) -> None:
+        """A figure as a Locust request event (``name`` is the network, so stats group per profile)."""
+        self.environment.events.request.fire(
+            request_type=kind, name=self.network, response_time=value, response_length=0, exception=None,
+            context={"network": self.network, "profile": self.link.profile_name if self.link else None, **extra})
