@@ -16,6 +16,7 @@ from server.activity import lifecycle
 from server.activity.keys import ACTIVITY_STORE
 from server.auth.viewer import Viewer, load_viewer
 from server.catalog.availability import parse_uuid, visible_content
+from server.http_cache import cached_json
 from server.recs import cache, engine
 from server.recs.fallback import trending_items
 from server.recs.models import (
@@ -81,8 +82,9 @@ async def personalized(request: web.Request, *, query: PersonalizedQuery) -> web
     except Exception as err:  # any failure degrades, by design (NFR-REL-003)
         log.warning("recommender failed (%s: %s); answering trending", type(err).__name__, err)
         fallback = await trending_items(request.app, viewer=viewer, limit=query.limit)
-        return json_response(PersonalizedOut(recommendations=[Recommendation(**f) for f in fallback], degraded=True))
-    return json_response(PersonalizedOut(recommendations=items[:query.limit]))
+        return cached_json(request, PersonalizedOut(recommendations=[Recommendation(**f) for f in fallback],
+                                                    degraded=True), no_cache=True)
+    return cached_json(request, PersonalizedOut(recommendations=items[:query.limit]), no_cache=True)
 
 
 @router.route("GET", "/api/v1/recommendations/similar/{content_id}", summary="Titles similar to one title",

@@ -28,7 +28,7 @@ from media.abr import ECT_TABLE, choose_start, fmt_kbps
 
 TIER_MAX_HEIGHT: dict[str, int] = {"free": 720, "premium": 1080}
 SAVE_DATA_MAX_HEIGHT = 360
-LINK_HEADROOM = 1.5
+LINK_HEADROOM = 1.2  # mpv starts on the highest listed rung: list only what the link can nearly carry
 MIN_ESTIMATE_SAMPLES = 2
 
 

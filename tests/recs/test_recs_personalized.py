@@ -83,6 +83,12 @@ async def test_cached_per_profile_and_recomputed_when_history_changes(api: TestC
     await api.app[keys.DB].execute("UPDATE content SET popularity = popularity + 1000 WHERE id = $1::uuid",
                                    titles["Kids One"])
     assert await recs(api, viewer) == first
+    # The 2G client revalidates instead of downloading the list again.
+    url = f"/api/v1/recommendations/personalized?profile_id={viewer.profile_id}"
+    plain = await api.get(url, headers=viewer.headers)
+    assert plain.headers["Cache-Control"].endswith("no-cache") and plain.headers["ETag"]
+    again = await api.get(url, headers={**viewer.headers, "If-None-Match": plain.headers["ETag"]})
+    assert again.status == 304 and await again.read() == b""
     # Finishing a title through the playback API changes the history: the list is recomputed.
     start = await api.post("/api/v1/stream/playback/start", headers=viewer.headers,
                            json={"profile_id": viewer.profile_id, "content_id": titles["Drama Two"]})

@@ -33,7 +33,7 @@ CASES = [
     ("max-kbps-below-lowest", "premium", None, Hints(max_kbps=100), None, ("144p",)),
     ("downlink-header-1.2mbps", "free", None, Hints(downlink_kbps=1200, rtt_ms=100), None, ("360p", "144p", "480p")),
     ("ect-2g-header", "free", None, Hints(ect="2g"), None, ("144p",)),
-    ("ect-4g-header", "premium", None, Hints(ect="4g"), None, ("480p", "144p", "360p", "720p")),
+    ("ect-4g-header", "premium", None, Hints(ect="4g"), None, ("480p", "144p", "360p")),  # 2 Mbit/s × 1.2 drops 720p
     ("estimate-beats-downlink", "premium", None, Hints(downlink_kbps=50_000), Estimate(600, 6), ("144p", "360p")),
     ("one-sample-estimate-ignored", "premium", None, Hints(downlink_kbps=50_000), Estimate(600, 1),
      ("1080p", "144p", "360p", "480p", "720p")),
@@ -109,7 +109,7 @@ LADDER_2G = [Rung("108p", 108, 175, 148), Rung("144p", 144, 390, 327), *LADDER[1
 
 @pytest.mark.parametrize(("hints", "expected"), [
     (Hints(net=TWO_G), ("108p", "144p")),
-    (Hints(net=NetHint("edge", 240, 840)), ("108p", "144p")),
+    (Hints(net=NetHint("edge", 240, 840)), ("108p",)),  # 240 kbit/s × 1.2 cannot carry 144p
     (Hints(ect="2g"), ("108p",)),
     (Hints(save_data=True, downlink_kbps=50_000), ("108p", "144p", "360p")),
     (Hints(net=THREE_G), ("360p", "108p", "144p", "480p")),
