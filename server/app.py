@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -20,8 +19,6 @@ from server.middlewares import (
 )
 from server.settings import Settings
 from server.storage.lifecycle import open_stores
-
-log = logging.getLogger(__name__)
 
 
 async def _storage_ctx(app: web.Application) -> AsyncIterator[None]:

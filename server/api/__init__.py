@@ -1,21 +1,23 @@
 """One module per API area; each exposes ``router`` (an ApiRouter) and optionally ``setup(app)``."""
 
 from server.api import (
-         activity,
-         admin,
-         ads,
-         analytics,
-         auth,
-         catalog,
-         cms,
-         ops,
-         payments,
-         playback,
-         profiles,
-         recommendations,
-         stream,
-         subscriptions,
+    activity,
+    admin,
+    ads,
+    analytics,
+    auth,
+    catalog,
+    cms,
+    ops,
+    payments,
+    playback,
+    profiles,
+    recommendations,
+    stream,
+    subscriptions,
 )
 
-AREAS = (ops, auth, profiles, admin, catalog, playback, activity, stream, subscriptions, payments, cms, recommendations,
-         analytics, ads)
+AREAS = (
+    ops, auth, profiles, admin, catalog, playback, activity, stream, subscriptions, payments, cms,
+    recommendations, analytics, ads,
+)
