@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import logging
 import re
+from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient
 
 from server import keys
+from server.app import create_app
+from tests.conftest import make_settings
 
 
 async def test_health_is_ok(api: TestClient) -> None:
@@ -23,13 +26,16 @@ async def test_ready_checks_both_stores(api: TestClient) -> None:
     assert await resp.json() == {"status": "ready", "postgres": True, "redis": True}
 
 
-async def test_ready_reports_redis_down(api: TestClient) -> None:
-    await api.app[keys.REDIS].aclose()
-    api.app[keys.REDIS] = type(api.app[keys.REDIS]).from_url("redis://127.0.0.1:1/0", socket_connect_timeout=1)
-    resp = await api.get("/ready")
+async def test_ready_reports_redis_down(aiohttp_client, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                        store_urls: tuple[str, str]) -> None:
+    settings = make_settings(tmp_path, database_url=store_urls[0], redis_url="redis://127.0.0.1:1/0")
+    client = await aiohttp_client(create_app(settings))
+    resp = await client.get("/ready")
     assert resp.status == 503
     body = await resp.json()
     assert body["redis"] is False and body["postgres"] is True
+    metrics = await (await client.get("/metrics")).text()
+    assert 'ott_redis_errors_total{operation="ping"} 1.0' in metrics
 
 
 async def test_unknown_route_is_problem_json_404(api: TestClient) -> None:
