@@ -95,8 +95,8 @@ class ViewerQuery(_Query):
     """Only the optional profile."""
 
 
-class CardOut(BaseModel):
-    """A title as shown in a list."""
+class TitleOut(BaseModel):
+    """The fields every view of a title carries (list card and details)."""
 
     id: str
     type: ContentType
@@ -110,13 +110,18 @@ class CardOut(BaseModel):
     maturity_rating: str
     poster_url: str | None
     thumbnail_url: str | None
-    genres: list[str]
-    languages: list[str]
     original_language: str
+    genres: list[str]
     tier_requirement: Literal["free", "premium"]
     premium: bool
     view_count: int
     available_until: str | None
+
+
+class CardOut(TitleOut):
+    """A title as shown in a list."""
+
+    languages: list[str]
 
 
 class PageOut(BaseModel):
@@ -165,27 +170,11 @@ class AudioTrackOut(BaseModel):
     is_default: bool
 
 
-class DetailsOut(BaseModel):
+class DetailsOut(TitleOut):
     """Everything about one title."""
 
-    id: str
-    type: ContentType
-    title: str
-    title_hi: str | None
-    description: str | None
-    description_hi: str | None
-    release_date: str | None
-    year: int | None
-    duration_minutes: int | None
-    maturity_rating: str
-    poster_url: str | None
-    thumbnail_url: str | None
     trailer_url: str | None
-    original_language: str
-    genres: list[str]
     genre_details: list[GenreRefOut]
-    tier_requirement: Literal["free", "premium"]
-    premium: bool
     playable: bool = Field(description="the caller's tier allows playing it")
     seasons: list[SeasonSummaryOut]
     cast: list[str]
@@ -196,8 +185,6 @@ class DetailsOut(BaseModel):
     audio_tracks: list[AudioTrackOut]
     subtitle_languages: list[str]
     available_from: str | None
-    available_until: str | None
-    view_count: int
 
 
 class EpisodeOut(BaseModel):

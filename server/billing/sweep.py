@@ -8,12 +8,8 @@ expired and the account falls back to the free tier.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from typing import Any
 
 import asyncpg
 from aiohttp import web
@@ -21,6 +17,7 @@ from aiohttp import web
 from server import keys
 from server.billing.plans import PLANS
 from server.billing.service import new_order_id
+from server.periodic import periodic
 
 log = logging.getLogger(__name__)
 RENEWAL_LEAD = timedelta(days=3)
@@ -67,25 +64,10 @@ async def sweep(pool: asyncpg.Pool) -> dict[str, int]:
     return {"renewal_orders": len(made), "expired": expired}
 
 
-async def _loop(app: web.Application) -> None:
-    interval = app[keys.SETTINGS].billing_sweep_interval_s
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            log.debug("billing sweep", extra=await sweep(app[keys.DB]))
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # keep the schedule through a failed round (database restart...)
-            log.exception("billing sweep failed; retrying in %s s", interval)
+async def _sweep_app(app: web.Application) -> dict[str, int]:
+    return await sweep(app[keys.DB])
 
 
-async def billing_sweeper(app: web.Application) -> AsyncIterator[None]:
-    """Cleanup context: run the sweep on a schedule while the app runs (interval 0 disables it)."""
-    task: asyncio.Task[Any] | None = None
-    if app[keys.SETTINGS].billing_sweep_interval_s > 0:
-        task = asyncio.create_task(_loop(app), name="billing-sweep")
-    yield
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+#: Cleanup context: renewals and expiry on a schedule (interval 0 disables it).
+billing_sweeper = periodic(name="billing-sweep", interval_s=lambda s: s.billing_sweep_interval_s,
+                           work=_sweep_app, sleep_first=True)

@@ -9,20 +9,18 @@ with nothing cached computes and stores on the spot.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Literal
 
 import redis.asyncio as aioredis
 from aiohttp import web
 
 from server import keys
 from server.catalog.availability import Db
+from server.periodic import periodic
 from server.storage.redis import key
 
 log = logging.getLogger(__name__)
@@ -110,27 +108,7 @@ async def trending_for(app: web.Application, *, period: str) -> list[TrendingEnt
     return entries
 
 
-async def _refresh_loop(app: web.Application) -> None:
-    interval = app[keys.SETTINGS].catalog_trending_interval_s
-    while True:
-        # Sleep first: a read with nothing cached computes on the spot, and start-up stays quiet.
-        await asyncio.sleep(interval)
-        try:
-            counts = await recompute_all(app)
-            log.debug("trending recomputed", extra={"counts": counts})
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # keep the schedule alive through a failed round (DB restart, etc.)
-            log.exception("trending recompute failed; retrying in %s s", interval)
-
-
-async def trending_refresher(app: web.Application) -> AsyncIterator[None]:
-    """Cleanup context: run the periodic recompute while the app runs (interval 0 disables it)."""
-    task: asyncio.Task[Any] | None = None
-    if app[keys.SETTINGS].catalog_trending_interval_s > 0:
-        task = asyncio.create_task(_refresh_loop(app), name="catalog-trending")
-    yield
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+#: Cleanup context: recompute every period on a schedule (a read with nothing cached computes on the
+#: spot, so the first round waits one interval and start-up stays quiet).
+trending_refresher = periodic(name="catalog-trending", interval_s=lambda s: s.catalog_trending_interval_s,
+                              work=recompute_all, sleep_first=True)

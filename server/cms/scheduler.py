@@ -6,16 +6,14 @@ published in its own transaction, so a title is published (and versioned) exactl
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator
 
 import asyncpg
 from aiohttp import web
 
 from server import keys
 from server.cms import service
+from server.periodic import periodic
 
 log = logging.getLogger(__name__)
 
@@ -37,23 +35,10 @@ async def publish_due(pool: asyncpg.Pool) -> list[str]:
             log.info("scheduled publish", extra={"content_id": row["id"]})
 
 
-async def _loop(app: web.Application, interval: float) -> None:
-    while True:
-        try:
-            await publish_due(app[keys.DB])
-        except (asyncpg.PostgresError, OSError) as err:
-            log.warning("scheduled publish check failed: %s", err)
-        await asyncio.sleep(interval)
+async def _publish_due_app(app: web.Application) -> list[str]:
+    return await publish_due(app[keys.DB])
 
 
-async def publish_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Run the scheduled-publish loop for the app's lifetime (off when the interval is 0)."""
-    interval = app[keys.SETTINGS].cms_publish_interval_s
-    task = asyncio.create_task(_loop(app, interval)) if interval > 0 else None
-    try:
-        yield
-    finally:
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+#: Cleanup context: the scheduled-publish check, first round at start (interval 0 disables it).
+publish_ctx = periodic(name="cms-scheduled-publish", interval_s=lambda s: s.cms_publish_interval_s,
+                       work=_publish_due_app, sleep_first=False)
