@@ -6,14 +6,7 @@ from pathlib import Path
 
 from media.assets import Images, TrickPlay
 from media.package import POSTER_SIZE, THUMB_SIZE, TRICK_COLUMNS, TRICK_SIZE
-
-
-def _ts(seconds: float) -> str:
-    ms = round(seconds * 1000)
-    h, rem = divmod(ms, 3_600_000)
-    m, rem = divmod(rem, 60_000)
-    s, ms = divmod(rem, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
+from media.vtt import vtt_timestamp
 
 
 def trickplay_vtt(
@@ -31,7 +24,7 @@ def trickplay_vtt(
         sheet, pos = divmod(i, per_sheet)
         row, col = divmod(pos, TRICK_COLUMNS)
         lines += [
-            f"{_ts(start)} --> {_ts(end)}",
+            f"{vtt_timestamp(start)} --> {vtt_timestamp(end)}",
             f"{sprite_name.format(sheet + 1)}#xywh={col * w},{row * h},{w},{h}",
             "",
         ]

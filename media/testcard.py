@@ -14,6 +14,7 @@ import ffmpeg
 from media.errors import InputError
 from media.package import FONT
 from media.runner import run_ffmpeg, run_tool
+from media.vtt import vtt_timestamp
 
 log = logging.getLogger(__name__)
 
@@ -43,18 +44,10 @@ def subtitle_vtt(*, language: str, duration: float, every: float = 2.0) -> str:
     n, t = 1, 0.0
     while t < duration - 0.01:
         end = min(duration, t + every - 0.1)
-        lines += [f"{_ts(t)} --> {_ts(end)}", template.format(n=n), ""]
+        lines += [f"{vtt_timestamp(t)} --> {vtt_timestamp(end)}", template.format(n=n), ""]
         n += 1
         t += every
     return "\n".join(lines)
-
-
-def _ts(seconds: float) -> str:
-    ms = round(seconds * 1000)
-    h, rem = divmod(ms, 3_600_000)
-    m, rem = divmod(rem, 60_000)
-    s, ms = divmod(rem, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
 
 
 def build_espeak_args(*, language: str, text: str, out: Path | str) -> list[str]:
