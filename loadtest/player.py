@@ -30,7 +30,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -517,7 +516,3 @@ def first_frame_at(paced: Paced[Reply]) -> float:
     share = min(1.0, (upto + HEADER_BYTES) / paced.nbytes)
     return min(paced.finished, first_byte + max(0.0, paced.finished - first_byte) * share)
 
-
-def monotonic_clock() -> float:
-    """The default clock (monotonic seconds)."""
-    return time.monotonic()

@@ -72,11 +72,6 @@ class PackagePlan:
     options: PackageOptions = field(default_factory=PackageOptions)
     source_width: int = 0  # with source_height: the display aspect every rendition keeps
 
-    @property
-    def gop(self) -> int:
-        """Frames per segment at the source frame rate (fixed GOP length)."""
-        return max(1, round(self.fps * self.options.segment))
-
     def rung_fps(self, rendition: Rendition) -> float:
         """Frame rate of RENDITION: its ``max_fps`` cap when every segment boundary falls on a frame.
 

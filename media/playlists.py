@@ -28,11 +28,6 @@ def default_uri_for(asset: Asset, kind: str, name: str) -> str:
     return asset.subtitle_track(name).playlist
 
 
-def _audio_codec_for_group(asset: Asset, languages: Sequence[str]) -> str | None:
-    codecs = {asset.audio_track(lang).codecs for lang in languages}
-    return sorted(codecs)[0] if codecs else None
-
-
 def variant_bandwidth(asset: Asset, rendition: VideoRendition, *, audio: Sequence[str]) -> tuple[int, int]:
     """(BANDWIDTH, AVERAGE-BANDWIDTH) of a variant: the TS (video + muxed audio) plus the largest
     separately fetched alternate audio rendition in its group."""

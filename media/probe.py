@@ -148,11 +148,6 @@ async def probe(path: Path | str) -> ProbeSummary:
     return parse_probe(json.loads(out or "{}"), path=str(p))
 
 
-def probe_sync(path: Path | str) -> ProbeSummary:
-    """Blocking wrapper around probe()."""
-    return asyncio.run(probe(path))
-
-
 async def first_video_packet(path: Path | str) -> tuple[float | None, bool]:
     """Return (pts seconds, is keyframe) of the first video packet of a segment file."""
     out = await run_capture(build_first_packet_args(path=path))

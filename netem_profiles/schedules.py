@@ -107,10 +107,6 @@ class Schedule:
             return MahimahiTrace.load(profile.trace).capacity_kbps_at(into)
         return profile.down_kbps
 
-    def up_kbps_at(self, t: float) -> float:
-        """Uplink rate (kbit/s) at `t`."""
-        return self.profile_at(t).up_kbps
-
     def rtt_ms_at(self, t: float) -> float:
         """Round-trip time (ms) at `t`."""
         return self.profile_at(t).rtt_ms

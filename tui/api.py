@@ -450,10 +450,6 @@ class ApiClient:
             "GET", f"/api/v1/stream/{content_id}/manifest",
             params={"profile_id": profile_id, "episode_id": episode_id, "session_id": session_id, "net": net})
 
-    async def stream_session(self, session_id: str) -> dict[str, Any]:
-        """The steered session's state (current rendition, switches)."""
-        return await self.request("GET", f"/api/v1/stream/sessions/{session_id}")
-
     async def set_rendition(self, session_id: str, rendition: str) -> dict[str, Any]:
         """Pin the steered rendition (or ``auto``)."""
         return await self.request("PUT", f"/api/v1/stream/sessions/{session_id}/rendition",

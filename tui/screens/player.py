@@ -623,12 +623,6 @@ class PlayerScreen(Screen[None]):
         self.app.notify(f"Quality: {mode}", timeout=2)
         self._render_stats()
 
-    def set_quality(self, mode: str) -> None:
-        """Choose a quality mode directly (``auto`` or a rendition name)."""
-        if self.abr is not None:
-            self._apply_choice(self.abr.pin(mode), by="viewer")
-            self._render_stats()
-
     def action_stats(self) -> None:
         """Show/hide the stats panel."""
         panel = self.query_one(StatsPanel)
