@@ -21,104 +21,27 @@ from __future__ import annotations
 
 import logging
 import random
-import re
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
 from loadtest.link import Paced, PacedLink
-from loadtest.player import API, Emit, PlayerError, Reply, Transport, Variant, parse_master, parse_media
+from loadtest.player import API, Emit, PlayerError, Reply, Transport
+from media import (
+    AD_QUARTILES,
+    AdCreative,
+    MediaError,
+    Variant,
+    parse_master,
+    parse_media,
+    parse_vast,
+    parse_vmap,
+)
 from media.abr import AbrController, StartHint
 from media.abr_sim import Playback
 from netem_profiles import list_profiles
 
 log = logging.getLogger(__name__)
-
-VAST = "{http://www.iab.com/VAST}"
-VMAP = "{http://www.iab.net/videosuite/vmap}"
-QUARTILES = (("firstQuartile", 0.25), ("midpoint", 0.5), ("thirdQuartile", 0.75))
-_TIMECODE = re.compile(r"^(\d+):(\d{1,2}):(\d{1,2}(?:\.\d+)?)$")
-
-
-@dataclass(frozen=True, slots=True)
-class AdCreative:
-    """One linear ad of a VAST document: its stream, length, skip offset and beacon URLs."""
-
-    ad_id: str
-    duration_s: float
-    media_url: str
-    skip_after_s: float | None = None
-    impressions: tuple[str, ...] = ()
-    tracking: dict[str, str] = field(default_factory=dict)  # event → URL
-    click_tracking: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class AdBreakDoc:
-    """One VMAP break: ``start``, ``end`` or an ``HH:MM:SS.mmm`` offset, and its pod."""
-
-    offset: str
-    break_id: str
-    ads: tuple[AdCreative, ...]
-
-
-def parse_timecode(text: str) -> float:
-    """Seconds in a VAST/VMAP ``HH:MM:SS(.mmm)`` timecode (ValueError otherwise)."""
-    m = _TIMECODE.match(text.strip())
-    if not m:
-        raise ValueError(f"not a timecode: {text!r}")
-    return int(m.group(1)) * 3600 + int(m.group(2)) * 60 + float(m.group(3))
-
-
-def _xml(text: str | bytes) -> ET.Element:
-    try:
-        return ET.fromstring(text)  # noqa: S314  (documents of the server under test; expat resolves no entities)
-    except ET.ParseError as err:
-        raise PlayerError(f"not XML: {err}") from err
-
-
-def _creatives(vast: ET.Element) -> list[AdCreative]:
-    out = []
-    for ad in vast.iter(f"{VAST}Ad"):
-        inline = ad.find(f"{VAST}InLine")
-        linear = inline.find(f".//{VAST}Linear") if inline is not None else None
-        media = linear.find(f".//{VAST}MediaFile") if linear is not None else None
-        duration = linear.findtext(f"{VAST}Duration") if linear is not None else None
-        if inline is None or linear is None or media is None or not (media.text or "").strip() or not duration:
-            raise PlayerError(f"VAST ad {ad.get('id')} has no linear creative with a media file")
-        skip = linear.get("skipoffset")
-        tracking = {t.get("event", ""): (t.text or "").strip() for t in linear.iter(f"{VAST}Tracking")}
-        click = linear.find(f".//{VAST}ClickTracking")
-        out.append(AdCreative(
-            ad_id=str(ad.get("id")), duration_s=parse_timecode(duration), media_url=(media.text or "").strip(),
-            skip_after_s=parse_timecode(skip) if skip else None,
-            impressions=tuple((i.text or "").strip() for i in inline.iter(f"{VAST}Impression") if i.text),
-            tracking={k: v for k, v in tracking.items() if k and v},
-            click_tracking=(click.text or "").strip() if click is not None and click.text else None))
-    return out
-
-
-def parse_vast(text: str | bytes) -> list[AdCreative]:
-    """The linear ads of a VAST 4 document, in pod order (PlayerError when it is not VAST)."""
-    root = _xml(text)
-    if root.tag != f"{VAST}VAST":
-        raise PlayerError(f"not a VAST document: <{root.tag}>")
-    return _creatives(root)
-
-
-def parse_vmap(text: str | bytes) -> list[AdBreakDoc]:
-    """The breaks of a VMAP 1.0 document with their inline VAST pods (PlayerError when it is not VMAP)."""
-    root = _xml(text)
-    if root.tag != f"{VMAP}VMAP":
-        raise PlayerError(f"not a VMAP document: <{root.tag}>")
-    breaks = []
-    for brk in root.iter(f"{VMAP}AdBreak"):
-        vast = brk.find(f".//{VMAP}VASTAdData/{VAST}VAST")
-        breaks.append(AdBreakDoc(offset=brk.get("timeOffset", ""), break_id=brk.get("breakId", ""),
-                                 ads=tuple(_creatives(vast)) if vast is not None else ()))
-    return breaks
-
 
 @dataclass(frozen=True, slots=True)
 class AdConfig:
@@ -187,7 +110,7 @@ class AdSession:
         t_play = self.clock()
         try:
             self._run(report, t_play=t_play, content_id=content_id)
-        except PlayerError as err:
+        except (PlayerError, MediaError) as err:  # MediaError: an unreadable VMAP/VAST or playlist
             report.error = str(err)
             log.debug("ad session ended early: %s", err)
         return report
@@ -202,24 +125,24 @@ class AdSession:
         if start.get("ads"):
             vmap = self._call("GET", f"{API}/ads/vmap?{urlencode({'session_id': session_id})}",
                               name=f"{API}/ads/vmap").reply
-            breaks = parse_vmap(vmap.body)
-            pod = next((b.ads for b in breaks if b.offset == "start"), ())
+            breaks = parse_vmap(vmap.body, strict=True)
+            pod = next((b.creatives for b in breaks if b.kind == "pre-roll"), ())
         report.ads_planned = len(pod)
         self.emit("ad_fill", 100.0 if pod else 0.0, {"ads": len(pod), "listed": len(pre_roll_in_start)})
         for index, creative in enumerate(pod):
             vast = self._call("GET", f"{API}/ads/vast/{creative.ad_id}?{urlencode({'session_id': session_id})}",
                               name=f"{API}/ads/vast/[id]").reply
-            ads = parse_vast(vast.body)
+            ads = parse_vast(vast.body, strict=True)
             self._play_ad(report, ads[0] if ads else creative, t_play=t_play, position=index + 1, pod=len(pod))
         self._content_start(report, t_play=t_play, content_id=content_id, session_id=session_id)
 
     # ------------------------------------------------------------------ one ad
-    def _beacon(self, report: AdReport, creative: AdCreative, event: str, url: str | None) -> None:
-        if not url:
-            return
-        self._call("GET", url, name=f"{API}/ads/track?event={event}", context={"ad_id": creative.ad_id},
-                   required=False)
-        report.beacons.append(event)
+    def _beacon(self, report: AdReport, creative: AdCreative, event: str) -> None:
+        """Send every tracking URL of ``event`` (one beacon per URL, as a player does)."""
+        for url in creative.urls(event):
+            self._call("GET", url, name=f"{API}/ads/track?event={event}", context={"ad_id": creative.ad_id},
+                       required=False)
+            report.beacons.append(event)
 
     def _play_ad(self, report: AdReport, creative: AdCreative, *, t_play: float, position: int, pod: int) -> None:
         t_ad = self.clock()
@@ -231,7 +154,7 @@ class AdSession:
         skip_at = creative.skip_after_s if creative.skip_after_s is not None and \
             self.rng.random() < self.config.skip_rate else None
         click = self.rng.random() < self.config.click_rate
-        pending = [(f, length * q) for f, q in QUARTILES]
+        pending = [(f, length * q) for f, q in AD_QUARTILES]
         pb = Playback(t0=t_ad)
         deadline = t_ad + self.config.max_ad_s
         skipped = False
@@ -242,13 +165,13 @@ class AdSession:
             pb.advance(self.clock())
             while pending and pb.played_s >= pending[0][1] - 1e-6:
                 event, _ = pending.pop(0)
-                self._beacon(report, creative, event, creative.tracking.get(event))
+                self._beacon(report, creative, event)
                 if event == "midpoint" and click:
                     click = False
-                    self._beacon(report, creative, "click", creative.click_tracking)
+                    self._beacon(report, creative, "click")
             if skip_at is not None and not skipped and pb.played_s >= min(skip_at, length) - 1e-6:
                 skipped = True
-                self._beacon(report, creative, "skip", creative.tracking.get("skip"))
+                self._beacon(report, creative, "skip")
             return skipped
 
         def idle(until: float) -> None:
@@ -276,15 +199,14 @@ class AdSession:
                 self.emit("ad_start", report.ad_start_s * 1000, {"rendition": variant.name, "kbps": variant.kbps,
                                                                  "ad_id": creative.ad_id})
             if pb.started_at == paced.finished:  # first frame of this ad
-                for url in creative.impressions:
-                    self._beacon(report, creative, "impression", url)
-                self._beacon(report, creative, "start", creative.tracking.get("start"))
+                self._beacon(report, creative, "impression")
+                self._beacon(report, creative, "start")
             due()
         if not skipped:
             pb.finished = True
             idle(self.clock() + pb.buffer_s)
         if not skipped and pb.played_s >= length - 1e-3:
-            self._beacon(report, creative, "complete", creative.tracking.get("complete"))
+            self._beacon(report, creative, "complete")
             report.ads_completed += 1
         report.ads_skipped += int(skipped)
         report.ads_played += 1

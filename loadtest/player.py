@@ -33,11 +33,10 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
-from urllib.parse import urlencode, urljoin
-
-import m3u8
+from urllib.parse import urlencode
 
 from loadtest.link import HEADER_BYTES, Paced, PacedLink, Progress, Watch
+from media import MediaError, PlaylistSegment, Variant, parse_master, parse_media
 from media.abr import AbrController, Decision, DownloadProgress, StartHint
 from media.abr_sim import Playback
 from netem_profiles import list_profiles
@@ -105,15 +104,6 @@ class PlayerConfig:
     abandon_check_s: float = 0.25  # how often a segment in flight is offered to should_abandon (0: never)
 
 
-@dataclass(frozen=True, slots=True)
-class Variant:
-    """One rendition of the title: name, kbit/s and its (absolute) playlist URL."""
-
-    name: str
-    kbps: float
-    url: str
-
-
 @dataclass
 class SessionReport:
     """What one playback measured."""
@@ -142,37 +132,6 @@ class SessionReport:
         if self.played_s > 0:
             return self.stall_s / self.played_s
         return 1.0 if self.stall_s > 0 else 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class Segment:
-    """A media segment of a playlist."""
-
-    url: str
-    duration: float
-
-
-def parse_master(text: str, *, base: str) -> list[Variant]:
-    """Variants of a master playlist in listed order (the first is where playback starts)."""
-    pl = m3u8.loads(text)
-    if not pl.is_variant or not pl.playlists:
-        raise PlayerError("master playlist lists no variants")
-    out = []
-    for p in pl.playlists:
-        info = p.stream_info
-        kbps = (info.average_bandwidth or info.bandwidth or 0) / 1000
-        name = f"{info.resolution[1]}p" if info.resolution else f"{round(kbps)}k"
-        out.append(Variant(name=name, kbps=kbps, url=urljoin(base, p.uri)))
-    return out
-
-
-def parse_media(text: str, *, base: str) -> list[Segment]:
-    """Segments of a media playlist."""
-    pl = m3u8.loads(text)
-    segs = [Segment(url=urljoin(base, s.uri), duration=float(s.duration or 0.0)) for s in pl.segments]
-    if not segs:
-        raise PlayerError("media playlist has no segments")
-    return segs
 
 
 class SimulatedPlayer:
@@ -218,7 +177,7 @@ class SimulatedPlayer:
         self.floor_open, self.floor_s = True, 0.0
         try:
             self._session(report, pb, t_play=t_play, content_id=content_id, episode_id=episode_id)
-        except PlayerError as err:
+        except (PlayerError, MediaError) as err:  # MediaError: a playlist with nothing to play
             report.error = str(err)
             log.debug("playback ended early: %s", err)
         finally:
@@ -284,7 +243,7 @@ class _Run:
         self.start_variant = variants[0]
         self.variants = sorted(variants, key=lambda v: v.kbps)
         self.kbps_by_name = kbps_by_name
-        self.playlists: dict[str, list[Segment]] = {}
+        self.playlists: dict[str, list[PlaylistSegment]] = {}
         self.next_report = t_play + self.cfg.position_every_s
         self.seq = 0
         self.deadline = t_play + self.cfg.max_session_s
@@ -299,7 +258,7 @@ class _Run:
             self.abr.choose_start(StartHint(downlink_kbps=link.down_kbps(), rtt_ms=link.rtt_s() * 1000))
             self.abr.current_index = self.variants.index(self.start_variant)
 
-    def _playlist(self, variant: Variant) -> list[Segment]:
+    def _playlist(self, variant: Variant) -> list[PlaylistSegment]:
         if variant.name not in self.playlists:
             reply = self.p._call("GET", variant.url, name="/media/[playlist]", context={"kind": "playlist"}).reply
             self.playlists[variant.name] = parse_media(reply.text(), base=variant.url)
@@ -389,7 +348,8 @@ class _Run:
 
         return check
 
-    def _download(self, index: int, seg: Segment, variant: Variant) -> tuple[Paced[Reply], Segment, Variant]:
+    def _download(self, index: int, seg: PlaylistSegment,
+                  variant: Variant) -> tuple[Paced[Reply], PlaylistSegment, Variant]:
         """GET segment ``index`` at ``variant``; while the ABR abandons it, again at the rung it names."""
         self.wasted = 0
         while True:
@@ -411,7 +371,7 @@ class _Run:
             playlist = self._playlist(lower)
             seg, variant = (playlist[index] if index < len(playlist) else seg), lower
 
-    def _fetch(self, index: int, seg: Segment, variant: Variant) -> None:
+    def _fetch(self, index: int, seg: PlaylistSegment, variant: Variant) -> None:
         paced, seg, variant = self._download(index, seg, variant)
         kbps = variant.kbps
         rendition = variant.name

@@ -1,4 +1,4 @@
-"""OTT Lowband media pipeline: packaging (HLS TS + DASH), playlists, probing and validation.
+"""OTT Lowband media pipeline: packaging (HLS TS + DASH), playlists, ads documents, probing and validation.
 
 Import is light: nothing here runs ffmpeg.
 """
@@ -13,6 +13,16 @@ from media.abr import (
     StartHint,
     choose_start,
 )
+from media.ads import (
+    AD_QUARTILES,
+    BREAK_ORDER,
+    AdBreak,
+    AdCreative,
+    AdFormatError,
+    parse_timecode,
+    parse_vast,
+    parse_vmap,
+)
 from media.assets import Asset, AudioTrack, Segment, SubtitleTrack, VideoRendition
 from media.dash import build_mpd
 from media.errors import FFmpegError, InputError, MediaError
@@ -20,10 +30,15 @@ from media.ladder import DEFAULT_LADDER, Rendition, ladder_for_source, load_ladd
 from media.package import PackageOptions
 from media.pipeline import package_asset, package_sync
 from media.playlists import (
+    PlaylistError,
+    PlaylistSegment,
+    Variant,
     build_audio_playlist,
     build_master,
     build_media_playlist,
     build_subtitle_playlist,
+    parse_master,
+    parse_media,
 )
 from media.probe import probe
 from media.rates import expected_kbps
@@ -32,12 +47,17 @@ from media.testcard import make_testcard
 from media.validate import Finding, validate_asset
 
 __all__ = [
+    "AD_QUARTILES",
+    "BREAK_ORDER",
     "DEFAULT_LADDER",
     "DEFAULT_RULE",
     "RULES",
     "SAMPLES",
     "AbrConfig",
     "AbrController",
+    "AdBreak",
+    "AdCreative",
+    "AdFormatError",
     "Asset",
     "AudioTrack",
     "Decision",
@@ -47,10 +67,13 @@ __all__ = [
     "InputError",
     "MediaError",
     "PackageOptions",
+    "PlaylistError",
+    "PlaylistSegment",
     "Rendition",
     "Segment",
     "StartHint",
     "SubtitleTrack",
+    "Variant",
     "VideoRendition",
     "build_audio_playlist",
     "build_master",
@@ -66,6 +89,11 @@ __all__ = [
     "make_testcard",
     "package_asset",
     "package_sync",
+    "parse_master",
+    "parse_media",
+    "parse_timecode",
+    "parse_vast",
+    "parse_vmap",
     "probe",
     "validate_asset",
 ]

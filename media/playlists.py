@@ -1,19 +1,24 @@
-"""HLS playlists built from an Asset with the m3u8 library's objects (never by hand).
+"""HLS playlists built from an Asset with the m3u8 library's objects (never by hand), and read back.
 
-The server calls these to answer playlist requests: ``uri_for``/``segment_uri`` let it sign URLs
-or point segments at a steering placeholder rendition such as ``auto``.
+The server calls the builders to answer playlist requests: ``uri_for``/``segment_uri`` let it sign
+URLs or point segments at a steering placeholder rendition such as ``auto``. The clients (terminal
+player, load test) read masters and media playlists with :func:`parse_master` and
+:func:`parse_media`.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from urllib.parse import urljoin
 
 import m3u8
 from m3u8.model import Media, Playlist, Segment
 
 from media.assets import Asset, AudioTrack, VideoRendition, target_duration
 from media.assets import Segment as AssetSegment
+from media.errors import MediaError
 
 AUDIO_GROUP = "aud"
 SUBS_GROUP = "subs"
@@ -163,3 +168,52 @@ def build_subtitle_playlist(asset: Asset, language: str, *, uri: str | None = No
     target = uri if uri is not None else sub.uri.rsplit("/", 1)[-1]
     pl.add_segment(Segment(uri=target, duration=round(asset.duration, 6), title=""))
     return str(pl.dumps())
+
+
+class PlaylistError(MediaError):
+    """A playlist lists nothing playable (no variants, no segments)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """One variant of a master playlist: rendition name (``360p``), kbit/s and its absolute URL."""
+
+    name: str
+    kbps: float
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlaylistSegment:
+    """One media segment of a media playlist: its absolute URL and length in seconds."""
+
+    url: str
+    duration: float
+
+
+def parse_master(text: str, *, base: str = "") -> list[Variant]:
+    """The variants of a master playlist in listed order (players start on the first).
+
+    URIs are resolved against ``base``; kbit/s is AVERAGE-BANDWIDTH (else BANDWIDTH); the name is
+    the picture height (``360p``), or the rate when the variant has no RESOLUTION.
+    """
+    pl = m3u8.loads(text)
+    if not pl.is_variant or not pl.playlists:
+        raise PlaylistError("master playlist lists no variants")
+    out = []
+    for p in pl.playlists:
+        info = p.stream_info
+        kbps = (info.average_bandwidth or info.bandwidth or 0) / 1000
+        name = f"{info.resolution[1]}p" if info.resolution else f"{round(kbps)}k"
+        out.append(Variant(name=name, kbps=kbps, url=urljoin(base, p.uri) if base else p.uri))
+    return out
+
+
+def parse_media(text: str, *, base: str = "") -> list[PlaylistSegment]:
+    """The segments of a media playlist, URIs resolved against ``base``."""
+    pl = m3u8.loads(text)
+    segments = [PlaylistSegment(url=urljoin(base, s.uri) if base else s.uri, duration=float(s.duration or 0.0))
+                for s in pl.segments]
+    if not segments:
+        raise PlaylistError("media playlist has no segments")
+    return segments

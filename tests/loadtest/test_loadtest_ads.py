@@ -1,5 +1,5 @@
-"""The AdViewer's VMAP/VAST reading (documents from the server's own builders) and its ad playback
-with tracking beacons, against a scripted server and a fake clock (no Locust runtime, no sockets)."""
+"""The AdViewer's ad playback with tracking beacons (documents from the server's own builders, read
+strictly by media.ads), against a scripted server and a fake clock (no Locust runtime, no sockets)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from loadtest.adplay import AdConfig, AdSession, parse_timecode, parse_vast, parse_vmap
+from loadtest.adplay import AdConfig, AdSession
 from loadtest.link import PacedLink
-from loadtest.player import PlayerError, Reply
+from loadtest.player import Reply
 from server.ads import documents
 from tests.loadtest.test_loadtest_pacing import FakeClock
 
@@ -37,34 +37,6 @@ def vmap_bytes() -> bytes:
     return documents.to_bytes(documents.vmap_element(breaks, tracker=tracker))
 
 
-def test_timecodes() -> None:
-    assert parse_timecode("00:00:05.000") == 5 and parse_timecode("01:02:03.5") == 3723.5
-    with pytest.raises(ValueError, match="timecode"):
-        parse_timecode("5s")
-
-
-def test_vmap_and_vast_as_the_server_writes_them() -> None:
-    breaks = parse_vmap(vmap_bytes())
-    assert [b.offset for b in breaks] == ["start", "end"]
-    pre = breaks[0].ads
-    assert [a.ad_id for a in pre] == [AD1, AD2]
-    assert pre[0].skip_after_s == 5 and pre[1].skip_after_s is None
-    assert pre[0].duration_s == 8 and pre[0].media_url.endswith(f"/media/ad/{AD1}/master.m3u8")
-    assert {"start", "firstQuartile", "midpoint", "thirdQuartile", "complete", "skip"} == set(pre[0].tracking)
-    assert "skip" not in pre[1].tracking and pre[0].impressions and pre[0].click_tracking
-    vast = documents.to_bytes(documents.vast_element([creative(AD2, skip=None)], tracker=tracker))
-    [one] = parse_vast(vast)
-    assert one.ad_id == AD2 and one.tracking["complete"].endswith("event=complete")
-
-
-@pytest.mark.parametrize("doc", [b"<nope", b"<VAST/>", b'<?xml version="1.0"?><html/>'])
-def test_garbage_is_a_player_error(doc: bytes) -> None:
-    with pytest.raises(PlayerError):
-        parse_vmap(doc)
-    with pytest.raises(PlayerError):
-        parse_vast(doc)
-
-
 MASTER = """#EXTM3U
 #EXT-X-STREAM-INF:BANDWIDTH=300000,AVERAGE-BANDWIDTH=250000,RESOLUTION=256x144
 144p/index.m3u8
@@ -83,9 +55,10 @@ def playlist(count: int) -> str:
 class AdServer:
     """Answers the ad-supported start like the real server; records every request with the fake time."""
 
-    def __init__(self, clock: FakeClock, *, ads: bool = True) -> None:
+    def __init__(self, clock: FakeClock, *, ads: bool = True, vmap: bytes | None = None) -> None:
         self.clock = clock
         self.ads = ads
+        self.vmap = vmap_bytes() if vmap is None else vmap
         self.log: list[tuple[float, str, str]] = []
 
     def __call__(self, method: str, url: str, *, name: str, json: Any = None,
@@ -97,7 +70,7 @@ class AdServer:
             return self.json({"session_id": SESSION, "ads": ads})
         if path == "/api/v1/ads/vmap":
             assert parse_qs(urlsplit(url).query)["session_id"] == [SESSION]
-            return Reply(200, vmap_bytes(), {})
+            return Reply(200, self.vmap, {})
         if path.startswith("/api/v1/ads/vast/"):
             ad = path.rsplit("/", 1)[1]
             return Reply(200, documents.to_bytes(documents.vast_element(
@@ -186,3 +159,15 @@ def test_ad_start_on_2g_is_slower_than_on_4g_and_above_its_round_trips() -> None
     fast_ms = next(v for k, v, _ in fast if k == "ad_start")
     assert slow_ms > fast_ms
     assert slow_ms >= 7 * 800  # connect + start + VMAP + VAST + master + playlist + segment at 800 ms RTT
+
+
+@pytest.mark.parametrize("doc", [b"<nope", b"<VAST/>", b'<?xml version="1.0"?><html/>',
+                                 vmap_bytes().replace(b"<Duration>", b"<Duration>8 s", 1)])
+def test_an_unreadable_or_unplayable_vmap_ends_the_session_with_an_error(doc: bytes) -> None:
+    clock = FakeClock()
+    server = AdServer(clock, vmap=doc)
+    session = AdSession(transport=server, link=PacedLink("4g", clock=clock, sleep=clock.sleep), profile_id="p",
+                        network="4g")
+    report = session.run(content_id="c1")
+    assert report.error and report.ads_played == 0
+    assert "/api/v1/ads/vast/[id]" not in [n for _, n, _ in server.log]

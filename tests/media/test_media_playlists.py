@@ -7,7 +7,16 @@ import xml.etree.ElementTree as ET
 import m3u8
 import pytest
 
-from media import build_audio_playlist, build_master, build_media_playlist, build_mpd, build_subtitle_playlist
+from media import (
+    PlaylistError,
+    build_audio_playlist,
+    build_master,
+    build_media_playlist,
+    build_mpd,
+    build_subtitle_playlist,
+    parse_master,
+    parse_media,
+)
 from media.dash import NS
 from media.playlists import variant_bandwidth
 
@@ -82,3 +91,38 @@ def test_build_mpd_selects_variants_and_signs(packaged: Packaged) -> None:
     assert len(list(sets[0].iter(f"{q}Representation"))) == 1
     tmpl = next(root.iter(f"{q}SegmentTemplate"))
     assert tmpl.get("media", "").endswith(".m4s?sig=1")
+
+
+MASTER = """#EXTM3U
+#EXT-X-STREAM-INF:BANDWIDTH=300000,AVERAGE-BANDWIDTH=250000,RESOLUTION=256x144
+/media/s/x/tok/video/144p/index.m3u8
+#EXT-X-STREAM-INF:BANDWIDTH=700000,RESOLUTION=640x360
+360p/index.m3u8
+#EXT-X-STREAM-INF:BANDWIDTH=96000
+audio-only.m3u8
+"""
+
+
+def test_parse_master_keeps_order_resolves_uris_and_names_rungs() -> None:
+    variants = parse_master(MASTER, base="http://127.0.0.1:8080/media/s/x/t0/master.m3u8")
+    assert [(v.name, v.kbps) for v in variants] == [("144p", 250.0), ("360p", 700.0), ("96k", 96.0)]
+    assert variants[0].url == "http://127.0.0.1:8080/media/s/x/tok/video/144p/index.m3u8"
+    assert variants[1].url == "http://127.0.0.1:8080/media/s/x/t0/360p/index.m3u8"
+    assert parse_master(MASTER)[1].url == "360p/index.m3u8"
+
+
+def test_parse_media_resolves_segments_with_their_lengths() -> None:
+    text = "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.0,\nseg1.ts\n#EXTINF:1.5,\n/abs/seg2.ts\n#EXT-X-ENDLIST\n"
+    segments = parse_media(text, base="http://h/p/index.m3u8")
+    assert [(s.url, s.duration) for s in segments] == [("http://h/p/seg1.ts", 2.0), ("http://h/abs/seg2.ts", 1.5)]
+
+
+@pytest.mark.parametrize("text", ["#EXTM3U\n", "#EXTM3U\n#EXTINF:2.0,\nseg.ts\n", "garbage"])
+def test_a_master_without_variants_is_a_playlist_error(text: str) -> None:
+    with pytest.raises(PlaylistError, match="no variants"):
+        parse_master(text, base="http://h/m.m3u8")
+
+
+def test_a_media_playlist_without_segments_is_a_playlist_error() -> None:
+    with pytest.raises(PlaylistError, match="no segments"):
+        parse_media("#EXTM3U\n#EXT-X-ENDLIST\n")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
+from media import PlaylistError, parse_media
 from tui.api import ApiClient
 
 log = logging.getLogger(__name__)
@@ -47,15 +48,6 @@ def localise_playlist(text: str, *, base_url: str, first_segment: Path | None) -
     return "\n".join(out) + "\n"
 
 
-def first_uri(text: str) -> str | None:
-    """The first media URI of a playlist."""
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped and not stripped.startswith("#"):
-            return stripped
-    return None
-
-
 async def prefetch(*, api: ApiClient, content_id: str, profile_id: str, episode_id: str | None = None,
                    net: str | None = None, rewrite: Callable[[str], str] = lambda u: u,
                    directory: Path | None = None, with_segment: bool = True) -> Prefetched:
@@ -68,9 +60,12 @@ async def prefetch(*, api: ApiClient, content_id: str, profile_id: str, episode_
     if with_segment:
         playlist, _ = await api.fetch_bytes(steered)
         text = playlist.decode("utf-8", errors="replace")
-        uri = first_uri(text)
-        if uri is not None:
-            segment, _ = await api.fetch_bytes(urljoin(steered, uri))
+        try:
+            first: str | None = parse_media(text, base=steered)[0].url
+        except PlaylistError:
+            first = None
+        if first is not None:
+            segment, _ = await api.fetch_bytes(first)
             nbytes = len(segment)
             where = directory or Path(tempfile.mkdtemp(prefix="ott-tui-"))
             where.mkdir(parents=True, exist_ok=True)

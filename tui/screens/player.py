@@ -26,20 +26,12 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Label, ProgressBar, Static
 
+from media import AdBreak, AdCreative, AdFormatError, PlaylistError, parse_master, parse_vmap
 from tui.errors import ApiError
 from tui.format import clock
 from tui.netshaper import available_profiles
 from tui.player.abr_loop import AbrLoop, RenditionChoice
-from tui.player.ads import (
-    AdBreakInfo,
-    AdCreative,
-    AdFormatError,
-    AdProgress,
-    AdSchedule,
-    first_variant,
-    from_playback_start,
-    parse_vmap,
-)
+from tui.player.ads import AdProgress, AdSchedule, from_playback_start
 from tui.player.controller import CacheStallChanged, MpvController, PlaybackEnded, VideoParamsChanged
 from tui.player.prefetch import Prefetched
 from tui.player.stats import PlaybackStats, Switch
@@ -98,7 +90,7 @@ class PlayerScreen(Screen[None]):
         session: dict[str, Any]
         start_s: float
         from_prefetch: bool
-        breaks: list[AdBreakInfo]
+        breaks: list[AdBreak]
 
     @dataclass
     class AdMediaResolved(Message):
@@ -191,7 +183,7 @@ class PlayerScreen(Screen[None]):
         breaks = await self._ad_breaks(session) if session.get("ads") else []
         self.post_message(self.PlaybackOpened(url, manifest, session, resume, from_prefetch, breaks))
 
-    async def _ad_breaks(self, session: dict[str, Any]) -> list[AdBreakInfo]:
+    async def _ad_breaks(self, session: dict[str, Any]) -> list[AdBreak]:
         """The session's ad breaks from VMAP (with tracking); playback/start's ``ads`` if VMAP fails."""
         ott = cast("OttApp", self.app)
         try:
@@ -435,7 +427,7 @@ class PlayerScreen(Screen[None]):
             self.action_next_episode()
 
     # ------------------------------------------------------------------ ads
-    def _start_break(self, brk: AdBreakInfo, *, then: tuple[str, float]) -> None:
+    def _start_break(self, brk: AdBreak, *, then: tuple[str, float]) -> None:
         """Play the pod of ``brk``; afterwards ``then``: (``content``, resume at) or (``complete``, _)."""
         log.info("%s of %d ad(s) at %.0f s", brk.kind, len(brk.creatives), brk.offset_s)
         self.ad_queue = list(brk.creatives)
@@ -466,8 +458,8 @@ class PlayerScreen(Screen[None]):
         url = creative.media_url
         try:
             master, _ = await ott.api.fetch_bytes(ott.shaper.rewrite(creative.media_url))
-            url = first_variant(master.decode("utf-8", "replace"), base_url=creative.media_url) or url
-        except (ApiError, UnicodeError) as err:
+            url = parse_master(master.decode("utf-8", "replace"), base=creative.media_url)[0].url
+        except (ApiError, PlaylistError) as err:
             log.info("ad %s: master playlist unavailable (%s); handing mpv the master URL", creative.ad_id, err)
         self.post_message(self.AdMediaResolved(creative.ad_id, url))
 
