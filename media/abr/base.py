@@ -1,0 +1,163 @@
+"""Shared vocabulary of the ABR rules: number hygiene, ladders, `Decision` and `AbrConfig`."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+#: Rule names accepted by `AbrConfig.rule` / `AbrController`.
+RULES: tuple[str, ...] = ("throughput", "bola", "dynamic")
+#: Chosen from `benchmarks/abr_eval.py` (see benchmarks/RESULTS.md, "ABR evaluation").
+DEFAULT_RULE = "dynamic"
+
+
+def as_finite(value: Any, default: float) -> float:
+    """`value` as a float if it is a finite number, else `default`."""
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return default
+    return f if math.isfinite(f) else default
+
+
+def as_nonneg(value: Any, default: float = 0.0) -> float:
+    """`value` as a finite float ≥ 0, else `default`."""
+    f = as_finite(value, default)
+    return f if f >= 0 else default
+
+
+def fmt_kbps(kbps: float) -> str:
+    """Human-readable bitrate: "500 kbps", "1.2 Mbps"."""
+    if not math.isfinite(kbps):
+        return "∞"
+    if kbps >= 1000:
+        return f"{kbps / 1000:.1f} Mbps"
+    return f"{kbps:.0f} kbps"
+
+
+def clean_ladder(ladder_kbps: Sequence[Any]) -> tuple[float, ...]:
+    """The ladder as floats; unusable entries (NaN, inf, ≤ 0, non-numbers) become +inf.
+
+    Indexes keep their meaning; an +inf rung is never chosen unless it is rung 0 and nothing
+    else is possible.
+    """
+    out = []
+    for v in ladder_kbps:
+        f = as_finite(v, math.inf)
+        out.append(f if f > 0 else math.inf)
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A rung choice: `index` into the ladder, its bitrate, the rule that chose it and why."""
+
+    index: int
+    kbps: float
+    reason: str
+    rule: str
+
+
+def make_decision(ladder: Sequence[float], index: int, reason: str, rule: str) -> Decision:
+    """Build a Decision, clamping `index` into the ladder (0 for an empty ladder)."""
+    if not ladder:
+        return Decision(0, 0.0, f"empty ladder: {reason}", rule)
+    index = max(0, min(index, len(ladder) - 1))
+    return Decision(index, ladder[index], reason, rule)
+
+
+def highest_within(ladder: Sequence[float], budget_kbps: float) -> int:
+    """Index of the highest rung whose bitrate ≤ `budget_kbps`; 0 if none fits."""
+    best = 0
+    for i, kbps in enumerate(ladder):
+        if kbps <= budget_kbps:
+            best = i
+    return best
+
+
+@dataclass(frozen=True, slots=True)
+class AbrConfig:
+    """Every tunable of the rules, with hls.js / dash.js defaults where they exist.
+
+    Attributes:
+        rule: "throughput", "bola" or "dynamic".
+        segment_s: segment duration (seconds).
+        fast_half_life_s / slow_half_life_s: EWMA half-lives in seconds of download time
+            (hls.js 3/9 for VOD; Shaka uses 2/5).
+        min_sample_bytes: downloads smaller than this are not throughput samples (Shaka and
+            hls.js use 16 000 B: playlists and tiny requests measure RTT, not bandwidth; our
+            lowest rung's 2 s segment is ~60 kB, so every media segment counts).
+        default_kbps: estimate before the first sample (hls.js 500 kbit/s).
+        down_factor / up_factor: throughput rule factors (hls.js 0.95 / 0.7).
+        up_hold_s: no throughput-driven up-switch within this many seconds of a down-switch
+            or abandonment (time hysteresis on top of the 0.95/0.7 band; BOLA decisions have
+            BOLA-O instead).
+        safety_factor: insufficient-buffer rule: the next segment must download within
+            `safety_factor × buffer` at the current estimate (dash.js 0.5).
+        keep_factor: the cap's hysteresis band: the controller keeps its current rung while
+            that rung's next segment downloads within `keep_factor × buffer` (the buffer does
+            not run dry), so `safety_factor` only limits up-switches. Without the band the
+            cap contradicts `choose_start` (which allows 0.7 × downlink) at the first decision,
+            when only one (possibly short) segment is buffered: the start rung drops after
+            the first segment and comes straight back on the next.
+        bola_min_buffer_s / bola_target_s: BOLA's buffer range: lowest rung below the minimum,
+            top rung near the target (dash.js 10 s and max(12, 10 + 2 × rungs)).
+        bola_throughput_factor: safety factor on the estimate used by BOLA-O and BOLA's
+            startup (dash.js 0.9).
+        dynamic_on_s / dynamic_off_s: "dynamic" uses BOLA from `on` seconds of buffer until
+            it falls below `off` seconds.
+        abandon_min_elapsed_s: do not judge a download younger than this (None: half a
+            segment, as hls.js).
+        abandon_bw_factor: safety factor on the current download rate when sizing the lower
+            rung to re-request (hls.js 0.8).
+        trust_low_s / trust_high_s: "dynamic" decides (and caps) on an estimate that moves
+            with the buffer from pessimistic (min of the EWMA and the latest sample) at
+            `trust_low_s` to optimistic (max of the EWMA and the min of the last
+            `trust_samples` samples) at `trust_high_s`; the up-switch factor moves from
+            `up_factor` to `trust_up_factor` over the same range. With at least `trust_low_s`
+            buffered the `up_hold_s` hold is skipped.
+        dynamic_tput_floor: while "dynamic" is on BOLA, the throughput rule on that estimate
+            is a floor under BOLA's choice (fast recovery after a drop).
+        abandon_outage_hold_s / abandon_hold_unsustainable: keep a download in flight while
+            at least this much is buffered when no lower rung could arrive before the buffer
+            runs dry (an outage) or, with `abandon_hold_unsustainable`, when no lower rung is
+            sustainable at the current rate (switching down would only slow the drain).
+        abandon_window_s: the controller judges a download at its rate over this last window
+            when that is lower than the average since the first byte.
+        split_samples: record a download during which the link collapsed as two samples.
+    """
+
+    rule: str = DEFAULT_RULE
+    segment_s: float = 2.0
+    fast_half_life_s: float = 3.0
+    slow_half_life_s: float = 9.0
+    min_sample_bytes: int = 16_000
+    default_kbps: float = 500.0
+    down_factor: float = 0.95
+    up_factor: float = 0.7
+    up_hold_s: float = 6.0
+    safety_factor: float = 0.5
+    keep_factor: float = 1.0
+    bola_min_buffer_s: float = 10.0
+    bola_target_s: float | None = None
+    bola_throughput_factor: float = 0.9
+    dynamic_on_s: float = 10.0
+    dynamic_off_s: float = 6.0
+    abandon_min_elapsed_s: float | None = None
+    abandon_bw_factor: float = 0.8
+    trust_low_s: float = 8.0
+    trust_high_s: float = 16.0
+    dynamic_tput_floor: bool = True
+    abandon_outage_hold_s: float = 8.0
+    abandon_window_s: float = 1.0
+    trust_up_factor: float = 0.85
+    trust_samples: int = 2
+    abandon_hold_unsustainable: bool = True
+    split_samples: bool = True
+
+    def __post_init__(self) -> None:
+        """Reject an unknown rule name early."""
+        if self.rule not in RULES:
+            raise ValueError(f"unknown ABR rule {self.rule!r}; expected one of {RULES}")

@@ -1,0 +1,94 @@
+"""Segment sizes and a player's buffer / stall accounting (reused by Locust's player)."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+
+from media.abr import clean_ladder
+
+
+def segment_sizes(
+    ladder_kbps: Sequence[float],
+    *,
+    segment_s: float,
+    count: int,
+    variability: float = 0.0,
+    seed: int = 0,
+) -> tuple[tuple[int, ...], ...]:
+    """Bytes of each segment per rung: `sizes[rung][segment]`.
+
+    Nominal size is bitrate × duration; `variability` > 0 multiplies segment j of every rung by
+    the same log-normal factor (mean 1, σ = `variability`: scene complexity is shared across
+    renditions), drawn from a private `random.Random(seed)`.
+    """
+    rng = random.Random(seed)
+    factors = [
+        math.exp(rng.gauss(0.0, variability) - variability**2 / 2) if variability > 0 else 1.0
+        for _ in range(count)
+    ]
+    ladder = clean_ladder(ladder_kbps)
+    return tuple(
+        tuple(int(k * 1000 / 8 * segment_s * f) if math.isfinite(k) else 0 for f in factors)
+        for k in ladder
+    )
+
+
+class Playback:
+    """Buffer and stall accounting for one player.
+
+    `advance(t)` lets wall time pass (playing from the buffer once started, counting stalls
+    when it runs dry); `add(seconds, t)` appends a received segment. Playback starts with the
+    first segment; after a stall it resumes as soon as a segment arrives. Time before the first
+    segment is stream start, not a stall.
+    """
+
+    def __init__(self, *, t0: float = 0.0) -> None:
+        """A player with an empty buffer whose play command was issued at `t0`."""
+        self.t0 = t0
+        self.t = t0
+        self.buffer_s = 0.0
+        self.played_s = 0.0
+        self.stall_s = 0.0
+        self.stalls = 0
+        self.stalled = False
+        self.started_at: float | None = None
+        self.finished = False
+
+    def advance(self, t: float) -> None:
+        """Let time pass until `t` (no-op if `t` is not later than now)."""
+        if t <= self.t:
+            return
+        elapsed = t - self.t
+        self.t = t
+        if self.started_at is None:
+            return
+        play = min(self.buffer_s, elapsed)
+        self.buffer_s -= play
+        self.played_s += play
+        if elapsed - play > 1e-9 and not self.finished:
+            self.stall_s += elapsed - play
+            if not self.stalled:
+                self.stalls += 1
+                self.stalled = True
+
+    def add(self, seconds: float, t: float) -> None:
+        """A segment of `seconds` of media arrived at `t`."""
+        self.advance(t)
+        if self.started_at is None:
+            self.started_at = t
+        self.buffer_s += seconds
+        self.stalled = False
+
+    def finish(self) -> float:
+        """No more segments: play the buffer out; return the end time."""
+        self.finished = True
+        end = self.t + self.buffer_s
+        self.advance(end)
+        return end
+
+    @property
+    def stream_start_s(self) -> float | None:
+        """Play command → first segment received, or None if none arrived."""
+        return None if self.started_at is None else self.started_at - self.t0
