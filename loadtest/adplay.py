@@ -29,16 +29,17 @@ from loadtest.link import Paced, PacedLink
 from loadtest.player import API, Emit, PlayerError, Reply, Transport
 from media import (
     AD_QUARTILES,
+    AbrController,
     AdCreative,
     MediaError,
+    Playback,
+    StartHint,
     Variant,
     parse_master,
     parse_media,
     parse_vast,
     parse_vmap,
 )
-from media.abr import AbrController, StartHint
-from media.abr_sim import Playback
 from netem_profiles import list_profiles
 
 log = logging.getLogger(__name__)

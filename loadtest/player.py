@@ -36,9 +36,18 @@ from typing import Any, Literal, Protocol
 from urllib.parse import urlencode
 
 from loadtest.link import HEADER_BYTES, Paced, PacedLink, Progress, Watch
-from media import MediaError, PlaylistSegment, Variant, parse_master, parse_media
-from media.abr import AbrController, Decision, DownloadProgress, StartHint
-from media.abr_sim import Playback
+from media import (
+    AbrController,
+    Decision,
+    DownloadProgress,
+    MediaError,
+    Playback,
+    PlaylistSegment,
+    StartHint,
+    Variant,
+    parse_master,
+    parse_media,
+)
 from netem_profiles import list_profiles
 
 log = logging.getLogger(__name__)

@@ -13,6 +13,7 @@ from media.abr import (
     StartHint,
     choose_start,
 )
+from media.abr_sim import Playback
 from media.ads import (
     AD_QUARTILES,
     BREAK_ORDER,
@@ -67,6 +68,7 @@ __all__ = [
     "InputError",
     "MediaError",
     "PackageOptions",
+    "Playback",
     "PlaylistError",
     "PlaylistSegment",
     "Rendition",

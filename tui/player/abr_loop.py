@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from media.abr import AbrController
+from media import AbrController
 
 
 @dataclass(frozen=True, slots=True)
