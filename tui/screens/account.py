@@ -12,22 +12,19 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import Any, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.errors import ApiError
 from tui.format import human_bytes
-
-if TYPE_CHECKING:
-    from tui.app import OttApp
+from tui.screens.base import OttScreen
 
 log = logging.getLogger(__name__)
 POLL_EVERY_S = 2.0
@@ -90,7 +87,7 @@ class AccountData:
     invoices: list[dict[str, Any]] = field(default_factory=list)
 
 
-class AccountScreen(Screen[None]):
+class AccountScreen(OttScreen[None]):
     """Subscription status and plans; u upgrades to the highlighted plan, x cancels, t toggles auto-renew."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -157,7 +154,7 @@ class AccountScreen(Screen[None]):
     @work(exclusive=True, exit_on_error=False, group="load")
     async def action_refresh(self) -> None:
         """Reload the account, subscription, plans and invoices."""
-        ott = cast("OttApp", self.app)
+        ott = self.ott
         try:
             me, mine, plans, invoices = await asyncio.gather(
                 ott.api.me(), ott.api.my_subscription(), ott.api.plans(), ott.api.invoices(limit=5))
@@ -182,7 +179,7 @@ class AccountScreen(Screen[None]):
             f"{str(i.get('issued_at', ''))[:10]}  {i.get('number')}  "
             f"{i.get('amount_display') or rupees(i.get('amount_paise'))}  {i.get('description', '')}"
             for i in data.invoices) or "No invoices yet.")
-        stats = cast("OttApp", self.app).api.stats
+        stats = self.ott.api.stats
         self.query_one("#traffic", Static).update(
             f"This session: {stats.requests} requests, {human_bytes(stats.bytes_received)} received, "
             f"{stats.not_modified} revalidated (304), {stats.served_from_cache} served offline")
@@ -210,7 +207,7 @@ class AccountScreen(Screen[None]):
 
     @work(exclusive=True, exit_on_error=False, group="order")
     async def _order(self, plan_id: str, *, upgrade: bool) -> None:
-        ott = cast("OttApp", self.app)
+        ott = self.ott
         try:
             if upgrade:
                 answer = await ott.api.change_plan(plan_id=plan_id)
@@ -229,7 +226,7 @@ class AccountScreen(Screen[None]):
     def on_account_screen_order_created(self, message: OrderCreated) -> None:
         """Show the order and how to pay it, then wait for the payment."""
         self.order = order = message.order
-        ott = cast("OttApp", self.app)
+        ott = self.ott
         self.query_one("#order", Static).update(
             f"Order {order['order_id']}: {rupees(order['amount_paise'])} for {order['plan_id']} ({order['status']}).\n"
             f"Pay it (local gateway simulator):\n  {pay_command(server_url=ott.config.server_url, order=order)}\n"
@@ -239,7 +236,7 @@ class AccountScreen(Screen[None]):
     @work(exclusive=True, exit_on_error=False, group="poll")
     async def _poll_until_premium(self, order_id: str) -> None:
         """Poll ``/subscriptions/me`` until the paid plan is active (or the wait gives up)."""
-        ott = cast("OttApp", self.app)
+        ott = self.ott
         deadline = time.monotonic() + POLL_FOR_S
         start_plan = (self.data.mine.get("subscription") or {}).get("plan_id")
         while time.monotonic() < deadline:
@@ -288,7 +285,7 @@ class AccountScreen(Screen[None]):
 
     @work(exclusive=True, exit_on_error=False, group="change")
     async def _change(self, *, cancel: bool = False, auto_renew: bool | None = None) -> None:
-        ott = cast("OttApp", self.app)
+        ott = self.ott
         try:
             if cancel:
                 await ott.api.cancel_subscription()

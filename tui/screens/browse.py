@@ -4,22 +4,19 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from tui.errors import ApiError
 from tui.format import card_line, content_id_of
-
-if TYPE_CHECKING:
-    from tui.app import OttApp
+from tui.screens.base import OttScreen
 
 DEBOUNCE_S = 0.3
 TYPES = [("Movies", "movie"), ("Shows", "tv_show"), ("Sports", "sports")]
@@ -29,7 +26,7 @@ RATINGS = [("U", "U"), ("U/A", "U/A"), ("A", "A")]
 SORTS = [("Trending", "trending"), ("Recently added", "recent"), ("A–Z", "a-z"), ("Release date", "release_date")]
 
 
-class BrowseScreen(Screen[None]):
+class BrowseScreen(OttScreen[None]):
     """Search field, two rows of filters, results."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -90,7 +87,7 @@ class BrowseScreen(Screen[None]):
 
     @work(exclusive=True, exit_on_error=False, group="genres")
     async def _genres(self) -> None:
-        ott = cast("OttApp", self.app)
+        ott = self.ott
         try:
             genres = await ott.api.genres(profile_id=ott.profile_id)
         except ApiError:
@@ -123,7 +120,7 @@ class BrowseScreen(Screen[None]):
     async def _fetch(self, query: str, filters: dict[str, Any], debounce: bool) -> None:
         if debounce:
             await asyncio.sleep(DEBOUNCE_S)  # a newer keystroke cancels this worker before it asks
-        ott = cast("OttApp", self.app)
+        ott = self.ott
         try:
             if query:
                 body = await ott.api.search(query, profile_id=ott.profile_id, type_=filters.get("type"))
@@ -142,7 +139,7 @@ class BrowseScreen(Screen[None]):
     def on_browse_screen_results_arrived(self, message: ResultsArrived) -> None:
         """Show the results."""
         self.items = message.items
-        lang = cast("OttApp", self.app).language
+        lang = self.ott.language
         results = self.query_one("#results", OptionList)
         results.clear_options()
         results.add_options([Option(card_line(i, language=lang), id=f"r-{n}") for n, i in enumerate(self.items)])

@@ -8,11 +8,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
+from tui.screens.base import OttModal
 
-class ConfirmScreen(ModalScreen[bool]):
+
+class ConfirmScreen(OttModal[bool]):
     """Ask ``question``; y/Enter confirms, n/Esc cancels."""
 
     DEFAULT_CSS = """

@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from tui.errors import ApiError
-
-if TYPE_CHECKING:
-    from tui.app import OttApp
+from tui.screens.base import OttScreen
 
 
-class ConnectScreen(Screen[None]):
+class ConnectScreen(OttScreen[None]):
     """Checks the server; shows the error and a Retry button when it is not there."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("r", "retry", "Retry", id="connect.retry")]
@@ -38,7 +35,7 @@ class ConnectScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         """URL field, status line, buttons."""
-        ott = cast("OttApp", self.app)
+        ott = self.ott
         with Vertical(classes="centered"), Vertical(classes="form"):
             yield Label("OTT Lowband", classes="heading")
             yield Label("Server URL", classes="field")
@@ -65,7 +62,7 @@ class ConnectScreen(Screen[None]):
 
     def check(self) -> None:
         """Start a health check of the URL in the field."""
-        ott = cast("OttApp", self.app)
+        ott = self.ott
         url = self.query_one("#server-url", Input).value.strip().rstrip("/")
         if not url.startswith(("http://", "https://")):
             self.query_one("#connect-status", Static).update("The URL must start with http:// or https://")
@@ -77,7 +74,7 @@ class ConnectScreen(Screen[None]):
 
     @work(exclusive=True, exit_on_error=False)
     async def _health(self) -> None:
-        ott = cast("OttApp", self.app)
+        ott = self.ott
         try:
             await ott.api.health()
         except ApiError as err:
@@ -93,4 +90,4 @@ class ConnectScreen(Screen[None]):
     def on_connect_screen_check_succeeded(self, message: CheckSucceeded) -> None:
         """Continue to the login screen."""
         self.query_one("#connect-status", Static).update(f"Connected to {message.url}")
-        cast("OttApp", self.app).show_login()
+        self.ott.show_login()

@@ -6,27 +6,24 @@ Opening it prefetches what the first frame needs (fast start, spec FR-VP-005).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.errors import ApiError
 from tui.format import clock, description_of, title_of
 from tui.player.prefetch import Prefetched, prefetch
+from tui.screens.base import OttScreen
 from tui.widgets.tier_badge import TierBadge
 
-if TYPE_CHECKING:
-    from tui.app import OttApp
 
-
-class DetailsScreen(Screen[None]):
+class DetailsScreen(OttScreen[None]):
     """Play (resume), start over, watchlist toggle, episodes."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -108,7 +105,7 @@ class DetailsScreen(Screen[None]):
 
     @work(exclusive=True, exit_on_error=False, group="details")
     async def _load(self) -> None:
-        ott = cast("OttApp", self.app)
+        ott = self.ott
         pid = ott.profile_id
         try:
             details = await ott.api.details(self.content_id, profile_id=pid)
@@ -127,7 +124,7 @@ class DetailsScreen(Screen[None]):
 
     def on_details_screen_details_loaded(self, message: DetailsLoaded) -> None:
         """Fill the screen, load episodes of a show, start the prefetch."""
-        ott = cast("OttApp", self.app)
+        ott = self.ott
         d = self.details = message.details
         self.resume = message.resume
         self.on_watchlist = message.on_watchlist
@@ -168,7 +165,7 @@ class DetailsScreen(Screen[None]):
 
     @work(exclusive=True, exit_on_error=False, group="season")
     async def _season(self, number: int) -> None:
-        ott = cast("OttApp", self.app)
+        ott = self.ott
         try:
             season = await ott.api.season(self.content_id, number, profile_id=ott.profile_id)
         except ApiError as err:
@@ -179,7 +176,7 @@ class DetailsScreen(Screen[None]):
     def on_details_screen_season_loaded(self, message: SeasonLoaded) -> None:
         """Show the episodes; preselect the resumed (or first) one and prefetch it."""
         self.episodes = list(message.season.get("episodes") or [])
-        lang = cast("OttApp", self.app).language
+        lang = self.ott.language
         label = self.query_one("#season-label", Label)
         label.display = True
         total = len(self.details.get("seasons") or [])
@@ -221,7 +218,7 @@ class DetailsScreen(Screen[None]):
 
     @work(exclusive=True, exit_on_error=False, group="prefetch")
     async def _prefetch(self, episode_id: str | None) -> None:
-        ott = cast("OttApp", self.app)
+        ott = self.ott
         if not ott.profile_id:
             return
         try:
@@ -281,7 +278,7 @@ class DetailsScreen(Screen[None]):
     @work(exclusive=True, exit_on_error=False, group="watchlist")
     async def action_toggle_watchlist(self) -> None:
         """Add to or remove from the watchlist."""
-        ott = cast("OttApp", self.app)
+        ott = self.ott
         if not ott.profile_id:
             return
         try:

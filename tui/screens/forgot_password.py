@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from tui.errors import ApiError
+from tui.screens.base import OttScreen
 from tui.widgets.password_policy import PasswordPolicy
 
-if TYPE_CHECKING:
-    from tui.app import OttApp
 
-
-class ForgotPasswordScreen(Screen[None]):
+class ForgotPasswordScreen(OttScreen[None]):
     """Two steps on one form: request the token, then confirm with a new password."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.pop_screen", "Back", id="forgot.back")]
@@ -77,7 +74,7 @@ class ForgotPasswordScreen(Screen[None]):
 
     @work(exclusive=True, exit_on_error=False)
     async def _call(self, step: str, email: str, token: str, password: str) -> None:
-        api = cast("OttApp", self.app).api
+        api = self.ott.api
         try:
             if step == "request":
                 await api.password_reset_request(email=email)

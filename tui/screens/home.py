@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from tui.app import OttApp
 from tui.errors import ApiError, SessionExpired
 from tui.format import content_id_of
+from tui.screens.base import OttScreen
 from tui.widgets.tray import Tray
-
-if TYPE_CHECKING:
-    from tui.app import OttApp
 
 TRAY_LIMIT = 8
 
@@ -66,7 +64,7 @@ async def load_home(ott: OttApp) -> HomeData:
     return data
 
 
-class HomeScreen(Screen[None]):
+class HomeScreen(OttScreen[None]):
     """Keyboard first (Tab between trays, arrows within, Enter opens), mouse works too."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -86,7 +84,7 @@ class HomeScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         """Header, status line, trays."""
-        ott = cast("OttApp", self.app)
+        ott = self.ott
         lang = ott.language
         yield Header()
         yield Static("Loading …", id="home-status", classes="muted")
@@ -100,7 +98,7 @@ class HomeScreen(Screen[None]):
 
     def on_mount(self) -> None:
         """Title and first load."""
-        ott = cast("OttApp", self.app)
+        ott = self.ott
         self.sub_title = f"{(ott.profile or {}).get('name', '')}"
         self.action_refresh()
 
@@ -114,7 +112,7 @@ class HomeScreen(Screen[None]):
 
     @work(exclusive=True, exit_on_error=False)
     async def _load(self) -> None:
-        ott = cast("OttApp", self.app)
+        ott = self.ott
         try:
             data = await load_home(ott)
         except ApiError as err:
@@ -138,7 +136,7 @@ class HomeScreen(Screen[None]):
                   for g in data.genres]
         self.query_one("#tray-genres", Tray).set_items(genres)
         status = self.query_one("#home-status", Static)
-        ott = cast("OttApp", self.app)
+        ott = self.ott
         if data.failures:
             status.update("[yellow]Some trays failed:[/] " + " | ".join(data.failures))
         elif ott.api.offline:
@@ -187,6 +185,6 @@ class HomeScreen(Screen[None]):
     @work(exclusive=True, exit_on_error=False, group="logout")
     async def action_logout(self) -> None:
         """Log out."""
-        ott = cast("OttApp", self.app)
+        ott = self.ott
         await ott.api.logout()
         ott.show_login()

@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from tui.errors import ApiError
-
-if TYPE_CHECKING:
-    from tui.app import OttApp
+from tui.screens.base import OttScreen
 
 
-class LoginScreen(Screen[None]):
+class LoginScreen(OttScreen[None]):
     """Email + password form."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -76,7 +73,7 @@ class LoginScreen(Screen[None]):
     @work(exclusive=True, exit_on_error=False)
     async def _login(self, email: str, password: str) -> None:
         try:
-            session = await cast("OttApp", self.app).api.login(email=email, password=password)
+            session = await self.ott.api.login(email=email, password=password)
         except ApiError as err:
             self.post_message(self.LoginFailed(err))
             return
@@ -88,7 +85,7 @@ class LoginScreen(Screen[None]):
 
     def on_login_screen_login_succeeded(self, message: LoginSucceeded) -> None:
         """On to the profile picker."""
-        cast("OttApp", self.app).logged_in(message.session)
+        self.ott.logged_in(message.session)
 
     @on(Button.Pressed, "#register")
     def action_register(self) -> None:

@@ -8,13 +8,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
+
+from tui.screens.base import OttModal
 
 COUNTDOWN_S = 10
 
 
-class NextEpisodeScreen(ModalScreen[bool]):
+class NextEpisodeScreen(OttModal[bool]):
     """Plays the next episode when the countdown reaches zero, unless cancelled."""
 
     DEFAULT_CSS = """

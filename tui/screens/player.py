@@ -16,17 +16,17 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import Any, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Label, ProgressBar, Static
 
 from media import AdBreak, AdCreative, AdFormatError, PlaylistError, parse_master, parse_vmap
+from tui.app import OttApp
 from tui.errors import ApiError
 from tui.format import clock
 from tui.netshaper import available_profiles
@@ -36,11 +36,9 @@ from tui.player.controller import CacheStallChanged, MpvController, PlaybackEnde
 from tui.player.prefetch import Prefetched
 from tui.player.stats import PlaybackStats, Switch
 from tui.player.tracking import PlaybackTracker
+from tui.screens.base import OttScreen
 from tui.widgets.ad_overlay import AdOverlay
 from tui.widgets.stats_panel import StatsPanel
-
-if TYPE_CHECKING:
-    from tui.app import OttApp
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +49,7 @@ VMAP_TIMEOUT_S = 3.0
 AD_FIRST_FRAME_TIMEOUT_S = 10.0
 
 
-class PlayerScreen(Screen[None]):
+class PlayerScreen(OttScreen[None]):
     """Controls mpv and shows what it is doing."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -154,7 +152,7 @@ class PlayerScreen(Screen[None]):
     # ------------------------------------------------------------------ open
     def on_mount(self) -> None:
         """Open the playback session (the Play press is the stream-start clock's zero)."""
-        ott = cast("OttApp", self.app)
+        ott = self.ott
         self.play_started = time.monotonic()
         self.stats.network_profile = ott.shaper.profile_name
         self.stats.quality_mode = ott.config.preferred_quality
@@ -162,7 +160,7 @@ class PlayerScreen(Screen[None]):
 
     @work(exclusive=True, exit_on_error=False, group="open")
     async def _open(self) -> None:
-        ott = cast("OttApp", self.app)
+        ott = self.ott
         pid = ott.profile_id or ""
         try:
             session = await ott.api.playback_start(profile_id=pid, content_id=self.content_id,
@@ -185,7 +183,7 @@ class PlayerScreen(Screen[None]):
 
     async def _ad_breaks(self, session: dict[str, Any]) -> list[AdBreak]:
         """The session's ad breaks from VMAP (with tracking); playback/start's ``ads`` if VMAP fails."""
-        ott = cast("OttApp", self.app)
+        ott = self.ott
         try:
             async with asyncio.timeout(VMAP_TIMEOUT_S):
                 data = await ott.api.vmap(session_id=str(session["session_id"]))
@@ -201,7 +199,7 @@ class PlayerScreen(Screen[None]):
 
     def on_player_screen_playback_opened(self, message: PlaybackOpened) -> None:
         """Create mpv and hand it the one steered rendition."""
-        ott = cast("OttApp", self.app)
+        ott = self.ott
         self.manifest = message.manifest
         self.stream_session_id = str(message.manifest.get("session_id") or "")
         session = message.session
@@ -296,7 +294,7 @@ class PlayerScreen(Screen[None]):
             self._complete()
         elif message.reason == "error":
             self.ended = True
-            cast("OttApp", self.app).notify(
+            self.ott.notify(
                 f"Playback stopped: {message.error or 'the stream failed'}. Next: press Esc and try again.",
                 severity="error", title="Playback")
 
@@ -319,7 +317,7 @@ class PlayerScreen(Screen[None]):
         self.stats.buffer_s = snap["buffer_s"]
         self.stats.video_bitrate_kbps = snap["video_bitrate"] / 1000
         self.stats.dropped_frames = snap["dropped"]
-        ott = cast("OttApp", self.app)
+        ott = self.ott
         self.stats.bytes_downloaded = ott.shaper.down_bytes() if ott.shaper.active else \
             self.stats.bytes_downloaded + int(speed_bps * dt)
         self.stats.network_profile = ott.shaper.profile_name
@@ -360,7 +358,7 @@ class PlayerScreen(Screen[None]):
 
     @work(exclusive=True, exit_on_error=False, group="steer")
     async def _steer(self, rendition: str) -> None:
-        ott = cast("OttApp", self.app)
+        ott = self.ott
         if not self.stream_session_id:
             return
         try:
@@ -405,7 +403,7 @@ class PlayerScreen(Screen[None]):
 
     @work(exclusive=True, exit_on_error=False, group="complete")
     async def _complete(self) -> None:
-        ott = cast("OttApp", self.app)
+        ott = self.ott
         if self.tracker is None:
             return
         try:
@@ -454,7 +452,7 @@ class PlayerScreen(Screen[None]):
     @work(exclusive=True, exit_on_error=False, group="ad-media")
     async def _resolve_ad(self, creative: AdCreative) -> None:
         """Pick one rendition of the creative (never the whole ladder); the master when that fails."""
-        ott = cast("OttApp", self.app)
+        ott = self.ott
         url = creative.media_url
         try:
             master, _ = await ott.api.fetch_bytes(ott.shaper.rewrite(creative.media_url))
@@ -467,7 +465,7 @@ class PlayerScreen(Screen[None]):
         """Hand mpv the ad's rendition."""
         if self.mpv is None or self.ad is None or self.ad.creative.ad_id != message.ad_id:
             return
-        ott = cast("OttApp", self.app)
+        ott = self.ott
         self.ad_loaded_at = time.monotonic()
         self.mpv.load(ott.shaper.rewrite(message.url))
 
@@ -511,7 +509,7 @@ class PlayerScreen(Screen[None]):
 
     def _beacon(self, creative: AdCreative, events: list[str]) -> None:
         """Fire the tracking URLs of ``events`` in the background (failures are only logged)."""
-        ott = cast("OttApp", self.app)
+        ott = self.ott
         for event in events:
             self.ad_beacons.append((creative.ad_id, event))
             for url in creative.urls(event):
@@ -623,7 +621,7 @@ class PlayerScreen(Screen[None]):
     @work(exclusive=True, exit_on_error=False, group="network")
     async def action_network(self) -> None:
         """Next network profile (the shaping proxy switches live)."""
-        ott = cast("OttApp", self.app)
+        ott = self.ott
         names = available_profiles()
         current = ott.shaper.profile_name
         name = names[(names.index(current) + 1) % len(names)] if current in names else names[0]
@@ -658,7 +656,7 @@ class PlayerScreen(Screen[None]):
         if self.closing:
             return
         self.closing = True
-        ott = cast("OttApp", self.app)
+        ott = self.ott
         player, tracker = self.mpv, self.tracker
         self.mpv = None
         position, duration = self.position_s, self.duration_s

@@ -8,15 +8,16 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+
+from tui.screens.base import OttModal
 
 RATINGS = [("U (all ages)", "U"), ("U/A (with guidance)", "U/A"), ("A (adults)", "A")]
 LANGUAGES = [("English", "en"), ("हिन्दी (Hindi)", "hi")]
 QUALITIES = [(q, q) for q in ("auto", "108p", "144p", "360p", "480p", "720p", "1080p")]
 
 
-class ProfileFormScreen(ModalScreen[dict[str, Any] | None]):
+class ProfileFormScreen(OttModal[dict[str, Any] | None]):
     """Dismisses with the fields to send, or None when cancelled."""
 
     DEFAULT_CSS = """

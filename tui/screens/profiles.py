@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Button, Footer, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.errors import ApiError
+from tui.screens.base import OttScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.profile_form import ProfileFormScreen
-
-if TYPE_CHECKING:
-    from tui.app import OttApp
 
 
 def profile_line(profile: dict[str, Any]) -> str:
@@ -29,7 +26,7 @@ def profile_line(profile: dict[str, Any]) -> str:
     return f"{profile.get('name', '?')}  ({' · '.join(t for t in tags if t)})"
 
 
-class ProfilesScreen(Screen[None]):
+class ProfilesScreen(OttScreen[None]):
     """The profile picker and manager."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -74,9 +71,9 @@ class ProfilesScreen(Screen[None]):
     async def load(self) -> None:
         """Fetch the profiles."""
         try:
-            profiles = await cast("OttApp", self.app).api.profiles()
+            profiles = await self.ott.api.profiles()
         except ApiError as err:
-            cast("OttApp", self.app).report(err, doing="load the profiles")
+            self.ott.report(err, doing="load the profiles")
             return
         self.post_message(self.ProfilesLoaded(profiles))
 
@@ -100,7 +97,7 @@ class ProfilesScreen(Screen[None]):
     @on(OptionList.OptionSelected, "#profile-list")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         if 0 <= event.option_index < len(self.profiles):
-            cast("OttApp", self.app).profile_chosen(self.profiles[event.option_index])
+            self.ott.profile_chosen(self.profiles[event.option_index])
 
     @on(Button.Pressed, "#new")
     def action_new(self) -> None:
@@ -124,7 +121,7 @@ class ProfilesScreen(Screen[None]):
 
     @work(exclusive=True, exit_on_error=False, group="save")
     async def _save(self, profile_id: str | None, fields: dict[str, Any]) -> None:
-        ott = cast("OttApp", self.app)
+        ott = self.ott
         try:
             if profile_id is None:
                 await ott.api.create_profile(**fields)
@@ -153,7 +150,7 @@ class ProfilesScreen(Screen[None]):
 
     @work(exclusive=True, exit_on_error=False, group="save")
     async def _delete(self, profile: dict[str, Any]) -> None:
-        ott = cast("OttApp", self.app)
+        ott = self.ott
         try:
             await ott.api.delete_profile(profile["id"])
         except ApiError as err:
@@ -165,6 +162,6 @@ class ProfilesScreen(Screen[None]):
     @work(exclusive=True, exit_on_error=False, group="logout")
     async def action_logout(self) -> None:
         """Log out and go back to the login screen."""
-        ott = cast("OttApp", self.app)
+        ott = self.ott
         await ott.api.logout()
         ott.show_login()

@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from tui.errors import ApiError
+from tui.screens.base import OttScreen
 from tui.widgets.password_policy import PasswordPolicy
 
-if TYPE_CHECKING:
-    from tui.app import OttApp
 
-
-class RegisterScreen(Screen[None]):
+class RegisterScreen(OttScreen[None]):
     """Email, password (with live policy), language."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.pop_screen", "Back", id="register.back")]
@@ -85,7 +82,7 @@ class RegisterScreen(Screen[None]):
     @work(exclusive=True, exit_on_error=False)
     async def _register(self, email: str, password: str, language: str) -> None:
         try:
-            session = await cast("OttApp", self.app).api.register(email=email, password=password, language=language)
+            session = await self.ott.api.register(email=email, password=password, language=language)
         except ApiError as err:
             self.post_message(self.RegistrationFailed(err))
             return
@@ -102,6 +99,6 @@ class RegisterScreen(Screen[None]):
         """Ask for the verification code, then go on to the profiles."""
         from tui.screens.verify_email import VerifyEmailScreen
 
-        ott = cast("OttApp", self.app)
+        ott = self.ott
         ott.account = dict(message.session)
         ott.switch_screen(VerifyEmailScreen(session=message.session))

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Select, Static
 
 from tui.config import QUALITIES, TuiConfig
 from tui.netshaper import available_profiles
-
-if TYPE_CHECKING:
-    from tui.app import OttApp
+from tui.screens.base import OttScreen
 
 
 def parse_keymap(text: str) -> dict[str, str]:
@@ -28,7 +25,7 @@ def parse_keymap(text: str) -> dict[str, str]:
     return out
 
 
-class SettingsScreen(Screen[None]):
+class SettingsScreen(OttScreen[None]):
     """Saved to the config file on Save; the network profile applies at once."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.pop_screen", "Back", id="settings.back")]
@@ -40,7 +37,7 @@ class SettingsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         """One row per setting."""
-        c = cast("OttApp", self.app).config
+        c = self.ott.config
         yield Header()
         with VerticalScroll():
             with Horizontal():
@@ -80,7 +77,7 @@ class SettingsScreen(Screen[None]):
     @work(exclusive=True, exit_on_error=False)
     async def save(self) -> None:
         """Validate, apply and save."""
-        ott = cast("OttApp", self.app)
+        ott = self.ott
         values = ott.config.model_dump()
         values.update(
             server_url=self.query_one("#s-server", Input).value,

@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from tui.errors import ApiError
-
-if TYPE_CHECKING:
-    from tui.app import OttApp
+from tui.screens.base import OttScreen
 
 
-class VerifyEmailScreen(Screen[None]):
+class VerifyEmailScreen(OttScreen[None]):
     """Token field, resend, skip."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "skip", "Later", id="verify.skip")]
@@ -59,7 +56,7 @@ class VerifyEmailScreen(Screen[None]):
     @work(exclusive=True, exit_on_error=False)
     async def _send(self, token: str) -> None:
         try:
-            await cast("OttApp", self.app).api.verify_email(token=token)
+            await self.ott.api.verify_email(token=token)
         except ApiError as err:
             self.post_message(self.VerificationAnswered(err))
             return
@@ -79,13 +76,13 @@ class VerifyEmailScreen(Screen[None]):
     @work(exclusive=True, exit_on_error=False, group="resend")
     async def _resend(self) -> None:
         try:
-            await cast("OttApp", self.app).api.resend_verification()
+            await self.ott.api.resend_verification()
         except ApiError as err:
-            cast("OttApp", self.app).report(err, doing="resend the code")
+            self.ott.report(err, doing="resend the code")
             return
         self.app.notify("A new code is on its way.")
 
     @on(Button.Pressed, "#later")
     def action_skip(self) -> None:
         """Go on to the profiles without verifying."""
-        cast("OttApp", self.app).logged_in(self.session)
+        self.ott.logged_in(self.session)
