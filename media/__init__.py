@@ -46,6 +46,7 @@ from media.rates import expected_kbps
 from media.samples import SAMPLES, build_samples, default_data_dir
 from media.testcard import make_testcard
 from media.validate import Finding, validate_asset
+from media.xmlout import tostring_default_ns
 
 __all__ = [
     "AD_QUARTILES",
@@ -97,5 +98,6 @@ __all__ = [
     "parse_vast",
     "parse_vmap",
     "probe",
+    "tostring_default_ns",
     "validate_asset",
 ]

@@ -9,6 +9,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from media.assets import Asset, Dash, DashRepresentation, DashTimeline
+from media.xmlout import tostring_default_ns
 
 NS = "urn:mpeg:dash:schema:mpd:2011"
 _Q = f"{{{NS}}}"
@@ -134,7 +135,6 @@ def build_mpd(
     subs = list(subtitles)
     reps = {(r.kind, r.name): r for r in asset.dash.representations}
 
-    ET.register_namespace("", NS)
     mpd = ET.Element(
         f"{_Q}MPD",
         {
@@ -180,7 +180,7 @@ def build_mpd(
         rep_el = ET.SubElement(aset, f"{_Q}Representation", {"id": f"sub_{lang}", "bandwidth": "256"})
         ET.SubElement(rep_el, f"{_Q}BaseURL").text = sub.uri + query
     ET.indent(mpd)
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(mpd, encoding="unicode") + "\n"
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + tostring_default_ns(mpd, NS, encoding="unicode") + "\n"
 
 
 def _representation(parent: ET.Element, rep: DashRepresentation, *, query: str) -> None:

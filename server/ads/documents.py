@@ -12,12 +12,13 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from media import tostring_default_ns
+
 VAST_NS = "http://www.iab.com/VAST"
 VMAP_NS = "http://www.iab.net/videosuite/vmap"
 VAST_VERSION = "4.2"
 LINEAR_EVENTS = ("start", "firstQuartile", "midpoint", "thirdQuartile", "complete", "skip")
 ET.register_namespace("vmap", VMAP_NS)
-ET.register_namespace("", VAST_NS)  # VAST elements unprefixed, as players expect
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,5 +127,5 @@ def vmap_element(breaks: Sequence[VmapBreak], *, tracker: Tracker) -> ET.Element
 
 
 def to_bytes(root: ET.Element) -> bytes:
-    """Serialise with an XML declaration (UTF-8)."""
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    """Serialise with an XML declaration (UTF-8); VAST elements unprefixed, as players expect."""
+    return tostring_default_ns(root, VAST_NS, encoding="utf-8", xml_declaration=True)
