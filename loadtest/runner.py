@@ -7,11 +7,11 @@ import logging
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from loadtest.config import PACKAGE_DIR, load_mix, load_targets
+from loadtest.config import MIXES_DIR, PACKAGE_DIR, load_mix, load_targets, mix_path
 from loadtest.samples import read_samples
 from loadtest.summary import TargetResult, check_targets, summarize
 
@@ -47,6 +47,13 @@ class RunSpec:
     locust_args: tuple[str, ...] = field(default_factory=tuple)
 
 
+def absolute_paths(spec: RunSpec) -> RunSpec:
+    """``spec`` with its output, mix, accounts and targets paths made absolute (against the current directory)."""
+    mix = str(mix_path(spec.mix).absolute()) if mix_path(spec.mix).parent != MIXES_DIR else spec.mix
+    return replace(spec, out=spec.out.absolute(), mix=mix, targets=spec.targets.absolute(),
+                   accounts=None if spec.accounts is None else spec.accounts.absolute())
+
+
 def locust_command(spec: RunSpec, *, samples: Path) -> list[str]:
     """The headless Locust command line for ``spec`` (pure; unit-tested)."""
     cmd = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--host", spec.host.rstrip("/"),
@@ -80,7 +87,12 @@ class RunResult:
 
 
 def run_locust(spec: RunSpec) -> RunResult:
-    """Run Locust, summarize the samples, check the targets, write summary.json (report: see `report`)."""
+    """Run Locust, summarize the samples, check the targets, write summary.json (report: see `report`).
+
+    Locust runs inside the output directory (its own files land there, never in the project folder);
+    every path it is given is absolute, so a relative ``--out`` works.
+    """
+    spec = absolute_paths(spec)
     mix = load_mix(spec.mix)
     targets = load_targets(spec.targets)
     spec.out.mkdir(parents=True, exist_ok=True)
@@ -92,7 +104,7 @@ def run_locust(spec: RunSpec) -> RunResult:
     with (spec.out / "locust.log").open("wb") as fh:
         try:
             proc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, timeout=spec.duration_s + GRACE_S,
-                                  check=False, cwd=str(PACKAGE_DIR.parent))
+                                  check=False, cwd=str(spec.out))
         except subprocess.TimeoutExpired as err:
             raise RunError(f"Locust did not finish within {spec.duration_s + GRACE_S:.0f} s") from err
     records = list(read_samples(samples))

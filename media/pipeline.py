@@ -1,7 +1,9 @@
 """Package one source into an asset directory: probe → encode → measure → DASH → asset.json.
 
 Output is built in a temp dir next to the target and renamed into place, so a failure never
-leaves a half-written asset; a complete output with the same fingerprint is skipped.
+leaves a half-written asset; a complete output with the same fingerprint is skipped. Before the
+rename every directory is made 0755 and every file 0644 (``mkdtemp`` creates 0700): a web server
+running as another user (nginx's workers) must be able to read the packaged files.
 """
 
 from __future__ import annotations
@@ -160,7 +162,22 @@ def _make_work_dir(out: Path) -> Path:
         raise InputError(f"output directory is not writable: {out.parent}") from err
 
 
+DIR_MODE = 0o755
+FILE_MODE = 0o644
+
+
+def publish_modes(root: Path) -> None:
+    """Make the tree under ``root`` readable by every user: directories 0755, files 0644."""
+    os.chmod(root, DIR_MODE)
+    for base, dirs, files in os.walk(root):
+        for d in dirs:
+            os.chmod(os.path.join(base, d), DIR_MODE)
+        for f in files:
+            os.chmod(os.path.join(base, f), FILE_MODE)
+
+
 def _swap_into_place(work: Path, out: Path) -> None:
+    publish_modes(work)
     old = None
     if out.exists():
         old = out.with_name(f".{out.name}.old-{os.getpid()}")

@@ -14,6 +14,7 @@ from loadtest.summary import PROFILE_METRICS
 from tests.loadtest.conftest import ASSET_ID, BIN, CARD_SECONDS, LoadServer
 
 pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
 
 MIX = """
 name = "smoke"
@@ -62,10 +63,10 @@ max = 1
 """
 
 
-def _ott_load(*args: str) -> subprocess.CompletedProcess[str]:
+def _ott_load(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "COLUMNS": "200"}  # rich wraps the targets table to the terminal width
     return subprocess.run([str(BIN / "ott-load"), *args], capture_output=True, text=True, timeout=300, check=False,
-                          env=env)
+                          env=env, cwd=cwd)
 
 
 @pytest.fixture(scope="module")
@@ -139,12 +140,16 @@ def test_impossible_targets_exit_1(load_server: LoadServer, smoke_run: tuple[Pat
                                    tmp_path: Path) -> None:
     out, _ = smoke_run
     (tmp_path / "impossible.toml").write_text(IMPOSSIBLE, encoding="utf-8")
+    project = sorted(p.name for p in ROOT.iterdir())
+    # relative --out, --targets and --accounts, from another directory than the project's
+    (tmp_path / "accounts.json").write_bytes((out / "accounts.json").read_bytes())
     proc = _ott_load("run", "--host", load_server.url, "--users", "2", "--spawn-rate", "2", "--duration", "8s",
-                     "--mix", "india", "--classes", "Viewer", "--accounts", str(out / "accounts.json"),
-                     "--targets", str(tmp_path / "impossible.toml"), "--out", str(tmp_path / "out"))
+                     "--mix", "india", "--classes", "Viewer", "--accounts", "accounts.json",
+                     "--targets", "impossible.toml", "--out", "out/u2", cwd=tmp_path)
     assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert sorted(p.name for p in ROOT.iterdir()) == project  # nothing written into the project folder
     assert "faster than light" in proc.stdout and "✘" in proc.stdout
-    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    summary = json.loads((tmp_path / "out" / "u2" / "summary.json").read_text(encoding="utf-8"))
     assert summary["passed"] is False
     light = [t for t in summary["targets"] if t["name"] == "stream start faster than light" and t["value"] is not None]
     assert light and not any(t["ok"] for t in light)

@@ -59,9 +59,18 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+DEPLOY_CONF = Path(__file__).resolve().parents[2] / "deploy" / "nginx.conf"
+
+
 def _nginx_conf(tmp_path: Path, *, front: int, app_port: int, media: Path) -> Path:
+    """deploy/nginx.conf itself, pointed at the test app, port and media dir, inside a minimal main config."""
+    site = DEPLOY_CONF.read_text(encoding="utf-8")
+    for old, new in (("server server:8080;", f"server 127.0.0.1:{app_port};"),
+                     ("listen 80;", f"listen 127.0.0.1:{front};"), ("alias /srv/media/;", f"alias {media}/;")):
+        assert old in site, f"deploy/nginx.conf no longer has {old!r}"
+        site = site.replace(old, new)
     conf = tmp_path / "nginx.conf"
-    user = "user root;" if os.geteuid() == 0 else ""  # workers must read the (0700) test media dir
+    user = "user root;" if os.geteuid() == 0 else ""  # workers must read pytest's (0700) base temp dir
     conf.write_text(f"""
 {user}
 daemon off; pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log;
@@ -69,14 +78,17 @@ events {{}}
 http {{
   access_log off; client_body_temp_path {tmp_path}/body; proxy_temp_path {tmp_path}/proxy;
   fastcgi_temp_path {tmp_path}/fcgi; uwsgi_temp_path {tmp_path}/uwsgi; scgi_temp_path {tmp_path}/scgi;
-  server {{
-    listen 127.0.0.1:{front};
-    location {PREFIX} {{ internal; alias {media}/; }}
-    location / {{ proxy_pass http://127.0.0.1:{app_port}; }}
-  }}
+  {site}
 }}
 """)
     return conf
+
+
+def test_packaged_files_are_readable_by_other_users(media_root: MediaRoot) -> None:
+    asset_dir = media_root.root / media_root.asset.asset_id
+    for path in [asset_dir, *asset_dir.rglob("*")]:
+        mode = path.stat().st_mode & 0o777
+        assert mode == (0o755 if path.is_dir() else 0o644), f"{path}: {oct(mode)}"
 
 
 @pytest.fixture
@@ -92,8 +104,6 @@ async def test_nginx_sends_the_file_the_app_authorised(api: TestClient, media_ro
                                                         tmp_path: Path, nginx_exe: str) -> None:
     viewer = await new_viewer(api)
     cid = await add_title(api)
-    status, body, _ = await manifest(api, viewer, cid, headers={"Downlink": "0.9"})
-    assert status == 200
     front = _free_port()
     assert api.server.port is not None
     conf = _nginx_conf(tmp_path, front=front, app_port=api.server.port, media=media_root.root)
@@ -108,15 +118,27 @@ async def test_nginx_sends_the_file_the_app_authorised(api: TestClient, media_ro
                             break
                 except aiohttp.ClientConnectionError:
                     await asyncio.sleep(0.05)
+            async with http.get(f"/api/v1/stream/{cid}/manifest", params={"profile_id": viewer.profile_id},
+                                headers={**viewer.headers, "Downlink": "0.9"}) as resp:
+                assert resp.status == 200
+                body = await resp.json()
+            # nginx passes Host with its port, so the URLs handed out point back at the front
+            assert body["qualities"][0]["url"].startswith(f"http://127.0.0.1:{front}/")
             async with http.get(local(body["qualities"][0]["url"])) as resp:
                 playlist = m3u8.M3U8(await resp.text(), strict=True)
             segment = local(playlist.segments[0].uri)
             async with http.get(segment) as resp:
                 data = await resp.read()
                 assert resp.status == 200 and "X-Accel-Redirect" not in resp.headers
+                assert resp.headers.getall("Cache-Control") == ["public, max-age=31536000, immutable"]
             rendition = next(r for r in media_root.asset.renditions if f"/{r.directory.strip('/')}/" in segment)
             on_disk = media_root.root / media_root.asset.asset_id / rendition.directory / "seg_00001.ts"
             assert data == on_disk.read_bytes()
+            async with http.get(local(body["steered_url"])) as resp:
+                steered = m3u8.M3U8(await resp.text(), strict=True)
+            async with http.get(local(steered.segments[0].uri)) as resp:
+                assert resp.status == 200 and len(await resp.read()) > 0
+                assert resp.headers.getall("Cache-Control") == ["no-store"]
             async with http.get(segment.replace("seg_00001", "seg_99999")) as resp:
                 assert resp.status == 404
             async with http.get(f"{PREFIX}{media_root.asset.asset_id}/{rendition.directory}/seg_00001.ts") as resp:
