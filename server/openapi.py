@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 from typing import Any
 
@@ -24,48 +25,126 @@ _PROBLEM = {
 }
 
 
+#: Request headers a route may declare it reads (``RouteSpec.headers``); "country" is named by the settings.
+HEADERS: dict[str, dict[str, Any]] = {
+    "country": {"description": "viewer's ISO 3166-1 alpha-2 country, set by the trusted edge proxy",
+                "schema": {"type": "string", "pattern": "^[A-Za-z]{2}$"}},
+    "If-None-Match": {"description": "ETag of a copy the client holds; 304 when it is still current",
+                      "schema": {"type": "string"}},
+    "ECT": {"description": "client hint: effective connection type", "schema": {
+        "type": "string", "enum": ["slow-2g", "2g", "3g", "4g"]}},
+    "Downlink": {"description": "client hint: estimated downlink in Mbit/s", "schema": {"type": "number"}},
+    "RTT": {"description": "client hint: estimated round-trip time in ms", "schema": {"type": "number"}},
+    "Save-Data": {"description": "client hint: \"on\" asks for the lightest rendition",
+                  "schema": {"type": "string"}},
+    "X-Razorpay-Signature": {"description": "hex HMAC-SHA256 of the raw body with the webhook secret",
+                             "schema": {"type": "string"}},
+    "X-Razorpay-Event-Id": {"description": "gateway event id, for de-duplication", "schema": {"type": "string"}},
+}
+#: Shorthands for groups of headers.
+HEADER_GROUPS: dict[str, tuple[str, ...]] = {
+    "client-hints": ("ECT", "Downlink", "RTT", "Save-Data"),
+    "webhook": ("X-Razorpay-Signature", "X-Razorpay-Event-Id"),
+}
+_REQUIRED_HEADERS = {"X-Razorpay-Signature"}
+_INTEGER_PATH_PARAMS = {"season_number", "a", "b", "n"}
+
+
+class ComponentCollision(ValueError):
+    """Two different models would be documented under one component name."""
+
+
+def _add_component(components: dict[str, Any], name: str, schema: dict[str, Any], owner: str) -> None:
+    known = components.get(name)
+    if known is not None and known != schema:
+        raise ComponentCollision(f"two different schemas are named {name!r} (second from {owner})")
+    components[name] = schema
+
+
 def _schema_ref(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
     schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    owner = f"{model.__module__}.{model.__qualname__}"
     for name, sub in schema.pop("$defs", {}).items():
-        components[name] = sub
-    components[model.__name__] = schema
+        _add_component(components, name, sub, owner)
+    _add_component(components, model.__name__, schema, owner)
     return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
-def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
-    schema = model.model_json_schema()
+def _query_parameters(model: type[BaseModel], components: dict[str, Any]) -> list[dict[str, Any]]:
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    owner = f"{model.__module__}.{model.__qualname__}"
+    for name, sub in schema.pop("$defs", {}).items():
+        _add_component(components, name, sub, owner)
     required = set(schema.get("required", []))
-    return [{"name": name, "in": "query", "required": name in required, "schema": prop}
-            for name, prop in schema.get("properties", {}).items()]
+    out = []
+    for name, prop in schema.get("properties", {}).items():
+        param: dict[str, Any] = {"name": name, "in": "query", "required": name in required, "schema": prop}
+        if "description" in prop:
+            param["description"] = prop["description"]
+        out.append(param)
+    return out
+
+
+def _path_parameter(name: str) -> dict[str, Any]:
+    if name in _INTEGER_PATH_PARAMS:
+        schema: dict[str, Any] = {"type": "integer", "minimum": 1}
+    elif name.endswith("_id"):
+        schema = {"type": "string", "format": "uuid"}
+    else:
+        schema = {"type": "string"}
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
+def _header_parameters(names: tuple[str, ...], country_header: str) -> list[dict[str, Any]]:
+    out = []
+    for group in names:
+        for name in HEADER_GROUPS.get(group, (group,)):
+            doc = HEADERS[name]
+            out.append({"name": country_header if name == "country" else name, "in": "header",
+                        "required": name in _REQUIRED_HEADERS, **doc})
+    return out
+
+
+def _success(model: type[BaseModel] | None, media_type: str | tuple[str, ...],
+             components: dict[str, Any]) -> dict[str, Any]:
+    answer: dict[str, Any] = {"description": "Success"}
+    types = (media_type,) if isinstance(media_type, str) else media_type
+    if model is not None:
+        answer["content"] = {t: {"schema": _schema_ref(model, components)} for t in types}
+    elif types != ("application/json",):
+        answer["content"] = {t: {"schema": {"type": "string"}} for t in types}
+    return answer
 
 
 def build_openapi(specs: list[RouteSpec], *, title: str = "OTT Lowband API",
-                  version: str = "1.0.0") -> dict[str, Any]:
-    """Assemble the OpenAPI 3.1 document for ``specs``."""
+                  version: str = "1.0.0", country_header: str = "X-Country-Code") -> dict[str, Any]:
+    """Assemble the OpenAPI 3.1 document for ``specs`` (ComponentCollision if two models share a name)."""
     paths: dict[str, dict[str, Any]] = {}
     components: dict[str, Any] = {"Problem": _PROBLEM}
     for spec in specs:
         path = _PARAM.sub(lambda m: "{" + m[1] + "}", spec.path)
         op: dict[str, Any] = {
             "summary": spec.summary,
+            "description": inspect.getdoc(spec.handler) or spec.summary,
             "operationId": f"{spec.tag}_{spec.handler.__name__}",
             "tags": [spec.tag],
-            "parameters": [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
-                           for n in _PARAM.findall(spec.path)],
+            "parameters": [_path_parameter(n) for n in _PARAM.findall(spec.path)],
             "responses": {},
         }
         if spec.query is not None:
-            op["parameters"] += _query_parameters(spec.query)
+            op["parameters"] += _query_parameters(spec.query, components)
+        op["parameters"] += _header_parameters(spec.headers, country_header)
         if spec.body is not None:
             op["requestBody"] = {"required": True, "content": {
                 "application/json": {"schema": _schema_ref(spec.body, components)}}}
         elif spec.raw_body:
             op["requestBody"] = {"required": True, "content": {
                 ct: {"schema": {"type": "string", "format": "binary"}} for ct in spec.content_types}}
-        ok: dict[str, Any] = {"description": "Success"}
-        if spec.response is not None:
-            ok["content"] = {"application/json": {"schema": _schema_ref(spec.response, components)}}
-        op["responses"][str(spec.status)] = ok
+        op["responses"][str(spec.status)] = _success(spec.response, spec.media_type, components)
+        for status, model in spec.also.items():
+            op["responses"][str(status)] = _success(model, spec.media_type, components)
+        if "If-None-Match" in spec.headers:
+            op["responses"]["304"] = {"description": "Not modified: the client's copy is current"}
         problem = {"description": "Problem", "content": {
             "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
         statuses = set(spec.error_statuses)

@@ -67,6 +67,12 @@ class RouteSpec:
     content_types: tuple[str, ...] = ("application/json",)
     raw_body: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Request headers the handler reads, by the names ``server.openapi.HEADERS`` documents.
+    headers: tuple[str, ...] = ()
+    #: Further success answers besides ``status`` (e.g. 200 "already there" next to 201), with their model.
+    also: dict[int, type[BaseModel] | None] = field(default_factory=dict)
+    #: Media type(s) of the success body when it is not JSON (e.g. "application/xml").
+    media_type: str | tuple[str, ...] = "application/json"
 
 
 def principal(request: web.Request) -> Principal:
@@ -184,15 +190,22 @@ class ApiRouter:
               query: type[BaseModel] | None = None, response: type[BaseModel] | None = None,
               status: int = 200, auth: AuthMode = "required", roles: Iterable[str] = (),
               errors: Iterable[int] = (), raw_body: bool = False,
-              content_types: Iterable[str] = ("application/json",)) -> Callable[[Handler], Handler]:
-        """Declare a handler ``async def h(request, *, body=..., query=...)`` for METHOD PATH."""
+              content_types: Iterable[str] = ("application/json",), headers: Iterable[str] = (),
+              also: dict[int, type[BaseModel] | None] | None = None,
+              media_type: str | tuple[str, ...] = "application/json") -> Callable[[Handler], Handler]:
+        """Declare a handler ``async def h(request, *, body=..., query=...)`` for METHOD PATH.
+
+        ``headers`` names the request headers the handler reads (documented in OpenAPI), ``also``
+        further success statuses with their models, ``media_type`` a non-JSON success body.
+        """
 
         def register(handler: Handler) -> Handler:
             self.specs.append(RouteSpec(
                 method=method.upper(), path=path, handler=handler, summary=summary, tag=self.tag,
                 body=body, query=query, response=response, status=status, auth=auth,
                 roles=tuple(roles), error_statuses=tuple(errors), raw_body=raw_body,
-                content_types=tuple(content_types),
+                content_types=tuple(content_types), headers=tuple(headers), also=dict(also or {}),
+                media_type=media_type,
             ))
             return handler
 

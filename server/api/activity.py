@@ -60,7 +60,8 @@ async def _viewer(request: web.Request, profile_id: uuid.UUID) -> tuple[Viewer, 
 
 
 @router.route("GET", "/api/v1/activity/continue-watching", summary="Unfinished titles, most recent first",
-              query=ContinueWatchingQuery, response=ContinueWatchingOut, errors=(401, 404, 422))
+              query=ContinueWatchingQuery, response=ContinueWatchingOut, errors=(401, 404, 422),
+              headers=("If-None-Match",))
 async def continue_watching(request: web.Request, *, query: ContinueWatchingQuery) -> web.Response:
     """200: titles under 90 % and not dismissed, with progress (at most 20)."""
     _, profile_id = await _viewer(request, query.profile_id)
@@ -120,7 +121,7 @@ async def history(request: web.Request, *, query: HistoryQuery) -> web.Response:
 
 
 @router.route("DELETE", "/api/v1/activity/history", summary="Clear the profile's watch history",
-              query=ProfileQuery, response=ClearedOut, errors=(401, 404, 422))
+              query=ProfileQuery, response=ClearedOut, errors=(401, 404, 422), headers=("country",))
 async def clear_history(request: web.Request, *, query: ProfileQuery) -> web.Response:
     """200 with how many items were removed (resume positions are forgotten too)."""
     viewer, profile_id = await _viewer(request, query.profile_id)
@@ -129,7 +130,8 @@ async def clear_history(request: web.Request, *, query: ProfileQuery) -> web.Res
 
 
 @router.route("POST", "/api/v1/activity/watchlist", summary="Add a title to the watchlist (idempotent)",
-              body=WatchlistIn, response=WatchlistAddOut, status=201, errors=(401, 404, 422))
+              body=WatchlistIn, response=WatchlistAddOut, status=201, errors=(401, 404, 422),
+              also={200: WatchlistAddOut}, headers=("country",))
 async def watchlist_add(request: web.Request, *, body: WatchlistIn) -> web.Response:
     """201 when added, 200 when already there; 404 for a title this profile cannot see."""
     viewer, profile_id = await _viewer(request, body.profile_id)
@@ -143,7 +145,7 @@ async def watchlist_add(request: web.Request, *, body: WatchlistIn) -> web.Respo
 
 
 @router.route("GET", "/api/v1/activity/watchlist", summary="The profile's watchlist", query=ProfileQuery,
-              response=WatchlistOut, errors=(401, 404, 422))
+              response=WatchlistOut, errors=(401, 404, 422), headers=("If-None-Match",))
 async def watchlist(request: web.Request, *, query: ProfileQuery) -> web.Response:
     """200, most recently added first."""
     _, profile_id = await _viewer(request, query.profile_id)
@@ -168,7 +170,8 @@ async def watchlist_remove(request: web.Request, *, query: ProfileQuery) -> web.
 
 
 @router.route("POST", "/api/v1/activity/events", summary="Ingest a batch of engagement events (at most 500)",
-              body=EventsIn, response=EventsOut, status=202, errors=(401, 404, 413, 422))
+              body=EventsIn, response=EventsOut, status=202, errors=(401, 404, 413, 422),
+              headers=("country",))
 async def events(request: web.Request, *, body: EventsIn) -> web.Response:
     """202 with the number accepted; 422 naming the index of an invalid event (or of a foreign session)."""
     _, profile_id = await _viewer(request, body.profile_id)

@@ -142,7 +142,7 @@ def _xml(root: Any) -> web.Response:
 
 
 @router.route("GET", "/api/v1/ads/vmap", summary="VMAP 1.0 of a playback session's ad breaks", query=SessionQuery,
-              errors=(401, 404, 422), content_types=(XML,))
+              errors=(401, 404, 422), media_type=XML)
 async def vmap(request: web.Request, *, query: SessionQuery) -> web.Response:
     """200 VMAP XML (no breaks for premium viewers); 404 for an unknown or someone else's session."""
     session_id = str(query.session_id)
@@ -157,7 +157,7 @@ async def vmap(request: web.Request, *, query: SessionQuery) -> web.Response:
 
 
 @router.route("GET", "/api/v1/ads/vast/{ad_id}", summary="VAST 4.2 of one ad", query=VastQuery,
-              errors=(401, 404, 422), content_types=(XML,))
+              errors=(401, 404, 422), media_type=XML)
 async def vast(request: web.Request, *, query: VastQuery) -> web.Response:
     """200 VAST XML; with ``session_id`` the ad must be planned in that session."""
     ad_id = _ad_id(request)

@@ -153,7 +153,7 @@ class GenreRefOut(BaseModel):
     slug: str
 
 
-class PersonOut(BaseModel):
+class CastMemberOut(BaseModel):
     """A cast member."""
 
     id: str
@@ -178,7 +178,7 @@ class DetailsOut(TitleOut):
     playable: bool = Field(description="the caller's tier allows playing it")
     seasons: list[SeasonSummaryOut]
     cast: list[str]
-    cast_details: list[PersonOut]
+    cast_details: list[CastMemberOut]
     director: str | None
     directors: list[str]
     audio_languages: list[str]
@@ -231,7 +231,7 @@ class SearchOut(BaseModel):
     total: int
 
 
-class GenreOut(BaseModel):
+class CatalogGenreOut(BaseModel):
     """A genre with the number of titles the caller may see in it."""
 
     id: str
@@ -242,10 +242,10 @@ class GenreOut(BaseModel):
     content_count: int
 
 
-class GenresOut(BaseModel):
+class CatalogGenresOut(BaseModel):
     """Every genre."""
 
-    genres: list[GenreOut]
+    genres: list[CatalogGenreOut]
 
 
 class TrendingItemOut(CardOut):
@@ -282,7 +282,8 @@ def _season_number(request: web.Request) -> int:
 
 
 @router.route("GET", "/api/v1/catalog/content", summary="List titles with filters, sort and pagination",
-              query=ListQuery, response=PageOut, auth="optional", errors=(401, 404, 422))
+              query=ListQuery, response=PageOut, auth="optional", errors=(401, 404, 422),
+              headers=("country", "If-None-Match"))
 async def list_titles(request: web.Request, *, query: ListQuery) -> web.Response:
     """Visible titles: filter by type/genre/language/tier/year/maturity, sort, page (limit <= 100)."""
     viewer = await catalog_viewer(request, query.profile_id)
@@ -299,7 +300,8 @@ async def list_titles(request: web.Request, *, query: ListQuery) -> web.Response
 
 
 @router.route("GET", "/api/v1/catalog/content/{content_id}", summary="One title: seasons, cast, genres, languages",
-              query=ViewerQuery, response=DetailsOut, auth="optional", errors=(401, 404, 422))
+              query=ViewerQuery, response=DetailsOut, auth="optional", errors=(401, 404, 422),
+              headers=("country", "If-None-Match"))
 async def get_title(request: web.Request, *, query: ViewerQuery) -> web.Response:
     """Details of a title the caller may see (404 otherwise, or for a malformed id)."""
     viewer = await catalog_viewer(request, query.profile_id)
@@ -309,7 +311,8 @@ async def get_title(request: web.Request, *, query: ViewerQuery) -> web.Response
 
 @router.route("GET", "/api/v1/catalog/content/{content_id}/seasons/{season_number}",
               summary="One season of a show with its episodes", query=ViewerQuery, response=SeasonOut,
-              auth="optional", errors=(401, 404, 422))
+              auth="optional", errors=(401, 404, 422),
+              headers=("country", "If-None-Match"))
 async def get_season(request: web.Request, *, query: ViewerQuery) -> web.Response:
     """The episodes of season ``season_number`` of a visible show."""
     number = _season_number(request)
@@ -320,7 +323,8 @@ async def get_season(request: web.Request, *, query: ViewerQuery) -> web.Respons
 
 
 @router.route("GET", "/api/v1/catalog/search", summary="Search titles, cast and genres (English and Hindi)",
-              query=SearchQuery, response=SearchOut, auth="optional", errors=(401, 404, 422))
+              query=SearchQuery, response=SearchOut, auth="optional", errors=(401, 404, 422),
+              headers=("country", "If-None-Match"))
 async def search(request: web.Request, *, query: SearchQuery) -> web.Response:
     """Ranked, typo-tolerant search; each hit has ``match_score`` in [0, 1]."""
     viewer = await catalog_viewer(request, query.profile_id)
@@ -331,7 +335,8 @@ async def search(request: web.Request, *, query: SearchQuery) -> web.Response:
 
 
 @router.route("GET", "/api/v1/catalog/genres", summary="Genres with counts of available titles",
-              query=ViewerQuery, response=GenresOut, auth="optional", errors=(401, 404, 422))
+              query=ViewerQuery, response=CatalogGenresOut, auth="optional", errors=(401, 404, 422),
+              headers=("country", "If-None-Match"))
 async def genres(request: web.Request, *, query: ViewerQuery) -> web.Response:
     """Every genre, with how many titles in it the caller may see."""
     viewer = await catalog_viewer(request, query.profile_id)
@@ -339,7 +344,8 @@ async def genres(request: web.Request, *, query: ViewerQuery) -> web.Response:
 
 
 @router.route("GET", "/api/v1/catalog/trending", summary="Trending titles from real playback",
-              query=TrendingQuery, response=TrendingOut, auth="optional", errors=(401, 404, 422))
+              query=TrendingQuery, response=TrendingOut, auth="optional", errors=(401, 404, 422),
+              headers=("country", "If-None-Match"))
 async def trending(request: web.Request, *, query: TrendingQuery) -> web.Response:
     """Titles ranked by views and completion in the period (ties by popularity), visible ones only."""
     viewer = await catalog_viewer(request, query.profile_id)

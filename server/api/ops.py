@@ -49,7 +49,7 @@ async def ready(request: web.Request) -> web.Response:
     return json_response(body, status=200 if body.status == "ready" else 503)
 
 
-@router.route("GET", "/metrics", summary="Prometheus metrics", auth="none")
+@router.route("GET", "/metrics", summary="Prometheus metrics", auth="none", media_type="text/plain")
 async def metrics(request: web.Request) -> web.Response:
     """Prometheus text exposition of this process's metrics."""
     app = request.app
@@ -64,4 +64,5 @@ async def metrics(request: web.Request) -> web.Response:
 @router.route("GET", "/api/v1/openapi.json", summary="This API's OpenAPI 3.1 document", auth="none")
 async def openapi(request: web.Request) -> web.Response:
     """The OpenAPI document built from every declared route."""
-    return json_response(build_openapi(request.app[keys.ROUTES]))
+    return json_response(build_openapi(request.app[keys.ROUTES],
+                                       country_header=request.app[keys.SETTINGS].country_header))

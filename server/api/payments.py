@@ -21,7 +21,8 @@ MAX_WEBHOOK_BYTES = 256 * 1024
 
 
 @router.route("POST", "/api/v1/payments/webhook", summary="Payment gateway webhook (Razorpay-style signature)",
-              response=WebhookOut, auth="none", raw_body=True, errors=(400, 413))
+              response=WebhookOut, auth="none", raw_body=True, errors=(400, 413),
+              headers=("webhook",))
 async def webhook(request: web.Request) -> web.Response:
     """200 when applied, ignored or a duplicate; 400 (nothing changes) for a bad signature or body."""
     if request.content_length is not None and request.content_length > MAX_WEBHOOK_BYTES:

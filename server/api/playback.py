@@ -51,7 +51,7 @@ async def _session(request: web.Request, *, viewer: Viewer, session_id: str, con
 
 
 @router.route("POST", "/api/v1/stream/playback/start", summary="Start a playback session", body=PlaybackStartIn,
-              response=PlaybackStartOut, errors=(401, 403, 404, 422))
+              response=PlaybackStartOut, errors=(401, 403, 404, 422), headers=("country",))
 async def start(request: web.Request, *, body: PlaybackStartIn) -> web.Response:
     """200 with the session id, resume position and ads; 403 when the tier is too low; 404 if not playable."""
     viewer = await load_viewer(request, str(body.profile_id))
@@ -69,7 +69,7 @@ async def start(request: web.Request, *, body: PlaybackStartIn) -> web.Response:
 
 
 @router.route("PUT", "/api/v1/stream/playback/position", summary="Report the playback position (idempotent)",
-              body=PositionIn, response=PositionOut, errors=(401, 404, 422))
+              body=PositionIn, response=PositionOut, errors=(401, 404, 422), headers=("country",))
 async def position(request: web.Request, *, body: PositionIn) -> web.Response:
     """200; a report older than the last applied one (by ``seq``) is ignored (``applied: false``)."""
     viewer = await load_viewer(request, str(body.profile_id))
@@ -84,7 +84,7 @@ async def position(request: web.Request, *, body: PositionIn) -> web.Response:
 
 
 @router.route("POST", "/api/v1/stream/playback/complete", summary="Mark the session's title completed",
-              body=CompleteIn, response=CompleteOut, errors=(401, 404, 422))
+              body=CompleteIn, response=CompleteOut, errors=(401, 404, 422), headers=("country",))
 async def complete(request: web.Request, *, body: CompleteIn) -> web.Response:
     """200 with the next episode of a show (null for movies and after the last episode)."""
     viewer = await load_viewer(request, str(body.profile_id))

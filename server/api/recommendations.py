@@ -72,7 +72,8 @@ async def _describe(request: web.Request, *, items: list[Scored], titles: dict[s
 
 
 @router.route("GET", "/api/v1/recommendations/personalized", summary="Personalised recommendations of a profile",
-              query=PersonalizedQuery, response=PersonalizedOut, errors=(401, 404, 422))
+              query=PersonalizedQuery, response=PersonalizedOut, errors=(401, 404, 422),
+              headers=("country", "If-None-Match"))
 async def personalized(request: web.Request, *, query: PersonalizedQuery) -> web.Response:
     """200 with titles and reasons; trending with ``degraded: true`` when the recommender fails."""
     viewer = await load_viewer(request, str(query.profile_id))
@@ -88,7 +89,8 @@ async def personalized(request: web.Request, *, query: PersonalizedQuery) -> web
 
 
 @router.route("GET", "/api/v1/recommendations/similar/{content_id}", summary="Titles similar to one title",
-              query=SimilarQuery, response=SimilarOut, errors=(401, 404, 422))
+              query=SimilarQuery, response=SimilarOut, errors=(401, 404, 422),
+              headers=("country",))
 async def similar(request: web.Request, *, query: SimilarQuery) -> web.Response:
     """200 with ``similarity_score`` per title; 404 when the title is unknown or not visible."""
     viewer = await load_viewer(request, str(query.profile_id) if query.profile_id else None)
@@ -111,7 +113,8 @@ async def similar(request: web.Request, *, query: SimilarQuery) -> web.Response:
 
 
 @router.route("POST", "/api/v1/recommendations/feedback", summary="Like or dislike a title (dislikes are excluded)",
-              body=FeedbackIn, response=FeedbackOut, errors=(401, 404, 422))
+              body=FeedbackIn, response=FeedbackOut, errors=(401, 404, 422),
+              headers=("country",))
 async def feedback(request: web.Request, *, body: FeedbackIn) -> web.Response:
     """200; the profile's cached recommendations are recomputed on the next read."""
     viewer = await load_viewer(request, str(body.profile_id))

@@ -22,6 +22,7 @@ from server.routing import ApiRouter, json_response, principal
 from server.streaming import hints as client_hints
 from server.streaming import manifests, throughput
 from server.streaming.assets import AssetMissing, rungs_of
+from server.streaming.paths import CONTENT_TYPES
 from server.streaming.policy import NetHint, header_value, plan_variants
 from server.streaming.serve import record_switch, serve_media
 from server.streaming.sessions import StreamSession
@@ -113,7 +114,7 @@ class SwitchOut(BaseModel):
     segment: int | None = None
 
 
-class SessionOut(BaseModel):
+class StreamSessionOut(BaseModel):
     """A steered session's state."""
 
     session_id: str
@@ -155,7 +156,8 @@ async def _check_activity_session(request: web.Request, *, session_id: str, user
 
 
 @router.route("GET", "/api/v1/stream/{content_id}/manifest", summary="Manifest for a title, chosen for this viewer",
-              query=ManifestQuery, response=ManifestOut, errors=(403, 404))
+              query=ManifestQuery, response=ManifestOut, errors=(403, 404),
+              headers=("country", "client-hints"))
 async def manifest(request: web.Request, *, query: ManifestQuery) -> web.Response:
     """Signed manifest URL, variants in start-first order, audio/subtitle tracks and the steered URL."""
     app = request.app
@@ -236,9 +238,9 @@ async def _owned_session(request: web.Request) -> StreamSession:
     return session
 
 
-async def _session_out(request: web.Request, session: StreamSession) -> SessionOut:
+async def _session_out(request: web.Request, session: StreamSession) -> StreamSessionOut:
     switches = await session_store(request.app).switches(session.session_id)
-    return SessionOut(
+    return StreamSessionOut(
         session_id=session.session_id, content_id=session.content_id, episode_id=session.episode_id,
         asset_id=session.asset_id, variants=list(session.variants), start=session.start,
         mode="fixed" if session.mode == "fixed" else "auto", current=session.current,
@@ -250,7 +252,7 @@ async def _session_out(request: web.Request, session: StreamSession) -> SessionO
 
 
 @router.route("GET", "/api/v1/stream/sessions/{session_id}", summary="State of a steered playback session",
-              response=SessionOut, errors=(404,))
+              response=StreamSessionOut, errors=(404,))
 async def get_session(request: web.Request) -> web.Response:
     """Current rendition, mode, throughput estimate, buffer estimate and every switch so far."""
     session = await _owned_session(request)
@@ -258,7 +260,7 @@ async def get_session(request: web.Request) -> web.Response:
 
 
 @router.route("PUT", "/api/v1/stream/sessions/{session_id}/rendition", summary="Pin or release the steered rendition",
-              body=RenditionIn, response=SessionOut, errors=(404,))
+              body=RenditionIn, response=StreamSessionOut, errors=(404,))
 async def put_rendition(request: web.Request, *, body: RenditionIn) -> web.Response:
     """``{"rendition": "720p"}`` pins the steered stream from its next segment; ``"auto"`` lets the server choose."""
     session = await _owned_session(request)
@@ -292,7 +294,7 @@ async def put_rendition(request: web.Request, *, body: RenditionIn) -> web.Respo
 
 
 @router.route("GET", "/media/s/{session_id}/{token}/{path:.+}", summary="Signed media: playlists and segments",
-              auth="optional", errors=(403, 404), content_types=("application/vnd.apple.mpegurl", "video/mp2t"))
+              auth="optional", errors=(403, 404), media_type=tuple(dict.fromkeys(CONTENT_TYPES.values())))
 async def media(request: web.Request) -> web.StreamResponse:
     """A playlist built for the session, a steered segment, or a file of the asset (403 when the URL is not valid)."""
     return await serve_media(request)
