@@ -114,6 +114,7 @@ def test_summary_has_every_metric_for_every_profile(smoke_run: tuple[Path, subpr
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "Stream start per network profile" in html and "API latency percentiles" in html
     assert "Ad-supported start" in html and "CMS workflow" in html
+    assert "Users over time" in html and "no data" not in html and "Requests per endpoint" in html
 
 
 def test_the_ad_viewer_and_the_editor_are_measured(smoke_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
@@ -145,11 +146,12 @@ def test_impossible_targets_exit_1(load_server: LoadServer, smoke_run: tuple[Pat
     (tmp_path / "accounts.json").write_bytes((out / "accounts.json").read_bytes())
     proc = _ott_load("run", "--host", load_server.url, "--users", "2", "--spawn-rate", "2", "--duration", "8s",
                      "--mix", "india", "--classes", "Viewer", "--accounts", "accounts.json",
-                     "--targets", "impossible.toml", "--out", "out/u2", cwd=tmp_path)
+                     "--targets", "impossible.toml", "--out", "out/u2", "--workers", "2", cwd=tmp_path)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert sorted(p.name for p in ROOT.iterdir()) == project  # nothing written into the project folder
     assert "faster than light" in proc.stdout and "✘" in proc.stdout
     summary = json.loads((tmp_path / "out" / "u2" / "summary.json").read_text(encoding="utf-8"))
     assert summary["passed"] is False
+    assert summary["run"]["workers"] == 2 and summary["api"]["requests"] > 0  # master + 2 workers: samples arrive
     light = [t for t in summary["targets"] if t["name"] == "stream start faster than light" and t["value"] is not None]
     assert light and not any(t["ok"] for t in light)
