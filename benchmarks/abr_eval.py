@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from media.abr import RULES, AbrController, StartHint
+from media.abr import ALL_RULES, StartHint, make_controller
 from media.abr_sim import (
     LinkIntegrator,
     RateSource,
@@ -69,6 +69,7 @@ class Row:
     drops: int
     start_s: float | None
     abandonments: int
+    qoe_lin: float
 
     @property
     def pct_oracle(self) -> float:
@@ -145,7 +146,7 @@ def evaluate(
         )
         log.info("%s oracle %.0f kbps in %.1f s", case.name, best.avg_kbps, time.perf_counter() - t0)
         for rule in rules:
-            ctl = AbrController(ladder_kbps, rule=rule, segment_s=SEGMENT_S)
+            ctl = make_controller(rule, ladder_kbps, segment_s=SEGMENT_S)
             m = simulate(
                 ctl,
                 source=case.source,
@@ -169,6 +170,7 @@ def evaluate(
                     drops=m.drops,
                     start_s=m.stream_start_s,
                     abandonments=m.abandonments,
+                    qoe_lin=m.qoe_lin,
                 )
             )
     return rows
@@ -182,8 +184,8 @@ def _fmt_opt(value: float | None, spec: str = ".1f") -> str:
 def render(rows: list[Row], *, markdown: bool) -> str:
     """The results table plus a per-rule summary."""
     head = [
-        "kind", "trace", "rule", "avg kbps", "oracle kbps", "oracle stall s", "% oracle", "rebuffer %",
-        "switches", "abandons", "drop→switch s (n)", "start s",
+        "kind", "trace", "rule", "avg kbps", "oracle kbps", "oracle stall s", "% oracle", "QoE_lin",
+        "rebuffer %", "switches", "abandons", "drop→switch s (n)", "start s",
     ]  # fmt: skip
     lines: list[list[str]] = []
     for r in rows:
@@ -196,6 +198,7 @@ def render(rows: list[Row], *, markdown: bool) -> str:
                 f"{r.oracle_kbps:.0f}",
                 f"{r.oracle_stall_s:.1f}",
                 f"{r.pct_oracle:.0f}",
+                f"{r.qoe_lin:.3f}",
                 f"{100 * r.rebuffer_ratio:.2f}",
                 str(r.switches),
                 str(r.abandonments),
@@ -215,7 +218,7 @@ def render(rows: list[Row], *, markdown: bool) -> str:
             "  ".join(x.ljust(w) for x, w in zip(line, widths, strict=False)) for line in lines
         )
     out.append("")
-    summary_head = ["rule", "kind", "mean % oracle", "min % oracle", "mean rebuffer %",
+    summary_head = ["rule", "kind", "mean % oracle", "min % oracle", "mean QoE_lin", "mean rebuffer %",
                     "max rebuffer %", "total switches"]  # fmt: skip
     summary: list[list[str]] = []
     for rule in dict.fromkeys(r.rule for r in rows):
@@ -231,6 +234,7 @@ def render(rows: list[Row], *, markdown: bool) -> str:
                     kind,
                     f"{statistics.fmean(pcts):.0f}" if pcts else "—",
                     f"{min(pcts):.0f}" if pcts else "—",
+                    f"{statistics.fmean(r.qoe_lin for r in sel):.3f}",
                     f"{statistics.fmean(rebuf):.2f}",
                     f"{max(rebuf):.2f}",
                     str(sum(r.switches for r in sel)),
@@ -252,7 +256,8 @@ def render(rows: list[Row], *, markdown: bool) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments, run the evaluation, print the tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--rules", default=",".join(RULES), help="comma-separated rule names")
+    parser.add_argument("--rules", default=",".join(ALL_RULES),
+                        help="comma-separated rule names (rules and baselines)")  # fmt: skip
     parser.add_argument("--traces-dir", type=Path, default=DEFAULT_TRACES_DIR)
     parser.add_argument("--variability", type=float, default=0.2,
                         help="σ of the per-segment log-normal size factor (0: nominal sizes)")  # fmt: skip
@@ -264,9 +269,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
     rules = [r for r in args.rules.split(",") if r]
-    unknown = [r for r in rules if r not in RULES]
+    unknown = [r for r in rules if r not in ALL_RULES]
     if unknown:
-        parser.error(f"unknown rules {unknown}; known: {RULES}")
+        parser.error(f"unknown rules {unknown}; known: {ALL_RULES}")
     ladder = [float(r.total_kbps) for r in DEFAULT_LADDER]
     only = {x for x in args.only.split(",") if x} or None
     t0 = time.perf_counter()

@@ -14,6 +14,8 @@ Modules (see the README's "ABR engine" section):
 - `bola`: BOLA (Spiteri et al., dash.js `BolaRule`) with a placeholder buffer and BOLA-O.
 - `abandon`: `abandon_rule`, giving up a download that cannot finish before the buffer runs dry.
 - `start`: `choose_start`, the starting rung that keeps stream start under target.
+- `baselines`: the literature's BBA-0, rate-based (RB) and robustMPC, and `BaselineController`.
+- `factory`: `make_controller(rule, ladder)` for any name in `ALL_RULES` (rules + baselines).
 - `controller`: `AbrController` holds one playback's state and combines them ("throughput",
   "bola" or "dynamic", i.e. throughput while the buffer is low and BOLA once it is healthy).
 """
@@ -28,6 +30,13 @@ from media.abr.base import (
     fmt_kbps,
     highest_within,
 )
+from media.abr.baselines import (
+    BASELINES,
+    BaselineController,
+    bba0_rule,
+    mpc_plan,
+    rate_based_rule,
+)
 from media.abr.bola import (
     BolaParams,
     bola_max_buffer_for,
@@ -37,21 +46,26 @@ from media.abr.bola import (
 )
 from media.abr.controller import AbrController
 from media.abr.estimator import ThroughputEstimator
+from media.abr.factory import ALL_RULES, make_controller
 from media.abr.rules import insufficient_buffer_rule, throughput_rule
 from media.abr.start import ECT_TABLE, StartHint, choose_start
 
 __all__ = [
+    "ALL_RULES",
+    "BASELINES",
     "DEFAULT_RULE",
     "ECT_TABLE",
     "RULES",
     "AbrConfig",
     "AbrController",
+    "BaselineController",
     "BolaParams",
     "Decision",
     "DownloadProgress",
     "StartHint",
     "ThroughputEstimator",
     "abandon_rule",
+    "bba0_rule",
     "bola_max_buffer_for",
     "bola_min_buffer_for",
     "bola_params",
@@ -61,5 +75,8 @@ __all__ = [
     "fmt_kbps",
     "highest_within",
     "insufficient_buffer_rule",
+    "make_controller",
+    "mpc_plan",
+    "rate_based_rule",
     "throughput_rule",
 ]

@@ -17,7 +17,7 @@ Modules:
 """
 
 from media.abr_sim.link import ConstantRate, LinkIntegrator, RateSource, StepRate
-from media.abr_sim.metrics import SessionMetrics, detect_drops, switch_reaction_s
+from media.abr_sim.metrics import SessionMetrics, detect_drops, qoe_lin, switch_reaction_s
 from media.abr_sim.oracle import OracleResult, oracle
 from media.abr_sim.playback import Playback, segment_sizes
 from media.abr_sim.session import Controller, simulate
@@ -33,6 +33,7 @@ __all__ = [
     "StepRate",
     "detect_drops",
     "oracle",
+    "qoe_lin",
     "segment_sizes",
     "simulate",
     "switch_reaction_s",

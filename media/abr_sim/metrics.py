@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from media.abr import clean_ladder
+from media.abr.baselines import REBUF_PENALTY, SMOOTH_PENALTY
 from media.abr_sim.link import LinkIntegrator
 
 
@@ -28,6 +30,21 @@ class SessionMetrics:
     completed: bool
     rungs: tuple[int, ...] = field(default=(), repr=False)
     reasons: tuple[str, ...] = field(default=(), repr=False)
+    qoe_lin: float = 0.0
+
+
+def qoe_lin(ladder_kbps: Sequence[float], rungs: Sequence[int], stall_s: float) -> float:
+    """QoE_lin per segment: (Σ bitrate Mbit/s − 4.3 × rebuffer s − Σ |Δ bitrate Mbit/s|) / segments.
+
+    `rungs` are the rungs played, in order; `stall_s` the rebuffering after playback started
+    (stream start is not counted). 0 with no segments.
+    """
+    if not rungs:
+        return 0.0
+    ladder = clean_ladder(ladder_kbps)
+    mbps = [ladder[r] / 1000.0 for r in rungs]
+    smooth = sum(abs(b - a) for a, b in itertools.pairwise(mbps))
+    return (sum(mbps) - REBUF_PENALTY * stall_s - SMOOTH_PENALTY * smooth) / len(mbps)
 
 
 def detect_drops(

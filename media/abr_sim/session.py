@@ -11,7 +11,7 @@ from typing import Protocol
 
 from media.abr import Decision, DownloadProgress, StartHint
 from media.abr_sim.link import LinkIntegrator, RateSource, safe_rate
-from media.abr_sim.metrics import SessionMetrics, detect_drops, switch_reaction_s
+from media.abr_sim.metrics import SessionMetrics, detect_drops, qoe_lin, switch_reaction_s
 from media.abr_sim.playback import Playback, segment_sizes
 
 log = logging.getLogger(__name__)
@@ -121,7 +121,9 @@ class _Session:
             self.abandonments += 1
             index = abandoned.index
             self.decisions.append((self.t, index))
-            self.reasons.append(abandoned.reason)
+            # One reason per segment (aligned with `rungs`): the abandonment joins the
+            # reason of the segment it re-requested.
+            self.reasons[-1] += f"; {abandoned.reason}"
 
     def _download(self, segment: int, index: int) -> Decision | None:
         """One request for `segment` at rung `index`: one RTT, then its bytes over the link.
@@ -208,6 +210,7 @@ class _Session:
             completed=self.completed,
             rungs=tuple(rungs),
             reasons=tuple(self.reasons),
+            qoe_lin=qoe_lin(ladder, rungs, pb.stall_s),
         )
 
 
