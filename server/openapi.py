@@ -105,7 +105,7 @@ def _header_parameters(names: tuple[str, ...], country_header: str) -> list[dict
     return out
 
 
-def _success(model: type[BaseModel] | None, media_type: str | tuple[str, ...],
+def _success(status: int, model: type[BaseModel] | None, media_type: str | tuple[str, ...],
              components: dict[str, Any]) -> dict[str, Any]:
     answer: dict[str, Any] = {"description": "Success"}
     types = (media_type,) if isinstance(media_type, str) else media_type
@@ -113,6 +113,8 @@ def _success(model: type[BaseModel] | None, media_type: str | tuple[str, ...],
         answer["content"] = {t: {"schema": _schema_ref(model, components)} for t in types}
     elif types != ("application/json",):
         answer["content"] = {t: {"schema": {"type": "string"}} for t in types}
+    elif status != 204:
+        answer["content"] = {"application/json": {"schema": {"type": "object"}}}
     return answer
 
 
@@ -140,9 +142,9 @@ def build_openapi(specs: list[RouteSpec], *, title: str = "OTT Lowband API",
         elif spec.raw_body:
             op["requestBody"] = {"required": True, "content": {
                 ct: {"schema": {"type": "string", "format": "binary"}} for ct in spec.content_types}}
-        op["responses"][str(spec.status)] = _success(spec.response, spec.media_type, components)
+        op["responses"][str(spec.status)] = _success(spec.status, spec.response, spec.media_type, components)
         for status, model in spec.also.items():
-            op["responses"][str(status)] = _success(model, spec.media_type, components)
+            op["responses"][str(status)] = _success(status, model, spec.media_type, components)
         if "If-None-Match" in spec.headers:
             op["responses"]["304"] = {"description": "Not modified: the client's copy is current"}
         problem = {"description": "Problem", "content": {
