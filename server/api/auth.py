@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from server import keys, mail, ratelimit
-from server.auth import audit, one_time, sessions
+from server.auth import audit, one_time, sessions, store
 from server.auth.authenticator import TOKEN_SERVICE, authenticate_request, token_service
 from server.auth.lockout import Lockout
 from server.auth.messages import password_reset_mail, verification_mail
@@ -34,6 +34,7 @@ from server.auth.revocation import blacklist_token, revoke_family
 from server.auth.signing import load_or_create_keys
 from server.auth.tokens import InvalidToken, TokenService
 from server.errors import Conflict, Forbidden, Locked, Unauthorized, ValidationFailed
+from server.profiles import store as profiles_store
 from server.routing import ApiRouter, json_response, principal
 
 log = logging.getLogger(__name__)
@@ -78,15 +79,11 @@ async def register(request: web.Request, *, body: RegisterIn) -> web.Response:
     hashed = await hash_password(body.password, rounds=settings.bcrypt_rounds)
     tokens = token_service(request.app)
     async with request.app[keys.DB].acquire() as conn, conn.transaction():
-        row = await conn.fetchrow(
-            "INSERT INTO users (email, password_hash, language) VALUES ($1, $2, $3)"
-            " ON CONFLICT ((lower(email))) DO NOTHING RETURNING id::text", body.email, hashed, body.language)
-        if row is None:
+        user_id = await store.create_user(conn, email=body.email, password_hash=hashed, language=body.language)
+        if user_id is None:
             raise Conflict("an account with this email already exists")
-        user_id = row["id"]
-        await conn.execute(
-            "INSERT INTO profiles (user_id, name, maturity_rating, language_preference) VALUES ($1::uuid, $2, $3, $4)",
-            user_id, body.email.split("@", 1)[0][:100] or "Me", DEFAULT_PROFILE_RATING, body.language)
+        await profiles_store.insert_default(conn, user_id=user_id, name=body.email.split("@", 1)[0][:100] or "Me",
+                                            maturity_rating=DEFAULT_PROFILE_RATING, language=body.language)
         token = await one_time.issue(conn, user_id=user_id, purpose="verify_email", ttl_s=settings.email_verify_ttl_s)
         subject, text = verification_mail(settings=settings, token=token)
         await mail.enqueue(conn, to=body.email, subject=subject, body=text, kind="verify_email")
@@ -123,18 +120,18 @@ async def login(request: web.Request, *, body: LoginIn) -> web.Response:
         raise Locked(f"too many failed logins: try again in {locked_for} seconds",
                      headers={"Retry-After": str(locked_for)})
     db = request.app[keys.DB]
-    row = await db.fetchrow("SELECT id::text, password_hash FROM users WHERE lower(email) = lower($1)", body.email)
+    found = await store.credentials(db, email=body.email)
     rounds = request.app[keys.SETTINGS].bcrypt_rounds
-    ok = await verify_password(body.password, row["password_hash"] if row else await dummy_hash(rounds=rounds))
-    if row is None or not ok:
-        await _login_failed(request, email=body.email, user_id=row["id"] if row else None)
-    assert row is not None
+    ok = await verify_password(body.password, found.password_hash if found else await dummy_hash(rounds=rounds))
+    if found is None or not ok:
+        await _login_failed(request, email=body.email, user_id=found.user_id if found else None)
+    assert found is not None
     async with db.acquire() as conn, conn.transaction():
-        account = await sessions.load_account(conn, user_id=row["id"])
+        account = await sessions.load_account(conn, user_id=found.user_id)
         assert account is not None
         if account.status != "active":
             raise Forbidden("this account is suspended")
-        await conn.execute("UPDATE users SET last_login_at = now() WHERE id = $1::uuid", account.user_id)
+        await store.touch_login(conn, user_id=account.user_id)
         pair = await sessions.start_session(conn, token_service(request.app), account=account)
         await audit.record(conn, action="auth.login", actor_id=account.user_id, target_type="user",
                            target_id=account.user_id, request_id=request.get("request_id"))
@@ -193,16 +190,10 @@ async def logout(request: web.Request, *, body: LogoutIn) -> web.Response:
 async def me(request: web.Request) -> web.Response:
     """200 with the account: roles, tier, verification state."""
     who = principal(request)
-    row = await request.app[keys.DB].fetchrow(
-        "SELECT email, roles, subscription_tier, subscription_expires_at, email_verified_at IS NOT NULL AS verified,"
-        " language, created_at FROM users WHERE id = $1::uuid", who.user_id)
-    if row is None:
+    out = await store.me(request.app[keys.DB], user_id=who.user_id)
+    if out is None:
         raise Unauthorized("the account no longer exists")
-    expires = row["subscription_expires_at"]
-    return json_response(MeOut(
-        user_id=who.user_id, email=row["email"], roles=sorted(row["roles"]), subscription_tier=row["subscription_tier"],
-        subscription_expires_at=expires.isoformat() if expires else None, email_verified=row["verified"],
-        language=row["language"], created_at=row["created_at"].isoformat()))
+    return json_response(out)
 
 
 @router.route("POST", "/api/v1/auth/verify-email", summary="Confirm an email address with the mailed token",
@@ -211,8 +202,7 @@ async def verify_email(request: web.Request, *, body: TokenIn) -> web.Response:
     """200; 400 for an unknown token, 410 for an expired or used one."""
     async with request.app[keys.DB].acquire() as conn, conn.transaction():
         user_id = await one_time.consume(conn, token=body.token, purpose="verify_email")
-        await conn.execute("UPDATE users SET email_verified_at = coalesce(email_verified_at, now()), updated_at = now()"
-                           " WHERE id = $1::uuid", user_id)
+        await store.mark_email_verified(conn, user_id=user_id)
         await audit.record(conn, action="auth.email_verified", actor_id=user_id, target_type="user",
                            target_id=user_id, request_id=request.get("request_id"))
     return json_response(VerifiedOut(email_verified=True))
@@ -241,15 +231,14 @@ async def password_reset_request(request: web.Request, *, body: EmailIn) -> web.
     """202 whether or not the address has an account, so the answer tells nothing."""
     settings = request.app[keys.SETTINGS]
     async with request.app[keys.DB].acquire() as conn, conn.transaction():
-        row = await conn.fetchrow("SELECT id::text, email FROM users WHERE lower(email) = lower($1)"
-                                  " AND status = 'active'", body.email)
-        if row is not None:
-            token = await one_time.issue(conn, user_id=row["id"], purpose="password_reset",
+        found = await store.active_address(conn, email=body.email)
+        if found is not None:
+            token = await one_time.issue(conn, user_id=found.user_id, purpose="password_reset",
                                          ttl_s=settings.password_reset_ttl_s)
             subject, text = password_reset_mail(settings=settings, token=token)
-            await mail.enqueue(conn, to=row["email"], subject=subject, body=text, kind="password_reset")
+            await mail.enqueue(conn, to=found.email, subject=subject, body=text, kind="password_reset")
             await audit.record(conn, action="auth.password_reset_requested", target_type="user",
-                               target_id=row["id"], request_id=request.get("request_id"))
+                               target_id=found.user_id, request_id=request.get("request_id"))
     mail.wake_sender(request.app)
     return json_response(AcceptedOut(), status=202)
 
@@ -263,8 +252,7 @@ async def password_reset_confirm(request: web.Request, *, body: PasswordResetCon
     hashed = await hash_password(body.password, rounds=settings.bcrypt_rounds)
     async with request.app[keys.DB].acquire() as conn, conn.transaction():
         user_id = await one_time.consume(conn, token=body.token, purpose="password_reset")
-        email = await conn.fetchval("UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1::uuid"
-                                    " RETURNING email", user_id, hashed)
+        email = await store.set_password(conn, user_id=user_id, password_hash=hashed)
         families = await sessions.revoke_all(conn, user_id=user_id)
         await audit.record(conn, action="auth.password_reset", actor_id=user_id, target_type="user",
                            target_id=user_id, request_id=request.get("request_id"))

@@ -1,0 +1,46 @@
+"""Request and response models of the admin user-management endpoints."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from server.routing import Role
+
+
+class UsersQuery(BaseModel):
+    """GET /admin/users filters and paging."""
+
+    model_config = ConfigDict(extra="forbid")
+    email: str | None = Field(default=None, max_length=255, description="case-insensitive substring")
+    role: Role | None = None
+    limit: int = Field(default=50, ge=1, le=200)
+    offset: int = Field(default=0, ge=0, le=1_000_000)
+
+
+class AdminUserOut(BaseModel):
+    """One account as admins see it."""
+
+    user_id: str
+    email: str
+    roles: list[str]
+    subscription_tier: Literal["free", "premium"]
+    status: str
+    email_verified: bool
+    created_at: str
+    last_login_at: str | None
+
+
+class UsersOut(BaseModel):
+    """A page of accounts."""
+
+    users: list[AdminUserOut]
+    total: int
+
+
+class RolesIn(BaseModel):
+    """PUT /admin/users/{id}/roles: the complete role set ("user" is always kept)."""
+
+    model_config = ConfigDict(extra="forbid")
+    roles: list[Role] = Field(max_length=6)

@@ -1,0 +1,50 @@
+"""The ``users`` table as admins page through it and change roles."""
+
+from __future__ import annotations
+
+from typing import TypeAlias
+
+import asyncpg
+
+from server.admin.models import AdminUserOut, UsersOut
+
+Db: TypeAlias = asyncpg.Pool | asyncpg.Connection
+_COLUMNS = ("id::text AS user_id, email, roles, subscription_tier, status, email_verified_at IS NOT NULL AS verified,"
+            " created_at, last_login_at")
+
+
+def _out(row: asyncpg.Record) -> AdminUserOut:
+    return AdminUserOut(user_id=row["user_id"], email=row["email"], roles=sorted(row["roles"]),
+                        subscription_tier=row["subscription_tier"], status=row["status"],
+                        email_verified=row["verified"], created_at=row["created_at"].isoformat(),
+                        last_login_at=row["last_login_at"].isoformat() if row["last_login_at"] else None)
+
+
+def _like(text: str) -> str:
+    return "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+async def page(db: Db, *, email: str | None, role: str | None, limit: int, offset: int) -> UsersOut:
+    """A page of accounts, newest first, filtered by email substring (any case) and role."""
+    pattern = _like(email) if email else None
+    where = "($1::text IS NULL OR lower(email) LIKE $1) AND ($2::text IS NULL OR $2 = ANY(roles))"
+    # Only constant SQL fragments are interpolated; every value is a bind parameter.
+    total = await db.fetchval(f"SELECT count(*) FROM users WHERE {where}", pattern, role)  # noqa: S608
+    rows = await db.fetch(
+        f"SELECT {_COLUMNS} FROM users WHERE {where} ORDER BY created_at DESC, id LIMIT $3 OFFSET $4",  # noqa: S608
+        pattern, role, limit, offset)
+    return UsersOut(users=[_out(r) for r in rows], total=total)
+
+
+async def lock_roles(conn: asyncpg.Connection, *, user_id: str) -> list[str] | None:
+    """The account's roles, row-locked for an update; None for an unknown account."""
+    roles: list[str] | None = await conn.fetchval("SELECT roles FROM users WHERE id = $1::uuid FOR UPDATE", user_id)
+    return roles
+
+
+async def set_roles(conn: asyncpg.Connection, *, user_id: str, roles: list[str]) -> AdminUserOut:
+    """Replace the account's roles; returns the account."""
+    row = await conn.fetchrow(
+        f"UPDATE users SET roles = $2::text[], updated_at = now() WHERE id = $1::uuid RETURNING {_COLUMNS}",  # noqa: S608
+        user_id, roles)
+    return _out(row)
