@@ -1,9 +1,15 @@
-"""Playlists and MPDs for one session, built with ``media``'s builders and carrying signed child URLs.
+"""Playlists and MPDs, built with ``media``'s builders.
 
-Scopes of the child tokens: a rendition playlist and its segments share ``video/<name>/``, an
-audio track ``audio/<lang>/``, a subtitle track ``subs/<lang>.`` (its playlist and .vtt), the
-steered playlist ``video/auto/``; a DASH MPD's base URL covers the whole asset (the serving side
-still refuses representations outside the session's variants).
+The master playlist (and a DASH MPD) is per session: it carries signed child URLs. Scopes of the
+child tokens: a rendition playlist and its segments share ``video/<name>/``, an audio track
+``audio/<lang>/``, a subtitle track ``subs/<lang>.`` (its playlist and .vtt), the steered playlist
+``video/auto/``; a DASH MPD's base URL covers the whole asset (the serving side still refuses
+representations outside the session's variants).
+
+Media playlists (rendition, audio, subtitle, steered) name their segments *relative* to their own
+URL: ``seg_00001.ts`` under ``/media/s/<session>/<token>/video/720p/index.m3u8`` resolves inside the
+same signed prefix. So a rendition's media playlist is the same bytes for every viewer (the packaged
+``index.m3u8`` itself), and can be served from the file or from one cached copy.
 """
 
 from __future__ import annotations
@@ -47,33 +53,28 @@ def master_playlist(asset: Asset, urls: MediaUrls, *, variants: Sequence[str]) -
     return build_master(asset, variants=variants, uri_for=lambda kind, name: child_url(asset, urls, kind, name))
 
 
-def rendition_playlist(asset: Asset, urls: MediaUrls, *, name: str) -> str:
-    """Media playlist of one rendition with signed segment URLs."""
-    rendition = asset.rendition(name)
-    prefix = urls.prefix(rendition_scope(asset, name)) + rendition.directory.rstrip("/") + "/"
-    files = {s.index: s.uri for s in rendition.segments}
-    return build_media_playlist(asset, name, segment_uri=lambda i: prefix + files[i])
+def rendition_playlist(asset: Asset, *, name: str) -> str:
+    """Media playlist of one rendition, segment URIs relative to it (the packaged ``index.m3u8``)."""
+    return build_media_playlist(asset, name)
 
 
-def steered_playlist(asset: Asset, urls: MediaUrls, *, timing_from: str) -> str:
-    """The single-rendition steered playlist: ``video/auto/seg_NNNNN.ts`` segments with the timing of
-    ``timing_from`` (aligned segments have the same durations in every rendition)."""
-    prefix = urls.prefix(STEERED_DIR)
-    return build_media_playlist(asset, timing_from, segment_uri=lambda i: prefix + steered_segment_name(i))
+def steered_playlist(asset: Asset, *, timing_from: str) -> str:
+    """The single-rendition steered playlist: relative ``seg_NNNNN.ts`` names (under ``video/auto/``) with the
+    timing of ``timing_from`` (aligned segments have the same durations in every rendition)."""
+    skip = len(STEERED_DIR)
+    return build_media_playlist(asset, timing_from, segment_uri=lambda i: steered_segment_name(i)[skip:])
 
 
-def audio_playlist(asset: Asset, urls: MediaUrls, *, language: str) -> str:
-    """Media playlist of an audio-only track with signed segment URLs."""
-    track = asset.audio_track(language)
-    prefix = urls.prefix(audio_scope(asset, language)) + track.directory.rstrip("/") + "/"
-    files = {s.index: s.uri for s in track.segments}
-    return build_audio_playlist(asset, language, segment_uri=lambda i: prefix + files[i])
+def audio_playlist(asset: Asset, *, language: str) -> str:
+    """Media playlist of an audio-only track, segment URIs relative to it."""
+    return build_audio_playlist(asset, language)
 
 
-def subtitle_playlist(asset: Asset, urls: MediaUrls, *, language: str) -> str:
-    """One-segment WebVTT playlist pointing at the signed .vtt file."""
+def subtitle_playlist(asset: Asset, *, language: str) -> str:
+    """One-segment WebVTT playlist naming the .vtt relative to itself."""
     sub = asset.subtitle_track(language)
-    return build_subtitle_playlist(asset, language, uri=urls.url(sub.uri, scope=subtitle_scope(asset, language)))
+    return build_subtitle_playlist(asset, language,
+                                   uri=posixpath.relpath(sub.uri, posixpath.dirname(sub.playlist) or "."))
 
 
 def dash_manifest(asset: Asset, urls: MediaUrls, *, variants: Sequence[str]) -> str:

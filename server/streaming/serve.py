@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -27,6 +28,7 @@ from server.streaming import manifests, steering, throughput
 from server.streaming.assets import AssetMissing, rungs_of
 from server.streaming.files import PLAYLIST_CACHE, SEGMENT_CACHE, STEERED_CACHE, MeasuredFileResponse
 from server.streaming.paths import UnsafePath, check_raw, clean_relative, content_type, resolve_inside
+from server.streaming.playlist_cache import PlaylistCache
 from server.streaming.sessions import StreamSession
 from server.streaming.signing import Grant, SignatureError
 from server.streaming.state import STREAMING, session_store
@@ -38,8 +40,8 @@ _STEERED_SEGMENT = re.compile(r"^video/auto/seg_(\d{5})\.ts$")
 MEDIA_SEGMENT_SUFFIXES = (".ts", ".m4s", ".mp4", ".aac")
 
 
-def _playlist(text: str, *, ctype: str = "application/vnd.apple.mpegurl") -> web.Response:
-    return web.Response(text=text, content_type=ctype, headers={"Cache-Control": PLAYLIST_CACHE})
+def _playlist(body: bytes, *, ctype: str = "application/vnd.apple.mpegurl") -> web.Response:
+    return web.Response(body=body, content_type=ctype, headers={"Cache-Control": PLAYLIST_CACHE})
 
 
 def _blocked_dash_files(asset: Asset, allowed: tuple[str, ...]) -> set[str]:
@@ -88,7 +90,7 @@ async def serve_media(request: web.Request) -> web.StreamResponse:
         raise NotFound(str(err)) from err
     urls = MediaUrls(signer=app[STREAMING].signer, session_id=session_id, user_id=grant.user_id,
                      asset_id=grant.asset_id, expires=grant.expires)
-    built = _built_playlist(asset, urls, session=session, path=path)
+    built = _built_playlist(app[STREAMING].playlists, asset, urls, session=session, path=path)
     if built is not None:
         return built
     if path.endswith((".m3u8", ".mpd")):
@@ -103,25 +105,38 @@ async def serve_media(request: web.Request) -> web.StreamResponse:
     return _file(request, asset=asset, path=path, user_id=grant.user_id)
 
 
-def _built_playlist(asset: Asset, urls: MediaUrls, *, session: StreamSession, path: str) -> web.Response | None:
-    """The playlist at ``path`` built for this session, or None when ``path`` is not one."""
+def _built_playlist(cache: PlaylistCache, asset: Asset, urls: MediaUrls, *, session: StreamSession,
+                    path: str) -> web.Response | None:
+    """The playlist at ``path`` for this session (from the cache), or None when ``path`` is not one.
+
+    Media playlists are the same bytes for every viewer (relative segment URIs); the master and the
+    MPD carry this session's signed URLs, so they are cached per session, variants and expiry.
+    """
+    per_session = (session.session_id, urls.user_id, urls.expires, tuple(session.variants))
     if path == asset.master:
-        return _playlist(manifests.master_playlist(asset, urls, variants=session.variants))
+        return _playlist(cache.get(asset, ("master", *per_session), lambda: manifests.master_playlist(
+            asset, urls, variants=session.variants)))
     if asset.dash is not None and path == asset.dash.mpd:
-        return _playlist(manifests.dash_manifest(asset, urls, variants=session.variants), ctype="application/dash+xml")
+        return _playlist(cache.get(asset, ("mpd", *per_session), lambda: manifests.dash_manifest(
+            asset, urls, variants=session.variants)), ctype="application/dash+xml")
     if path == STEERED_PLAYLIST:
-        return _playlist(manifests.steered_playlist(asset, urls, timing_from=session.variants[0]))
+        first = session.variants[0]
+        return _playlist(cache.get(asset, ("steered", first), lambda: manifests.steered_playlist(
+            asset, timing_from=first)))
     for r in asset.renditions:
         if path == r.playlist:
             if r.name not in session.variants:
                 raise Forbidden(f"rendition {r.name} is not offered in this session")
-            return _playlist(manifests.rendition_playlist(asset, urls, name=r.name))
+            return _playlist(cache.get(asset, ("video", r.name), partial(manifests.rendition_playlist, asset,
+                                                                         name=r.name)))
     for a in asset.audio:
         if path == a.playlist:
-            return _playlist(manifests.audio_playlist(asset, urls, language=a.language))
+            return _playlist(cache.get(asset, ("audio", a.language), partial(manifests.audio_playlist, asset,
+                                                                             language=a.language)))
     for s in asset.subtitles:
         if path == s.playlist:
-            return _playlist(manifests.subtitle_playlist(asset, urls, language=s.language))
+            return _playlist(cache.get(asset, ("subs", s.language), partial(manifests.subtitle_playlist, asset,
+                                                                            language=s.language)))
     return None
 
 

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiohttp import web
 
 from server import keys
 from server.streaming.assets import AssetCache
+from server.streaming.playlist_cache import PlaylistCache
 from server.streaming.sessions import SessionStore
 from server.streaming.signing import UrlSigner, load_secret
 
 
 @dataclass(slots=True)
 class Streaming:
-    """The URL signer and the asset cache of one application."""
+    """The URL signer, the asset cache and the built-playlist cache of one application."""
 
     signer: UrlSigner
     assets: AssetCache
+    playlists: PlaylistCache = field(default_factory=PlaylistCache)
 
 
 STREAMING: web.AppKey[Streaming] = web.AppKey("streaming", Streaming)

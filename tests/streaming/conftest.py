@@ -7,7 +7,9 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
+import m3u8
 import pytest
 from aiohttp.test_utils import TestClient
 
@@ -81,3 +83,12 @@ def local(url: str) -> str:
 
     u = URL(url)
     return u.raw_path_qs if u.is_absolute() else url
+
+
+async def media_playlist(api: TestClient, url: str) -> tuple[m3u8.M3U8, list[str]]:
+    """GET a media playlist (strict parse) and its segment URLs resolved against the playlist's own URL."""
+    path = local(url)
+    resp = await api.get(path)
+    assert resp.status == 200, (path, await resp.text())
+    playlist = m3u8.M3U8(await resp.text(), strict=True)
+    return playlist, [urljoin(path, seg.uri) for seg in playlist.segments]

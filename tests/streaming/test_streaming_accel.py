@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 from pathlib import Path
+from urllib.parse import urljoin
 
 import aiohttp
 import m3u8
@@ -16,7 +17,7 @@ from aiohttp.test_utils import TestClient
 from server.settings import Settings
 from tests.conftest import make_settings
 from tests.helpers import new_viewer
-from tests.streaming.conftest import MediaRoot, add_title, local, manifest
+from tests.streaming.conftest import MediaRoot, add_title, local, manifest, media_playlist
 
 PREFIX = "/protected-media/"
 
@@ -33,18 +34,18 @@ async def test_segments_and_steered_segments_name_the_file_for_nginx(api: TestCl
     cid = await add_title(api)
     status, body, _ = await manifest(api, viewer, cid, headers={"Downlink": "0.9"})
     assert status == 200
-    playlist = m3u8.M3U8(await (await api.get(local(body["qualities"][0]["url"]))).text(), strict=True)
-    seg = await api.get(playlist.segments[0].uri)
+    _, segments = await media_playlist(api, body["qualities"][0]["url"])
+    seg = await api.get(segments[0])
     assert seg.status == 200 and await seg.read() == b""
     accel = seg.headers["X-Accel-Redirect"]
     assert accel.startswith(PREFIX) and accel.endswith("/seg_00001.ts")
     assert (media_root.root / accel[len(PREFIX):]).is_file()
     assert seg.headers["Cache-Control"] == "public, max-age=31536000, immutable"
-    steered = m3u8.M3U8(await (await api.get(local(body["steered_url"]))).text(), strict=True)
-    st = await api.get(steered.segments[1].uri)
+    _, steered = await media_playlist(api, body["steered_url"])
+    st = await api.get(steered[1])
     assert st.status == 200 and st.headers["X-OTT-Rendition"]
     assert st.headers["X-Accel-Redirect"].startswith(f"{PREFIX}{media_root.asset.asset_id}/")
-    bad = await api.get(playlist.segments[0].uri.replace("seg_00001", "seg_99999"))
+    bad = await api.get(segments[0].replace("seg_00001", "seg_99999"))
     assert bad.status == 404 and "X-Accel-Redirect" not in bad.headers
 
 
@@ -126,7 +127,7 @@ async def test_nginx_sends_the_file_the_app_authorised(api: TestClient, media_ro
             assert body["qualities"][0]["url"].startswith(f"http://127.0.0.1:{front}/")
             async with http.get(local(body["qualities"][0]["url"])) as resp:
                 playlist = m3u8.M3U8(await resp.text(), strict=True)
-            segment = local(playlist.segments[0].uri)
+            segment = urljoin(local(body["qualities"][0]["url"]), playlist.segments[0].uri)
             async with http.get(segment) as resp:
                 data = await resp.read()
                 assert resp.status == 200 and "X-Accel-Redirect" not in resp.headers
@@ -136,7 +137,7 @@ async def test_nginx_sends_the_file_the_app_authorised(api: TestClient, media_ro
             assert data == on_disk.read_bytes()
             async with http.get(local(body["steered_url"])) as resp:
                 steered = m3u8.M3U8(await resp.text(), strict=True)
-            async with http.get(local(steered.segments[0].uri)) as resp:
+            async with http.get(urljoin(local(body["steered_url"]), steered.segments[0].uri)) as resp:
                 assert resp.status == 200 and len(await resp.read()) > 0
                 assert resp.headers.getall("Cache-Control") == ["no-store"]
             async with http.get(segment.replace("seg_00001", "seg_99999")) as resp:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import time
 
-import m3u8
 import pytest
 from aiohttp.test_utils import TestClient
 
@@ -13,7 +12,7 @@ from server import keys
 from server.streaming.signing import Grant
 from server.streaming.state import STREAMING
 from tests.helpers import Viewer, new_viewer
-from tests.streaming.conftest import MediaRoot, add_title, local, manifest
+from tests.streaming.conftest import MediaRoot, add_title, local, manifest, media_playlist
 
 
 async def raw_get(api: TestClient, raw_path: str, headers: dict[str, str] | None = None) -> tuple[int, str, bytes]:
@@ -181,17 +180,15 @@ async def test_subtitles_and_audio_children_are_signed(api: TestClient) -> None:
     subtitles = body["subtitles"]
     assert isinstance(subtitles, list)
     for sub in subtitles:
-        resp = await api.get(local(sub["url"]))
-        playlist = m3u8.M3U8(await resp.text(), strict=True)
-        vtt = await api.get(playlist.segments[0].uri)
+        _, segments = await media_playlist(api, sub["url"])
+        vtt = await api.get(segments[0])
         assert vtt.status == 200 and (await vtt.text()).startswith("WEBVTT")
         assert (await api.get(local(sub["vtt_url"]))).status == 200
     tracks = body["audio_tracks"]
     assert isinstance(tracks, list)
     for track in tracks:
-        resp = await api.get(local(track["url"]))
-        playlist = m3u8.M3U8(await resp.text(), strict=True)
-        seg = await api.get(playlist.segments[0].uri)
+        _, segments = await media_playlist(api, track["url"])
+        seg = await api.get(segments[0])
         assert seg.status == 200 and (await seg.read())[:1] == b"G"
 
 

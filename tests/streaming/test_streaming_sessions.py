@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
-import m3u8
 from aiohttp.test_utils import TestClient
 
 from server import keys
 from server.streaming import throughput
 from tests.helpers import new_viewer
-from tests.streaming.conftest import add_title, local, manifest
+from tests.streaming.conftest import add_title, manifest, media_playlist
 
 
 async def _events(api: TestClient, sid: str, *, count: int) -> list[dict[str, object]]:
@@ -38,8 +37,8 @@ async def test_client_pin_and_state(api: TestClient) -> None:
     assert resp.status == 200
     state = await resp.json()
     assert state["mode"] == "fixed" and state["current"] == "144p"
-    steered = m3u8.M3U8(await (await api.get(local(body["steered_url"]))).text(), strict=True)
-    seg = await api.get(steered.segments[1].uri)
+    _, steered = await media_playlist(api, body["steered_url"])
+    seg = await api.get(steered[1])
     assert seg.status == 200 and seg.headers["X-OTT-Rendition"] == "144p"
     assert seg.headers["Cache-Control"] == "no-store"
     assert (await seg.read())[:1] == b"G"
@@ -60,8 +59,8 @@ async def test_server_steers_auto_sessions_from_measured_throughput(api: TestCli
     for _ in range(5):  # the viewer's link collapsed: 30 kB per second
         await throughput.add_sample(api.app[keys.REDIS], namespace=ns, user_id=viewer.user_id, nbytes=30_000,
                                     seconds=1.0)
-    steered = m3u8.M3U8(await (await api.get(local(body["steered_url"]))).text(), strict=True)
-    seg = await api.get(steered.segments[0].uri)
+    _, steered = await media_playlist(api, body["steered_url"])
+    seg = await api.get(steered[0])
     assert seg.status == 200 and seg.headers["X-OTT-Rendition"] == "144p"
     await seg.read()
     payloads = await _events(api, sid, count=1)
@@ -82,8 +81,8 @@ async def test_pinned_sessions_are_not_steered(api: TestClient) -> None:
     for _ in range(5):
         await throughput.add_sample(api.app[keys.REDIS], namespace=ns, user_id=viewer.user_id, nbytes=30_000,
                                     seconds=1.0)
-    steered = m3u8.M3U8(await (await api.get(local(body["steered_url"]))).text(), strict=True)
-    seg = await api.get(steered.segments[0].uri)
+    _, steered = await media_playlist(api, body["steered_url"])
+    seg = await api.get(steered[0])
     assert seg.headers["X-OTT-Rendition"] == "360p"
 
 
