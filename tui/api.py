@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,6 +19,7 @@ import aiohttp
 
 from tui.cache import HttpCache, cache_key
 from tui.errors import ApiError, BadResponse, NotAllowed, RequestTimedOut, ServerUnreachable, SessionExpired
+from tui.payloads import Completion, Manifest, PlaybackSession, PositionAck
 
 log = logging.getLogger(__name__)
 
@@ -45,13 +46,11 @@ class TrafficStats:
     not_modified: int = 0
     served_from_cache: int = 0
     refreshes: int = 0
-    by_path: dict[str, int] = field(default_factory=dict)
 
-    def add(self, *, path: str, nbytes: int) -> None:
-        """Count one response of ``nbytes`` for ``path``."""
+    def add(self, *, nbytes: int) -> None:
+        """Count one response of ``nbytes``."""
         self.requests += 1
         self.bytes_received += nbytes
-        self.by_path[path] = self.by_path.get(path, 0) + nbytes
 
 
 def _clean(params: Params | None) -> Params:
@@ -152,7 +151,7 @@ class ApiClient:
         try:
             async with self._http().request(method, url, headers=headers, json=json) as resp:
                 raw = await resp.read()
-                self.stats.add(path=path, nbytes=_wire_size(resp, raw))
+                self.stats.add(nbytes=_wire_size(resp, raw))
                 ctype = resp.headers.get("Content-Type", "")
                 body: Any = None
                 if raw and "json" in ctype:
@@ -377,7 +376,7 @@ class ApiClient:
             try:
                 async with self._http().get(url, headers=headers) as resp:
                     data = await resp.read()
-                    self.stats.add(path=path, nbytes=_wire_size(resp, data))
+                    self.stats.add(nbytes=_wire_size(resp, data))
                     status, ctype = resp.status, resp.headers.get("Content-Type", "")
             except TimeoutError as err:
                 raise RequestTimedOut("the server did not answer in time", detail=f"GET {path}") from err
@@ -427,28 +426,26 @@ class ApiClient:
 
     # ------------------------------------------------------------------ playback / streaming
     async def playback_start(self, *, profile_id: str, content_id: str,
-                             episode_id: str | None = None) -> dict[str, Any]:
+                             episode_id: str | None = None) -> PlaybackSession:
         """Open a playback session: session id, resume position, ads."""
-        return await self.request("POST", "/api/v1/stream/playback/start",
-                                  json={"profile_id": profile_id, "content_id": content_id,
-                                        "episode_id": episode_id, "device_type": "tui"})
+        return PlaybackSession.of(await self.request(
+            "POST", "/api/v1/stream/playback/start",
+            json={"profile_id": profile_id, "content_id": content_id, "episode_id": episode_id, "device_type": "tui"}))
 
-    async def playback_position(self, **report: Any) -> dict[str, Any]:
+    async def playback_position(self, **report: Any) -> PositionAck:
         """Report the position (session_id, profile_id, content_id, episode_id, position/duration, quality, seq)."""
-        return await self.request("PUT", "/api/v1/stream/playback/position",
-                                  json=report)
+        return PositionAck.of(await self.request("PUT", "/api/v1/stream/playback/position", json=report))
 
-    async def playback_complete(self, **report: Any) -> dict[str, Any]:
+    async def playback_complete(self, **report: Any) -> Completion:
         """Mark the title completed; the answer names the next episode, if any."""
-        return await self.request("POST", "/api/v1/stream/playback/complete",
-                                  json=report)
+        return Completion.of(await self.request("POST", "/api/v1/stream/playback/complete", json=report))
 
     async def manifest(self, content_id: str, *, profile_id: str, episode_id: str | None = None,
-                       session_id: str | None = None, net: str | None = None) -> dict[str, Any]:
+                       session_id: str | None = None, net: str | None = None) -> Manifest:
         """The manifest chosen for this viewer: qualities, tracks, steered URL, start rendition."""
-        return await self.request(
+        return Manifest.of(await self.request(
             "GET", f"/api/v1/stream/{content_id}/manifest",
-            params={"profile_id": profile_id, "episode_id": episode_id, "session_id": session_id, "net": net})
+            params={"profile_id": profile_id, "episode_id": episode_id, "session_id": session_id, "net": net}))
 
     async def set_rendition(self, session_id: str, rendition: str) -> dict[str, Any]:
         """Pin the steered rendition (or ``auto``)."""
@@ -461,7 +458,7 @@ class ApiClient:
         try:
             async with self._http().get(url, headers={"Accept": "*/*"}) as resp:
                 data = await resp.read()
-                self.stats.add(path="media", nbytes=_wire_size(resp, data))
+                self.stats.add(nbytes=_wire_size(resp, data))
                 if resp.status >= 400:
                     raise ApiError(f"media request failed (HTTP {resp.status})", status=resp.status)
         except TimeoutError as err:

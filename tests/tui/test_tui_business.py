@@ -108,7 +108,7 @@ async def test_free_viewer_sees_pre_roll_cannot_seek_skips_after_5s_and_tracking
         await pilot.press("k")
         assert player.ad is None and not overlay.active
         await wait_for(pilot, lambda: player.stats.stream_start_ms is not None, tries=600)
-        assert player.ads_played == [ad["id"]]
+        assert player.ads is not None and player.ads.played == [ad["id"]]
 
         wanted = {"impression", "start", "firstQuartile", "midpoint", "skip"}
         await wait_for(pilot, lambda: wanted <= {e["event"] for e in ad_events(server, session_id)}, tries=200)
@@ -133,7 +133,7 @@ async def test_premium_viewer_gets_no_ads(tmp_path: Path, server: ThreadedServer
         await log_in(pilot, app, email=account.email)
         player = await play(pilot, app, movie)
         await wait_for(pilot, lambda: player.stats.stream_start_ms is not None, tries=600)
-        assert player.ads_played == [] and player.ad is None
+        assert player.ads is not None and player.ads.played == [] and player.ad is None
         assert not player.query_one(AdOverlay).active
         assert player.tracker is not None
         assert ad_events(server, player.tracker.ids["session_id"]) == []

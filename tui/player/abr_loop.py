@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from media import AbrController
+from tui.payloads import Quality
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,31 +17,32 @@ class RenditionChoice:
     reason: str
 
 
-def ladder_from(qualities: list[dict[str, Any]]) -> list[tuple[str, float]]:
+def ladder_from(qualities: list[Quality]) -> list[tuple[str, float]]:
     """(name, kbit/s) of the offered qualities, lowest first."""
-    rungs = [(str(q["quality"]), float(q.get("bitrate_kbps") or 0)) for q in qualities]
+    rungs = [(q.quality, q.bitrate_kbps) for q in qualities]
     return sorted(rungs, key=lambda r: r[1])
 
 
 class AbrLoop:
     """One play's ABR state. ``mode`` is ``auto`` or a pinned rendition name."""
 
-    def __init__(self, *, qualities: list[dict[str, Any]], start: str) -> None:
+    def __init__(self, *, qualities: list[Quality], start: str) -> None:
         """Ladder from the manifest's qualities; the controller starts on ``start``."""
         self.rungs = ladder_from(qualities)
         self.names = [n for n, _ in self.rungs]
         self.controller = AbrController([k for _, k in self.rungs])
         self.current = start if start in self.names else (self.names[0] if self.names else "")
         self.controller.current_index = self.names.index(self.current) if self.current in self.names else 0
+        self.heights = {q.height: q.quality for q in qualities if q.height}
         self.mode = "auto"
 
     def kbps_of(self, name: str) -> float:
         """Nominal bitrate of rendition ``name`` (0 when unknown)."""
         return next((k for n, k in self.rungs if n == name), 0.0)
 
-    def name_for_height(self, height: int, qualities: list[dict[str, Any]]) -> str | None:
+    def name_for_height(self, height: int) -> str | None:
         """The rendition whose picture is ``height`` lines high."""
-        return next((str(q["quality"]) for q in qualities if int(q.get("height") or 0) == height), None)
+        return self.heights.get(height)
 
     def modes(self) -> list[str]:
         """``auto`` then every rendition, lowest first (the quality menu's order)."""

@@ -17,6 +17,21 @@ SPEEDS = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
 LAVF_OPTIONS = "http_multiple=0,protocol_whitelist=[file,http,https,tcp,tls,crypto,data]"
 
 
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """mpv's live numbers at one tick (0 where mpv has none yet)."""
+
+    cache_speed: float = 0.0
+    buffer_s: float = 0.0
+    raw_input_rate: float = 0.0
+    video_bitrate: float = 0.0
+    time_pos: float = 0.0
+    has_position: bool = False
+    duration: float = 0.0
+    dropped: int = 0
+    paused: bool = False
+
+
 @dataclass
 class VideoParamsChanged(Message):
     """mpv reported new video parameters (the first ones mean the first frame is decoded)."""
@@ -103,19 +118,20 @@ class MpvController:
             return default
         return default if value is None else value
 
-    def snapshot(self) -> dict[str, Any]:
-        """The live numbers the ABR loop and the stats panel need."""
+    def snapshot(self) -> Snapshot:
+        """The live numbers the ABR loop and the stats panel need (``has_position``: mpv knows the playhead)."""
         cache = self.prop("demuxer-cache-state", {}) or {}
-        return {
-            "cache_speed": float(self.prop("cache-speed", 0) or 0),
-            "buffer_s": float(cache.get("cache-duration") or 0),
-            "raw_input_rate": float(cache.get("raw-input-rate") or 0),
-            "video_bitrate": float(self.prop("video-bitrate", 0) or 0),
-            "time_pos": float(self.prop("time-pos", 0) or 0),
-            "duration": float(self.prop("duration", 0) or 0),
-            "dropped": int(self.prop("frame-drop-count", 0) or 0) + int(self.prop("decoder-frame-drop-count", 0) or 0),
-            "paused": bool(self.prop("pause", False)),
-        }
+        time_pos = self.prop("time-pos")
+        return Snapshot(
+            cache_speed=float(self.prop("cache-speed", 0) or 0),
+            buffer_s=float(cache.get("cache-duration") or 0),
+            raw_input_rate=float(cache.get("raw-input-rate") or 0),
+            video_bitrate=float(self.prop("video-bitrate", 0) or 0),
+            time_pos=float(time_pos or 0),
+            has_position=time_pos is not None,
+            duration=float(self.prop("duration", 0) or 0),
+            dropped=int(self.prop("frame-drop-count", 0) or 0) + int(self.prop("decoder-frame-drop-count", 0) or 0),
+            paused=bool(self.prop("pause", False)))
 
     def command(self, *args: Any) -> None:
         """Run an mpv command, logging failures (a command on a closing player is not an error)."""

@@ -12,11 +12,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import urljoin
 
 from media import PlaylistError, parse_media
 from tui.api import ApiClient
+from tui.payloads import Manifest
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ class Prefetched:
 
     content_id: str
     episode_id: str | None
-    manifest: dict[str, Any]
+    manifest: Manifest
     steered_url: str
     local_playlist: Path | None
     first_segment_bytes: int
@@ -54,7 +54,7 @@ async def prefetch(*, api: ApiClient, content_id: str, profile_id: str, episode_
     """Fetch the manifest, steered playlist and (optionally) its first segment; write the local playlist."""
     started = time.monotonic()
     manifest = await api.manifest(content_id, profile_id=profile_id, episode_id=episode_id, net=net)
-    steered = rewrite(str(manifest["steered_url"]))
+    steered = rewrite(manifest.steered_url)
     local: Path | None = None
     nbytes = 0
     if with_segment:

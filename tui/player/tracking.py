@@ -9,6 +9,7 @@ from typing import Any
 
 from tui.api import ApiClient
 from tui.errors import ApiError
+from tui.payloads import Completion, PositionAck
 
 log = logging.getLogger(__name__)
 
@@ -57,13 +58,13 @@ class PlaybackTracker:
             sent += len(batch)
         return sent
 
-    async def position(self, *, position_s: float, duration_s: float, quality: str | None) -> dict[str, Any]:
+    async def position(self, *, position_s: float, duration_s: float, quality: str | None) -> PositionAck:
         """Report the position."""
         return await self.api.playback_position(
             **self.ids, position_seconds=max(0.0, min(position_s, duration_s)), duration_seconds=duration_s,
             quality=quality, seq=next(self._seq))
 
-    async def complete(self, *, watched_s: float, completion_rate: float) -> dict[str, Any]:
+    async def complete(self, *, watched_s: float, completion_rate: float) -> Completion:
         """Mark the title completed; the answer may name the next episode."""
         return await self.api.playback_complete(
             **self.ids, watch_duration_seconds=max(0.0, watched_s),

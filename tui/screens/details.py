@@ -239,8 +239,8 @@ class DetailsScreen(OttScreen[None]):
         if message.ready.episode_id != self.episode_id and self.episodes:
             return  # a stale answer for an episode no longer highlighted
         self.prefetched = message.ready
-        m = message.ready.manifest
-        line.update(f"Ready: starts at {m.get('start')} from a prefetched first segment (fast start)")
+        start = message.ready.manifest.start_rendition()
+        line.update(f"Ready: starts at {start} from a prefetched first segment (fast start)")
 
     @on(Button.Pressed, "#play")
     def action_play(self) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -10,6 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Label, Static
 
+from tui.payloads import NextEpisode
 from tui.screens.base import OttModal
 
 COUNTDOWN_S = 10
@@ -30,18 +31,16 @@ class NextEpisodeScreen(OttModal[bool]):
         Binding("escape", "answer(False)", "Cancel", id="next_episode.cancel"),
     ]
 
-    def __init__(self, *, episode: dict[str, Any], seconds: int = COUNTDOWN_S) -> None:
-        """Offer ``episode`` (id, title, season_number, episode_number)."""
+    def __init__(self, *, episode: NextEpisode, seconds: int = COUNTDOWN_S) -> None:
+        """Offer ``episode``."""
         super().__init__()
         self.episode = episode
         self.remaining = seconds
 
     def compose(self) -> ComposeResult:
         """Title, countdown, buttons."""
-        e = self.episode
         with Vertical():
-            yield Label(f"Next: S{e.get('season_number', 0)}E{e.get('episode_number', 0)} {e.get('title', '')}",
-                        classes="heading")
+            yield Label(f"Next: {self.episode.label()}", classes="heading")
             yield Static("", id="countdown")
             with Horizontal():
                 yield Button("Play now", id="play-next", variant="primary")

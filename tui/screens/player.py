@@ -1,13 +1,11 @@
-"""The player: mpv plays one server-steered rendition; the ABR loop, tracking and stats run here.
+"""The player: mpv plays one server-steered rendition; the ABR loop and the stats panel run here.
 
 Keys (spec FR-VP-003): space, ←/→ ±10 s, ↑/↓ volume, m, f, c, a, q quality, s speed, i stats,
 t network profile, n next episode, Esc back; during ads k skips (when allowed) and o visits the
 advertiser. All have ids for remapping.
 
-Ads (spec FR-AD-004) play in the same mpv: the pre-roll before the content, mid-rolls when the
-playhead reaches their offset (the content then resumes where it was), the post-roll before the
-title is marked complete. Seeking and speed changes are refused during ads. Any ad failure (VMAP,
-creative, mpv) skips that ad: it never blocks the content.
+Ad breaks are played by :mod:`tui.player.ad_break` (seeking and speed changes are refused during
+ads); position reports, events and completion are sent by :mod:`tui.player.reporting`.
 """
 
 from __future__ import annotations
@@ -15,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -25,15 +24,17 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Footer, Label, ProgressBar, Static
 
-from media import AdBreak, AdCreative, AdFormatError, PlaylistError, parse_master, parse_vmap
-from tui.app import OttApp
+from media import AdBreak, AdFormatError, parse_vmap
 from tui.errors import ApiError
 from tui.format import clock
 from tui.netshaper import available_profiles
+from tui.payloads import Manifest, NextEpisode, PlaybackSession
 from tui.player.abr_loop import AbrLoop, RenditionChoice
-from tui.player.ads import AdProgress, AdSchedule, from_playback_start
-from tui.player.controller import CacheStallChanged, MpvController, PlaybackEnded, VideoParamsChanged
+from tui.player.ad_break import AdBreakPlayer, Then
+from tui.player.ads import AdProgress, from_playback_start
+from tui.player.controller import CacheStallChanged, MpvController, PlaybackEnded, Snapshot, VideoParamsChanged
 from tui.player.prefetch import Prefetched
+from tui.player.reporting import PlaybackReporter
 from tui.player.stats import PlaybackStats, Switch
 from tui.player.tracking import PlaybackTracker
 from tui.screens.base import OttScreen
@@ -43,10 +44,7 @@ from tui.widgets.stats_panel import StatsPanel
 log = logging.getLogger(__name__)
 
 TICK_S = 1.0
-POSITION_EVERY_S = 10.0
-EVENTS_EVERY_S = 10.0
 VMAP_TIMEOUT_S = 3.0
-AD_FIRST_FRAME_TIMEOUT_S = 10.0
 
 
 class PlayerScreen(OttScreen[None]):
@@ -84,18 +82,11 @@ class PlayerScreen(OttScreen[None]):
         """The session and manifest are ready: what to hand mpv."""
 
         url: str
-        manifest: dict[str, Any]
-        session: dict[str, Any]
+        manifest: Manifest
+        session: PlaybackSession
         start_s: float
         from_prefetch: bool
         breaks: list[AdBreak]
-
-    @dataclass
-    class AdMediaResolved(Message):
-        """The creative's single rendition to hand mpv."""
-
-        ad_id: str
-        url: str
 
     @dataclass
     class OpenFailed(Message):
@@ -113,30 +104,19 @@ class PlayerScreen(OttScreen[None]):
         self.stats = PlaybackStats()
         self.mpv: MpvController | None = None
         self.abr: AbrLoop | None = None
-        self.tracker: PlaybackTracker | None = None
-        self.manifest: dict[str, Any] = {}
+        self.reporter: PlaybackReporter | None = None
+        self.ads: AdBreakPlayer | None = None
         self.stream_session_id = ""
         self.play_started = time.monotonic()
         self.first_frame_at: float | None = None
         self.last_tick = time.monotonic()
-        self.last_position_report = 0.0
-        self.last_events_flush = 0.0
         self.position_s = 0.0
         self.duration_s = 0.0
         self.watched_s = 0.0
-        self.next_episode: dict[str, Any] | None = None
-        self.server_ok = True
+        self.next_episode: NextEpisode | None = None
         self.ended = False
         self.closing = False
         self.content_url = ""
-        self.schedule = AdSchedule([])
-        self.ad: AdProgress | None = None
-        self.ad_queue: list[AdCreative] = []
-        self.ad_then: tuple[str, float] = ("content", 0.0)
-        self.ad_loaded_at = 0.0
-        self._pod_size = 0
-        self.ads_played: list[str] = []
-        self.ad_beacons: list[tuple[str, str]] = []
 
     def compose(self) -> ComposeResult:
         """Title, position bar, status, stats panel."""
@@ -148,6 +128,22 @@ class PlayerScreen(OttScreen[None]):
             yield Static("", id="status")
             yield StatsPanel(id="stats")
         yield Footer()
+
+    # ------------------------------------------------------------------ what tests and keys look at
+    @property
+    def ad(self) -> AdProgress | None:
+        """The ad playing now (None during the content)."""
+        return self.ads.ad if self.ads is not None else None
+
+    @property
+    def tracker(self) -> PlaybackTracker | None:
+        """The session's event queue and position reports (None before the session opens)."""
+        return self.reporter.tracker if self.reporter is not None else None
+
+    @property
+    def server_ok(self) -> bool:
+        """False from a failed server call until the next successful one."""
+        return self.reporter.server_ok if self.reporter is not None else True
 
     # ------------------------------------------------------------------ open
     def on_mount(self) -> None:
@@ -165,32 +161,32 @@ class PlayerScreen(OttScreen[None]):
         try:
             session = await ott.api.playback_start(profile_id=pid, content_id=self.content_id,
                                                    episode_id=self.episode_id)
-            resume = 0.0 if self.start_over else float(session.get("resume_position") or 0)
+            resume = 0.0 if self.start_over else session.resume_position
             ready = self.prefetched
             if ready is not None and resume == 0 and ready.local_playlist is not None:
                 manifest, url, from_prefetch = ready.manifest, str(ready.local_playlist), True
             else:
                 manifest = await ott.api.manifest(self.content_id, profile_id=pid, episode_id=self.episode_id,
-                                                  session_id=session["session_id"],
+                                                  session_id=session.session_id,
                                                   net=ott.shaper.profile_name if ott.shaper.active else None)
-                url, from_prefetch = ott.shaper.rewrite(str(manifest["steered_url"])), False
+                url, from_prefetch = ott.shaper.rewrite(manifest.steered_url), False
         except ApiError as err:
             ott.report(err, doing="start playback")
             self.post_message(self.OpenFailed())
             return
-        breaks = await self._ad_breaks(session) if session.get("ads") else []
+        breaks = await self._ad_breaks(session) if session.ads else []
         self.post_message(self.PlaybackOpened(url, manifest, session, resume, from_prefetch, breaks))
 
-    async def _ad_breaks(self, session: dict[str, Any]) -> list[AdBreak]:
+    async def _ad_breaks(self, session: PlaybackSession) -> list[AdBreak]:
         """The session's ad breaks from VMAP (with tracking); playback/start's ``ads`` if VMAP fails."""
         ott = self.ott
         try:
             async with asyncio.timeout(VMAP_TIMEOUT_S):
-                data = await ott.api.vmap(session_id=str(session["session_id"]))
-            breaks = parse_vmap(data, content_s=float(session.get("duration_s") or 0))
+                data = await ott.api.vmap(session_id=session.session_id)
+            breaks = parse_vmap(data, content_s=session.duration_s)
         except (ApiError, AdFormatError, TimeoutError) as err:
             log.warning("VMAP unavailable (%s); playing the ads without tracking", err)
-            return from_playback_start(list(session.get("ads") or []))
+            return from_playback_start(session.ads)
         return breaks
 
     def on_player_screen_open_failed(self) -> None:
@@ -198,39 +194,35 @@ class PlayerScreen(OttScreen[None]):
         self.dismiss_player()
 
     def on_player_screen_playback_opened(self, message: PlaybackOpened) -> None:
-        """Create mpv and hand it the one steered rendition."""
+        """Create mpv and hand it the one steered rendition (after the pre-roll, if any)."""
         ott = self.ott
-        self.manifest = message.manifest
-        self.stream_session_id = str(message.manifest.get("session_id") or "")
-        session = message.session
-        self.duration_s = float(session.get("duration_s") or 0)
-        self.tracker = PlaybackTracker(api=ott.api, profile_id=ott.profile_id or "", session_id=session["session_id"],
-                                       content_id=self.content_id, episode_id=self.episode_id)
-        qualities = list(message.manifest.get("qualities") or [])
-        start = str(message.manifest.get("start") or (qualities[0]["quality"] if qualities else ""))
-        self.abr = AbrLoop(qualities=qualities, start=start)
+        manifest, session = message.manifest, message.session
+        self.stream_session_id = manifest.session_id
+        self.duration_s = session.duration_s
+        self.reporter = PlaybackReporter(api=ott.api, profile_id=ott.profile_id or "", session=session,
+                                         content_id=self.content_id, episode_id=self.episode_id,
+                                         spawn=self._spawn_exclusive, notify=self._server_note)
+        start = manifest.start_rendition()
+        self.abr = AbrLoop(qualities=manifest.qualities, start=start)
         self.stats.rendition = start
         self.stats.rendition_kbps = self.abr.kbps_of(start)
         self.query_one("#status", Static).update(
-            f"Server start {start}: {message.manifest.get('reason', '')}"
+            f"Server start {start}: {manifest.reason}"
             + (" · from prefetch" if message.from_prefetch else "")
             + (f" · resuming at {clock(message.start_s)}" if message.start_s else ""))
         self.content_url = message.url
-        self.schedule = AdSchedule(message.breaks)
-        self.schedule.skip_before(message.start_s)
+        self.ads = AdBreakPlayer(host=self, api=ott.api, rewrite=ott.shaper.rewrite)
+        self.ads.set_breaks(message.breaks, resume_s=message.start_s)
         try:
             self.mpv = MpvController(target=self, headless=ott.headless, vo=ott.vo)
-            pre_roll = self.schedule.pre_roll()
-            if pre_roll is not None:
-                self._start_break(pre_roll, then=("content", message.start_s))
-            else:
+            if not self.ads.start_pre_roll(resume_s=message.start_s):
                 self.mpv.load(message.url, start_s=message.start_s)
         except Exception as err:  # libmpv failing to start must not take the app down
             log.exception("mpv failed")
             ott.notify(f"mpv could not start: {err}. Next: check that libmpv is installed.", severity="error")
             self.dismiss_player()
             return
-        self.tracker.event("play", position_s=message.start_s)
+        self.reporter.event("play", position_s=message.start_s)
         preferred = ott.config.preferred_quality
         if preferred != "auto" and preferred in self.abr.names:
             self._apply_choice(self.abr.pin(preferred), by="viewer")
@@ -238,24 +230,60 @@ class PlayerScreen(OttScreen[None]):
         self.set_interval(TICK_S, self._tick)
         self._render_stats()
 
+    # ------------------------------------------------------------------ AdHost (for tui.player.ad_break)
+    @property
+    def player(self) -> MpvController | None:
+        """The mpv playing (None once closing)."""
+        return None if self.closing else self.mpv
+
+    def spawn(self, work: Coroutine[Any, Any, None], *, group: str, exclusive: bool = False) -> None:
+        """Run ``work`` as a worker of this screen (errors are logged, never fatal)."""
+        self.run_worker(work, group=group, exclusive=exclusive, exit_on_error=False)
+
+    def _spawn_exclusive(self, work: Coroutine[Any, Any, None], group: str) -> None:
+        self.spawn(work, group=group, exclusive=True)
+
+    def show_ad(self, text: str) -> None:
+        """The ad overlay shows ``text``; seeking is off."""
+        overlay = self.query_one(AdOverlay)
+        was_active = overlay.active
+        overlay.show_ad(text)
+        self.query_one("#position-row", Static).update("Advertisement: seeking is off until the content")
+        if not was_active:
+            self.refresh_bindings()
+
+    def hide_ad(self) -> None:
+        """Hide the ad overlay."""
+        self.query_one(AdOverlay).hide_ad()
+        self.refresh_bindings()
+
+    def break_over(self, then: Then) -> None:
+        """Back to the content (at the break's position) or on to completion."""
+        self.hide_ad()
+        what, resume_s = then
+        if what == "complete":
+            self.ended = True
+            self._complete()
+        elif self.mpv is not None:
+            self.mpv.load(self.content_url, start_s=resume_s)
+        self._render_stats()
+
     # ------------------------------------------------------------------ mpv messages
     def on_video_params_changed(self, message: VideoParamsChanged) -> None:
         """First frame → stream start; later changes show the rendition actually playing."""
-        if self.ad is not None:
-            if not self.ad.started:
-                self._beacon(self.ad.creative, self.ad.first_frame())
-                self._show_ad()
+        if self.ads is not None and self.ads.active:
+            self.ads.first_frame()
             return
         now = time.monotonic()
         if self.first_frame_at is None:
             self.first_frame_at = now
             self.stats.stream_start_ms = (now - self.play_started) * 1000
-            if self.tracker:
-                self.tracker.event("stream_start", position_s=self.position_s,
-                                   stream_start_ms=round(self.stats.stream_start_ms, 1))
+            if self.reporter:
+                self.reporter.event("stream_start", position_s=self.position_s,
+                                    stream_start_ms=round(self.stats.stream_start_ms, 1))
         self.stats.resolution = f"{message.width}x{message.height}"
         if self.abr:
-            name = self.abr.name_for_height(message.height, list(self.manifest.get("qualities") or []))
+            name = self.abr.name_for_height(message.height)
             if name:
                 self.stats.rendition = name
                 self.stats.rendition_kbps = self.abr.kbps_of(name)
@@ -269,26 +297,19 @@ class PlayerScreen(OttScreen[None]):
             self.stats.stall_began()
         else:
             length = self.stats.stall_ended()
-            if self.tracker and length > 0:
-                self.tracker.event("stall", position_s=self.position_s, duration_ms=round(length * 1000, 1))
+            if self.reporter and length > 0:
+                self.reporter.event("stall", position_s=self.position_s, duration_ms=round(length * 1000, 1))
         self._render_stats()
 
     def on_playback_ended(self, message: PlaybackEnded) -> None:
         """End of file → complete (and offer the next episode); an error → notify."""
         if self.closing or self.ended:
             return
-        if self.ad is not None:
-            if message.reason == "eof":
-                self._ad_finished()
-            elif message.reason == "error":
-                log.warning("ad %s failed in mpv: %s", self.ad.creative.ad_id, message.error)
-                self._beacon(self.ad.creative, ["error"])
-                self._next_ad()
+        if self.ads is not None and self.ads.active:
+            self.ads.ended(message.reason, message.error)
             return
         if message.reason == "eof":
-            post_roll = self.schedule.post_roll()
-            if post_roll is not None:
-                self._start_break(post_roll, then=("complete", self.position_s))
+            if self.ads is not None and self.ads.start_post_roll(self.position_s):
                 return
             self.ended = True
             self._complete()
@@ -305,36 +326,35 @@ class PlayerScreen(OttScreen[None]):
         now = time.monotonic()
         dt, self.last_tick = now - self.last_tick, now
         snap = self.mpv.snapshot()
-        if self.ad is not None:
-            self._ad_tick(snap, now=now)
+        if self.ads is not None and self.ads.active:
+            self.ads.tick(snap, now=now)
             return
-        self.position_s = snap["time_pos"]
-        self.duration_s = snap["duration"] or self.duration_s
-        if not snap["paused"] and self.first_frame_at is not None and self.stats.stall_started is None:
-            self.watched_s += dt
-        speed_bps = snap["cache_speed"]
-        self.stats.add_throughput(speed_bps * 8 / 1000)
-        self.stats.buffer_s = snap["buffer_s"]
-        self.stats.video_bitrate_kbps = snap["video_bitrate"] / 1000
-        self.stats.dropped_frames = snap["dropped"]
-        ott = self.ott
-        self.stats.bytes_downloaded = ott.shaper.down_bytes() if ott.shaper.active else \
-            self.stats.bytes_downloaded + int(speed_bps * dt)
-        self.stats.network_profile = ott.shaper.profile_name
+        self._follow(snap, dt=dt)
         if self.first_frame_at is not None:
-            choice = self.abr.tick(now=now, dt=dt, cache_speed_bps=speed_bps, buffer_s=snap["buffer_s"])
+            choice = self.abr.tick(now=now, dt=dt, cache_speed_bps=snap.cache_speed, buffer_s=snap.buffer_s)
             self._apply_choice(choice, by="abr")
-            mid_roll = self.schedule.due(self.position_s)
-            if mid_roll is not None:
-                self._start_break(mid_roll, then=("content", self.position_s))
+            if self.ads is not None:
+                self.ads.start_mid_roll(self.position_s)
         self.stats.estimate_kbps = self.abr.estimate_kbps
         self._render_stats()
-        if self.tracker and self.duration_s > 0 and now - self.last_position_report >= POSITION_EVERY_S:
-            self.last_position_report = now
-            self._report_position()
-        if self.tracker and self.tracker.pending and now - self.last_events_flush >= EVENTS_EVERY_S:
-            self.last_events_flush = now
-            self._flush_events()
+        if self.reporter:
+            self.reporter.tick(now=now, position_s=self.position_s, duration_s=self.duration_s,
+                               quality=self.abr.current)
+
+    def _follow(self, snap: Snapshot, *, dt: float) -> None:
+        """Take mpv's numbers into the screen's state and the stats."""
+        self.position_s = snap.time_pos
+        self.duration_s = snap.duration or self.duration_s
+        if not snap.paused and self.first_frame_at is not None and self.stats.stall_started is None:
+            self.watched_s += dt
+        self.stats.add_throughput(snap.cache_speed * 8 / 1000)
+        self.stats.buffer_s = snap.buffer_s
+        self.stats.video_bitrate_kbps = snap.video_bitrate / 1000
+        self.stats.dropped_frames = snap.dropped
+        ott = self.ott
+        self.stats.bytes_downloaded = ott.shaper.down_bytes() if ott.shaper.active else \
+            self.stats.bytes_downloaded + int(snap.cache_speed * dt)
+        self.stats.network_profile = ott.shaper.profile_name
 
     def _render_stats(self) -> None:
         self.stats.quality_mode = self.abr.mode if self.abr else self.stats.quality_mode
@@ -346,201 +366,64 @@ class PlayerScreen(OttScreen[None]):
             f"{clock(self.position_s)} / {clock(self.duration_s)}{started}")
 
     # ------------------------------------------------------------------ server calls
+    def _server_note(self, text: str, severity: str) -> None:
+        if severity == "warning":
+            self.app.notify(text, title="Server problem", severity="warning", timeout=8)
+        else:
+            self.app.notify(text)
+
     def _apply_choice(self, choice: RenditionChoice | None, *, by: str) -> None:
         if choice is None:
             return
         self.stats.switches.append(Switch(at=time.time(), frm=choice.previous, to=choice.rendition,
                                           reason=choice.reason, by=by))
-        if self.tracker:
-            self.tracker.event("quality_change", position_s=self.position_s, **{
+        if self.reporter:
+            self.reporter.event("quality_change", position_s=self.position_s, **{
                 "from": choice.previous, "to": choice.rendition, "reason": choice.reason[:200]})
         self._steer(choice.rendition)
 
     @work(exclusive=True, exit_on_error=False, group="steer")
     async def _steer(self, rendition: str) -> None:
-        ott = self.ott
-        if not self.stream_session_id:
+        if not self.stream_session_id or self.reporter is None:
             return
         try:
-            await ott.api.set_rendition(self.stream_session_id, rendition)
+            await self.ott.api.set_rendition(self.stream_session_id, rendition)
         except ApiError as err:
-            self._server_failed(err, doing="switch quality")
+            self.reporter.failed(err, doing="switch quality")
             return
-        self._server_back()
-
-    @work(exclusive=True, exit_on_error=False, group="position")
-    async def _report_position(self) -> None:
-        if self.tracker is None or self.duration_s <= 0:
-            return
-        try:
-            await self.tracker.position(position_s=self.position_s, duration_s=self.duration_s,
-                                        quality=self.abr.current if self.abr else None)
-        except ApiError as err:
-            self._server_failed(err, doing="save your position")
-            return
-        self._server_back()
-
-    @work(exclusive=True, exit_on_error=False, group="events")
-    async def _flush_events(self) -> None:
-        if self.tracker is None:
-            return
-        try:
-            await self.tracker.flush()
-        except ApiError as err:
-            self._server_failed(err, doing="send playback events")
-
-    def _server_failed(self, err: ApiError, *, doing: str) -> None:
-        """Notify once per outage; playback continues from what mpv has."""
-        if self.server_ok:
-            self.server_ok = False
-            self.app.notify(f"Could not {doing}: {err.user_message()} Playback continues from the buffer.",
-                            title="Server problem", severity="warning", timeout=8)
-
-    def _server_back(self) -> None:
-        if not self.server_ok:
-            self.server_ok = True
-            self.app.notify("Server reachable again.")
+        self.reporter.back()
 
     @work(exclusive=True, exit_on_error=False, group="complete")
     async def _complete(self) -> None:
-        ott = self.ott
-        if self.tracker is None:
+        if self.reporter is None:
             return
-        try:
-            await self.tracker.flush()
-            answer = await self.tracker.complete(watched_s=self.watched_s, completion_rate=100.0)
-        except ApiError as err:
-            self._server_failed(err, doing="mark the title watched")
+        answer = await self.reporter.complete(watched_s=self.watched_s)
+        if answer is None:
             return
-        self.next_episode = answer.get("next_episode")
+        self.next_episode = answer.next_episode
         if self.next_episode:
             from tui.screens.next_episode import NextEpisodeScreen
 
-            ott.push_screen(NextEpisodeScreen(episode=self.next_episode), self._next_answered)
+            self.ott.push_screen(NextEpisodeScreen(episode=self.next_episode), self._next_answered)
         else:
-            ott.notify("Finished.")
+            self.ott.notify("Finished.")
 
     def _next_answered(self, play: bool | None) -> None:
         if play and self.next_episode:
             self.action_next_episode()
 
-    # ------------------------------------------------------------------ ads
-    def _start_break(self, brk: AdBreak, *, then: tuple[str, float]) -> None:
-        """Play the pod of ``brk``; afterwards ``then``: (``content``, resume at) or (``complete``, _)."""
-        log.info("%s of %d ad(s) at %.0f s", brk.kind, len(brk.creatives), brk.offset_s)
-        self.ad_queue = list(brk.creatives)
-        self.ad_then = then
-        self.ad = None
-        self._pod_size = len(brk.creatives)
-        self._next_ad()
-
-    def _next_ad(self) -> None:
-        """Play the next ad of the pod, or leave the break."""
-        if self.closing or self.mpv is None:
-            return
-        if not self.ad_queue:
-            self._end_break()
-            return
-        creative = self.ad_queue.pop(0)
-        self.ad = AdProgress(creative, index=self._pod_size - len(self.ad_queue), count=self._pod_size)
-        self.ad_loaded_at = time.monotonic()
-        self.ads_played.append(creative.ad_id)
-        self._show_ad()
-        self.refresh_bindings()
-        self._resolve_ad(creative)
-
-    @work(exclusive=True, exit_on_error=False, group="ad-media")
-    async def _resolve_ad(self, creative: AdCreative) -> None:
-        """Pick one rendition of the creative (never the whole ladder); the master when that fails."""
-        ott = self.ott
-        url = creative.media_url
-        try:
-            master, _ = await ott.api.fetch_bytes(ott.shaper.rewrite(creative.media_url))
-            url = parse_master(master.decode("utf-8", "replace"), base=creative.media_url)[0].url
-        except (ApiError, PlaylistError) as err:
-            log.info("ad %s: master playlist unavailable (%s); handing mpv the master URL", creative.ad_id, err)
-        self.post_message(self.AdMediaResolved(creative.ad_id, url))
-
-    def on_player_screen_ad_media_resolved(self, message: AdMediaResolved) -> None:
-        """Hand mpv the ad's rendition."""
-        if self.mpv is None or self.ad is None or self.ad.creative.ad_id != message.ad_id:
-            return
-        ott = self.ott
-        self.ad_loaded_at = time.monotonic()
-        self.mpv.load(ott.shaper.rewrite(message.url))
-
-    def _ad_tick(self, snap: dict[str, Any], *, now: float) -> None:
-        """Quartile beacons, the countdown; an ad that never shows a frame is given up."""
-        ad = self.ad
-        assert ad is not None
-        if not ad.started:
-            if now - self.ad_loaded_at > AD_FIRST_FRAME_TIMEOUT_S:
-                log.warning("ad %s showed no frame in %.0f s: skipped", ad.creative.ad_id, AD_FIRST_FRAME_TIMEOUT_S)
-                self._beacon(ad.creative, ["error"])
-                self._next_ad()
-            return
-        self._beacon(ad.creative, ad.advance(float(snap["time_pos"])))
-        self._show_ad()
-
-    def _show_ad(self) -> None:
-        if self.ad is not None:
-            self.query_one(AdOverlay).show_ad(self.ad.overlay() if self.ad.started
-                                              else f"Ad {self.ad.index} of {self.ad.count} · loading …")
-            self.query_one("#position-row", Static).update("Advertisement: seeking is off until the content")
-
-    def _ad_finished(self) -> None:
-        """The ad played to its end."""
-        if self.ad is not None:
-            self._beacon(self.ad.creative, self.ad.finished())
-        self._next_ad()
-
-    def _end_break(self) -> None:
-        """Back to the content (at the break's position) or on to completion."""
-        self.ad = None
-        self.query_one(AdOverlay).hide_ad()
-        self.refresh_bindings()
-        what, resume_s = self.ad_then
-        if what == "complete":
-            self.ended = True
-            self._complete()
-        elif self.mpv is not None:
-            self.mpv.load(self.content_url, start_s=resume_s)
-        self._render_stats()
-
-    def _beacon(self, creative: AdCreative, events: list[str]) -> None:
-        """Fire the tracking URLs of ``events`` in the background (failures are only logged)."""
-        ott = self.ott
-        for event in events:
-            self.ad_beacons.append((creative.ad_id, event))
-            for url in creative.urls(event):
-                self.run_worker(self._send_beacon(ott, url), group="ad-beacons", exit_on_error=False)
-
-    @staticmethod
-    async def _send_beacon(ott: OttApp, url: str) -> None:
-        try:
-            await ott.api.beacon(url)
-        except ApiError as err:
-            log.info("ad beacon failed: %s", err)
-
+    # ------------------------------------------------------------------ ad keys
     def action_skip_ad(self) -> None:
         """Skip the ad once it may be skipped."""
-        ad = self.ad
-        if ad is None:
-            return
-        if not ad.can_skip:
-            wait = ad.skip_in_s()
-            self.app.notify("This ad cannot be skipped." if wait is None else f"You can skip in {wait:.0f} s.",
-                            timeout=2)
-            return
-        self._beacon(ad.creative, ["skip"])
-        self._next_ad()
+        refusal = self.ads.skip() if self.ads is not None else None
+        if refusal:
+            self.app.notify(refusal, timeout=2)
 
     def action_ad_click(self) -> None:
         """Visit the advertiser: the click is tracked and its address shown."""
-        if self.ad is None:
-            return
-        self._beacon(self.ad.creative, ["click"])
-        self.app.notify(self.ad.creative.click_through or "This ad has no link.", title="Advertiser", timeout=6)
+        address = self.ads.click() if self.ads is not None else None
+        if address is not None:
+            self.app.notify(address, title="Advertiser", timeout=6)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The ad keys exist only while an ad plays."""
@@ -559,8 +442,8 @@ class PlayerScreen(OttScreen[None]):
         """Play/pause."""
         if self.mpv:
             paused = self.mpv.toggle_pause()
-            if self.tracker:
-                self.tracker.event("pause" if paused else "resume", position_s=self.position_s)
+            if self.reporter:
+                self.reporter.event("pause" if paused else "resume", position_s=self.position_s)
 
     def action_seek(self, seconds: float) -> None:
         """Seek ±seconds (not during ads)."""
@@ -568,8 +451,8 @@ class PlayerScreen(OttScreen[None]):
             return
         if self.mpv:
             self.mpv.seek(seconds)
-            if self.tracker:
-                self.tracker.event("seek", position_s=self.position_s, by_s=seconds)
+            if self.reporter:
+                self.reporter.event("seek", position_s=self.position_s, by_s=seconds)
 
     def action_volume(self, step: float) -> None:
         """Volume ±step %."""
@@ -638,7 +521,7 @@ class PlayerScreen(OttScreen[None]):
             self.app.notify("No next episode known yet.", timeout=2)
             return
         nxt = self.next_episode
-        screen = PlayerScreen(content_id=self.content_id, episode_id=str(nxt["id"]), title=str(nxt.get("title", "")))
+        screen = PlayerScreen(content_id=self.content_id, episode_id=nxt.id, title=nxt.title)
         self._shutdown()
         self.app.switch_screen(screen)
 
@@ -656,24 +539,17 @@ class PlayerScreen(OttScreen[None]):
         if self.closing:
             return
         self.closing = True
-        ott = self.ott
-        player, tracker = self.mpv, self.tracker
+        player, reporter = self.mpv, self.reporter
         self.mpv = None
-        position, duration = self.position_s, self.duration_s
+        position, duration, ended = self.position_s, self.duration_s, self.ended
         quality = self.abr.current if self.abr else None
-        if tracker is not None and not self.ended:
-            tracker.event("pause", position_s=position, reason="stop")
+        if reporter is not None and not ended:
+            reporter.event("pause", position_s=position, reason="stop")
 
         async def finish() -> None:
             if player is not None:
                 await asyncio.to_thread(player.close)
-            if tracker is None:
-                return
-            try:
-                if duration > 0 and not self.ended:
-                    await tracker.position(position_s=position, duration_s=duration, quality=quality)
-                await tracker.flush()
-            except ApiError as err:
-                log.info("final reports failed: %s", err)
+            if reporter is not None:
+                await reporter.finish(position_s=position, duration_s=duration, quality=quality, ended=ended)
 
-        ott.run_worker(finish(), group="player-shutdown", exit_on_error=False)
+        self.ott.run_worker(finish(), group="player-shutdown", exit_on_error=False)
