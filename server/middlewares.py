@@ -7,12 +7,12 @@ import re
 import time
 import uuid
 
-import asyncpg
 import redis.exceptions
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from server import keys
+from server.db_errors import client_error, is_unreachable
 from server.errors import (
     PROBLEM_CONTENT_TYPE,
     DomainError,
@@ -132,12 +132,15 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         log.error("redis unavailable on %s %s: %s", request.method, log_path(request), exc)
         return problem_response(ServiceUnavailable("the cache is unavailable; retry shortly",
                                                    headers={"Retry-After": "5"}), request)
-    except (OSError, asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError,
-            asyncpg.ConnectionDoesNotExistError) as exc:
-        log.error("database unavailable on %s %s: %s", request.method, log_path(request), exc)
-        return problem_response(ServiceUnavailable("the database is unavailable; retry shortly",
-                                                   headers={"Retry-After": "5"}), request)
-    except Exception:
+    except Exception as exc:
+        if (mapped := client_error(exc)) is not None:  # constraint/data errors: the input's fault, no traceback
+            log.info("%s %s refused by the database (%s): %s", request.method, log_path(request),
+                     type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "")
+            return problem_response(mapped, request)
+        if is_unreachable(exc):
+            log.error("database unavailable on %s %s: %r", request.method, log_path(request), exc)
+            return problem_response(ServiceUnavailable("the database is unavailable; retry shortly",
+                                                       headers={"Retry-After": "5"}), request)
         log.exception("unhandled error on %s %s", request.method, log_path(request))
         return problem_response(DomainError("an unexpected error happened; it has been logged"), request)
 

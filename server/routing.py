@@ -24,6 +24,7 @@ from server.errors import (
     ValidationFailed,
     pydantic_errors,
 )
+from server.input_guard import check_path_params, check_storable
 
 Role = Literal["user", "creator", "reviewer", "publisher", "analyst", "admin"]
 ALL_ROLES: tuple[Role, ...] = ("user", "creator", "reviewer", "publisher", "analyst", "admin")
@@ -118,6 +119,7 @@ async def parse_body(request: web.Request, model: type[BaseModel]) -> BaseModel:
     if not isinstance(data, dict):
         raise ValidationFailed("the body must be a JSON object",
                                errors=[{"field": None, "message": "expected an object", "type": "type"}])
+    check_storable(data, location="body")
     try:
         return model.model_validate(data)
     except ValidationError as err:
@@ -132,6 +134,7 @@ def parse_query(request: web.Request, model: type[BaseModel]) -> BaseModel:
         annotation = model.model_fields.get(key)
         wants_list = annotation is not None and "list" in str(annotation.annotation)
         data[key] = values if wants_list else values[-1]
+    check_storable(data, location="query")
     try:
         return model.model_validate(data)
     except ValidationError as err:
@@ -160,6 +163,7 @@ def _wrap(spec: RouteSpec) -> Callable[[web.Request], Awaitable[web.StreamRespon
             who = principal(request)
             if not who.has_any(spec.roles):
                 raise Forbidden(f"needs one of the roles: {', '.join(spec.roles)}")
+        check_path_params(request.match_info)
         kwargs: dict[str, Any] = {}
         if spec.query is not None:
             kwargs["query"] = parse_query(request, spec.query)

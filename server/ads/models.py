@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    StringConstraints,
+    UrlConstraints,
+    field_validator,
+    model_validator,
+)
+
+from server.input_guard import omittable
 
 TRACK_EVENTS = ("impression", "start", "firstQuartile", "midpoint", "thirdQuartile", "complete", "click", "skip",
                 "error")
@@ -14,31 +26,40 @@ TrackEvent = Literal["impression", "start", "firstQuartile", "midpoint", "thirdQ
                      "error"]
 
 
+#: ``ads.click_url`` is VARCHAR(1000).
+ClickUrl = Annotated[HttpUrl, UrlConstraints(max_length=1000)]
+
+
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
 class AdFields(_In):
-    """Fields of an ad that may be set (all optional: PATCH semantics for updates)."""
+    """Fields of an ad that may be set (all optional: PATCH semantics for updates).
 
-    title: str | None = Field(default=None, min_length=1, max_length=255)
+    A field whose column is NOT NULL is typed without ``None`` and declared ``omittable``: it may be
+    left out (unsent fields are never written) but an explicit ``null`` is a 422, not a 500.
+    """
+
+    title: str = omittable(min_length=1, max_length=255)
     advertiser: str | None = Field(default=None, max_length=255)
     campaign: str | None = Field(default=None, max_length=255)
     category: str | None = Field(default=None, max_length=100)
-    asset_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
-    duration_seconds: int | None = Field(default=None, ge=1, le=120)
-    click_url: HttpUrl | None = None
-    priority: int | None = Field(default=None, ge=1, le=100)
-    skippable: bool | None = None
-    skip_after_seconds: int | None = Field(default=None, ge=0, le=60)
+    asset_id: str = omittable(max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+    duration_seconds: int = omittable(ge=1, le=120)
+    click_url: ClickUrl | None = None
+    priority: int = omittable(ge=1, le=100)
+    skippable: bool = omittable()
+    skip_after_seconds: int = omittable(ge=0, le=60)
     start_date: AwareDatetime | None = None
     end_date: AwareDatetime | None = None
     max_impressions: int | None = Field(default=None, ge=1, le=10**9)
-    target_genres: list[str] | None = Field(default=None, max_length=50)
+    target_genres: list[Annotated[str, StringConstraints(max_length=100)]] | None = Field(default=None, max_length=50)
     target_age_min: int | None = Field(default=None, ge=0, le=120)
     target_age_max: int | None = Field(default=None, ge=0, le=120)
-    target_countries: list[str] | None = Field(default=None, max_length=250)
-    active: bool | None = None
+    target_countries: list[Annotated[str, StringConstraints(max_length=2)]] | None = Field(default=None,
+                                                                                         max_length=250)
+    active: bool = omittable()
 
     @field_validator("target_genres")
     @classmethod
@@ -74,7 +95,7 @@ class AdIn(AdFields):
     """A new ad: title, creative asset and duration are required."""
 
     title: str = Field(min_length=1, max_length=255)
-    asset_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+    asset_id: str = Field(max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
     duration_seconds: int = Field(ge=1, le=120)
 
 

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from server.cms import service
 from server.cms.models import CONTENT_FIELDS, ContentCreate, ContentPatch
 from server.errors import ValidationFailed
+from server.input_guard import ERROR_TYPE, find_unstorable
 from server.routing import Principal
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,9 @@ def parse_csv(text: str, *, genre_ids: dict[str, str]) -> tuple[list[ParsedRow],
             continue
         cells = _cells({k: v for k, v in row.items() if k != "__extra__"})
         if not cells:
+            continue
+        if (bad := find_unstorable(cells)) is not None:
+            errors.append(_error(n, bad[0].split(".")[0], bad[1], ERROR_TYPE))
             continue
         content_id = cells.pop("id", None)
         if content_id is not None:
