@@ -255,6 +255,7 @@ def render(rows: list[Row], *, markdown: bool) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments, run the evaluation, print the tables."""
+    global SEGMENT_S
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rules", default=",".join(ALL_RULES),
                         help="comma-separated rule names (rules and baselines)")  # fmt: skip
@@ -264,10 +265,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1,
                         help="seed of the segment-size draw (same for every rule and the oracle)")  # fmt: skip
     parser.add_argument("--only", default="", help="comma-separated case names")
+    parser.add_argument("--segment", type=float, default=SEGMENT_S, help="segment duration (s)")
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
+    SEGMENT_S = args.segment
     rules = [r for r in args.rules.split(",") if r]
     unknown = [r for r in rules if r not in ALL_RULES]
     if unknown:

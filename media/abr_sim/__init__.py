@@ -14,6 +14,9 @@ Modules:
 - `metrics`: `SessionMetrics`, `detect_drops` and `switch_reaction_s`.
 - `session`: `simulate`, one playback with a controller choosing each segment's rung.
 - `oracle`: `oracle`, the best zero-rebuffer plan knowing the future.
+- `traces`: links from any Mahimahi or `time,throughput` file (`load_link`, `trace_files`) and
+  the synthetic low-band family (`lowband_link`).
+- `evaluate`: `Case`, `Run` and `run_case` (every rule on one link beside its oracle).
 """
 
 from media.abr_sim.link import ConstantRate, LinkIntegrator, RateSource, StepRate

@@ -1,10 +1,11 @@
 """The literature's baselines (media.abr.baselines) on hand-computed cases, QoE_lin, the oracle's
-precision and the per-segment `reasons` of the evaluator."""
+precision, the per-segment `reasons`, trace formats and the synthetic low-band links."""
 
 from __future__ import annotations
 
 import itertools
 import math
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,8 @@ from media.abr import (
     rate_based_rule,
 )
 from media.abr_sim import ConstantRate, LinkIntegrator, StepRate, oracle, qoe_lin, segment_sizes, simulate
+from media.abr_sim.evaluate import Case, run_case
+from media.abr_sim.traces import CsvTrace, TraceError, load_csv_trace, load_link, lowband_link, trace_files
 
 PENSIEVE = [300.0, 750.0, 1200.0, 1850.0, 2850.0, 4300.0]
 
@@ -178,3 +181,54 @@ def test_oracle_is_exact_on_a_small_case_and_bracketed() -> None:
     exact = _brute_oracle(source, ladder, sizes, 2.0, 8.0, lo.first_index)
     assert lo.avg_kbps == pytest.approx(exact)
     assert lo.avg_kbps <= hi.avg_kbps <= lo.avg_kbps * 1.002
+
+
+# --------------------------------------------------------------------------- trace formats
+
+
+def test_csv_trace_cooked_and_raw_norway(tmp_path: Path) -> None:
+    cooked = tmp_path / "fcc.log"
+    cooked.write_text("time,throughput\n0.0 1.5\n1.0,0.5\n2.0\t3.0\n")
+    tr = load_csv_trace(cooked, rtt_ms=80)
+    assert tr.down_kbps_at(0.5) == pytest.approx(1500)
+    assert tr.down_kbps_at(1.5) == pytest.approx(500)
+    assert tr.down_kbps_at(2.5) == pytest.approx(3000)
+    assert tr.down_kbps_at(3.5) == pytest.approx(1500)  # repeats after 3 s
+    assert tr.rtt_ms_at(0) == 80
+    raw = tmp_path / "bus.log"
+    raw.write_text(
+        "1205760702 2008-03-17T13:31:42 59.85 10.65 125000 1000\n"
+        "1205760703 2008-03-17T13:31:43 59.85 10.65 62500 1000\n"
+    )
+    norway = load_csv_trace(raw)
+    assert norway.down_kbps_at(0.2) == pytest.approx(1000)
+    assert norway.down_kbps_at(1.2) == pytest.approx(500)
+    (tmp_path / "README.md").write_text("# not a trace")
+    (tmp_path / "link.down").write_text("\n".join(str(i) for i in range(1, 1001)) + "\n")
+    assert [p.name for p in trace_files(tmp_path)] == ["bus.log", "fcc.log", "link.down"]
+    src, length = load_link(tmp_path / "link.down", rtt_ms=50)
+    assert length == pytest.approx(1.0)
+    assert src.down_kbps_at(0.5) == pytest.approx(12_000, rel=0.05)  # 1 packet/ms
+    assert isinstance(load_link(cooked)[0], CsvTrace)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n")
+    with pytest.raises(TraceError):
+        load_csv_trace(bad)
+
+
+def test_lowband_link_is_reproducible_and_low() -> None:
+    a, b = lowband_link(7), lowband_link(7)
+    assert a == b and a != lowband_link(8)
+    rates = [k for _, k, _ in a.steps]
+    assert max(rates) <= 600 and min(r for r in rates if r > 0) >= 100
+    assert any(r == 0 for r in rates)  # outages
+    assert sum(d for d, _, _ in a.steps) >= 300
+
+
+def test_run_case_at_4_s_segments() -> None:
+    case = Case("test", "step", StepRate(((20, 3000, 60), (100, 700, 60))), 40.0)
+    runs = run_case(case, rules=["dynamic", "bba0"], ladder_kbps=PENSIEVE, segment_s=4.0, seed=2)
+    assert [r.rule for r in runs] == ["dynamic", "bba0"]
+    for r in runs:
+        assert r.metrics.segments == 10
+        assert 0 < r.pct_oracle <= 100.5
