@@ -31,6 +31,7 @@ import aiohttp
 from loadtest.link import PacedLink
 from loadtest.player import PlayerConfig, Reply, SimulatedPlayer
 from loadtest.summary import percentile
+from media import mpv_cli_args, streaming_options
 from netem_profiles import ProfileError, ShapingProxy, load_profile
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ class RealError(RuntimeError):
 def mpv_command(*, mpv: str, ipc: Path) -> list[str]:
     """An idle headless mpv waiting for commands on ``ipc`` (pure; unit-tested)."""
     return [mpv, "--no-config", "--idle=yes", "--vo=null", "--ao=null", "--no-terminal", "--ytdl=no",
-            f"--input-ipc-server={ipc}", "--demuxer-lavf-o=http_multiple=0", "--cache=yes"]
+            f"--input-ipc-server={ipc}", *mpv_cli_args(streaming_options())]
 
 
 @dataclass

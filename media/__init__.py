@@ -28,6 +28,8 @@ from media.assets import Asset, AudioTrack, Segment, SubtitleTrack, VideoRenditi
 from media.dash import build_mpd
 from media.errors import FFmpegError, InputError, MediaError
 from media.ladder import DEFAULT_LADDER, Rendition, ladder_for_source, load_ladder
+from media.mpv_options import cli_args as mpv_cli_args
+from media.mpv_options import python_mpv_kwargs, readahead_s, streaming_options
 from media.package import PackageOptions
 from media.pipeline import package_asset, package_sync
 from media.playlists import (
@@ -90,6 +92,7 @@ __all__ = [
     "ladder_for_source",
     "load_ladder",
     "make_testcard",
+    "mpv_cli_args",
     "package_asset",
     "package_sync",
     "parse_master",
@@ -98,6 +101,9 @@ __all__ = [
     "parse_vast",
     "parse_vmap",
     "probe",
+    "python_mpv_kwargs",
+    "readahead_s",
+    "streaming_options",
     "tostring_default_ns",
     "validate_asset",
 ]

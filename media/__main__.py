@@ -1,4 +1,4 @@
-"""``ott-media``: testcard, package, validate, probe, samples."""
+"""``ott-media``: testcard, package, validate, probe, samples, mpv-options."""
 
 from __future__ import annotations
 
@@ -105,6 +105,15 @@ def cmd_samples(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_mpv_options(args: argparse.Namespace) -> int:
+    """Print the shared mpv options as command-line arguments, one per line."""
+    from media.mpv_options import cli_args, streaming_options
+
+    for arg in cli_args(streaming_options(segment_s=args.segment)):
+        print(arg)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argparse parser of ``ott-media``."""
     p = argparse.ArgumentParser(prog="ott-media", description=__doc__)
@@ -145,6 +154,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--force", action="store_true")
     s.add_argument("-q", "--quiet", action="store_true")
     s.set_defaults(func=cmd_samples)
+
+    m = sub.add_parser("mpv-options", help="print the mpv options of every client: mpv $(ott-media mpv-options) URL")
+    m.add_argument("--segment", type=float, default=2.0, help="segment duration the read-ahead is sized from")
+    m.set_defaults(func=cmd_mpv_options)
     return p
 
 

@@ -9,12 +9,11 @@ from typing import Any
 from textual.message import Message
 from textual.message_pump import MessagePump
 
+from media import python_mpv_kwargs, streaming_options
+
 log = logging.getLogger(__name__)
 
 SPEEDS = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
-# ffmpeg must not open parallel connections (a shaped link is one budget, DESIGN §4), and a local
-# playlist (fast start) may point at http segments.
-LAVF_OPTIONS = "http_multiple=0,protocol_whitelist=[file,http,https,tcp,tls,crypto,data]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +56,10 @@ class PlaybackEnded(Message):
 
 def mpv_options(*, headless: bool, vo: str) -> dict[str, Any]:
     """The mpv options for this terminal: null outputs when headless, ``tct`` when asked, a window otherwise."""
+    # media.streaming_options: bounded read-ahead, probe limits, one persistent connection (shared with
+    # ott-load real-players and the README); a local playlist (fast start) may point at http segments.
     opts: dict[str, Any] = {"config": False, "ytdl": False, "input_default_bindings": False, "osc": False,
-                            "demuxer_lavf_o": LAVF_OPTIONS, "cache": "yes", "keep_open": "no",
+                            **python_mpv_kwargs(streaming_options(local_playlist=True)), "keep_open": "no",
                             "terminal": False, "msg_level": "all=no"}
     if vo == "tct":
         opts.update(vo="tct", ao="null" if headless else "auto")

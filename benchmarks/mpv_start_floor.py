@@ -1,0 +1,396 @@
+"""Real mpv through the shaping proxy: first frame against the physical floor, stalls and switch latency.
+
+Runs the real server in-process (system PostgreSQL/Redis on 127.0.0.1, a throw-away database),
+packages a 60 s 720p test card once (cached under ``--work``), and for each profile starts a fresh
+``ott-netem`` shaping proxy and a fresh headless mpv **process** (``--vo=null --ao=null``, JSON IPC,
+the options of :mod:`media.mpv_options` unless ``--mpv-defaults``) and plays:
+
+- ``steered``: the manifest's ``steered_url`` (the manifest asked with ``net=<profile>``);
+- ``master``: the manifest's ``manifest_url`` exactly as a user would pass it to mpv.
+
+Figures per run: first frame (``loadfile`` → first ``video-params``), the floor (round trips ×
+RTT + (playlist bytes + first segment of the start rung) ÷ rate; round trips: connect, each
+playlist, the segment), their ratio, bytes the proxy sent down before the first frame, connections
+opened, stalls (``paused-for-cache``) in ``--watch`` seconds. ``--switches N`` measures N
+alternating ``PUT /stream/sessions/{id}/rendition`` → new ``video-params`` height on the 4g link.
+``--tbf`` also plays through a kernel ``tbf`` qdisc in a network namespace the script creates
+(needs root; skipped with a message otherwise).
+
+    flock /work/coord/bench.lock .venv/bin/python benchmarks/mpv_start_floor.py [--profiles 2g,3g,4g,5g]
+        [--paths steered,master] [--watch 60] [--switches 10] [--mpv-defaults] [--set name=value ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import shutil
+import statistics
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import asyncpg
+from aiohttp import web
+
+from media.assets import Asset
+from media.mpv_options import cli_args, streaming_options
+from media.pipeline import package_asset
+from media.testcard import make_testcard
+from netem_profiles import load_profile
+from netem_profiles.proxy import ShapingProxy
+from server import keys
+from server.app import create_app
+from server.settings import Settings
+
+API = "/api/v1"
+ASSET_ID = "card60"
+
+
+@dataclass
+class Run:
+    """One play: what was measured."""
+
+    profile: str
+    path: str
+    first_frame_s: float | None = None
+    floor_s: float = 0.0
+    floor_bytes: int = 0
+    bytes_before: int = 0
+    connections: int = 0
+    stalls: int = 0
+    height: int | None = None
+    heights: list[int] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        """First frame ÷ floor."""
+        return self.first_frame_s / self.floor_s if self.first_frame_s and self.floor_s else None
+
+
+class Mpv:
+    """A headless mpv process driven over its JSON IPC socket."""
+
+    def __init__(self, *, workdir: Path, extra: list[str], log_file: Path | None) -> None:
+        """Prepare (not start) mpv with ``extra`` options."""
+        self.ipc = workdir / f"mpv-{uuid.uuid4().hex[:8]}.sock"
+        self.cmd = ["mpv", "--no-config", "--idle=yes", "--vo=null", "--ao=null", "--no-terminal", "--ytdl=no",
+                    f"--input-ipc-server={self.ipc}", *extra]
+        if log_file is not None:
+            self.cmd += [f"--log-file={log_file}", "--msg-level=all=debug"]
+        self.proc: asyncio.subprocess.Process | None = None
+        self.writer: asyncio.StreamWriter | None = None
+        self.events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._pump: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Start mpv and connect to its socket."""
+        self.proc = await asyncio.create_subprocess_exec(*self.cmd, stdout=asyncio.subprocess.DEVNULL,
+                                                         stderr=asyncio.subprocess.DEVNULL)
+        for _ in range(200):
+            with contextlib.suppress(OSError):
+                reader, self.writer = await asyncio.open_unix_connection(str(self.ipc))
+                self._pump = asyncio.create_task(self._read(reader))
+                return
+            await asyncio.sleep(0.05)
+        raise RuntimeError("mpv did not open its IPC socket")
+
+    async def _read(self, reader: asyncio.StreamReader) -> None:
+        while line := await reader.readline():
+            with contextlib.suppress(ValueError):
+                await self.events.put(json.loads(line))
+
+    async def send(self, *command: Any) -> None:
+        """Send one command."""
+        assert self.writer is not None
+        self.writer.write(json.dumps({"command": list(command)}).encode() + b"\n")
+        await self.writer.drain()
+
+    async def close(self) -> None:
+        """Quit mpv (kill it if it does not go)."""
+        with contextlib.suppress(Exception):
+            await self.send("quit")
+        if self.proc is not None:
+            try:
+                await asyncio.wait_for(self.proc.wait(), 5)
+            except TimeoutError:
+                self.proc.kill()
+                await self.proc.wait()
+        if self._pump is not None:
+            self._pump.cancel()
+        if self.writer is not None:
+            self.writer.close()
+
+
+@dataclass
+class Bench:
+    """The running server and one viewer with a title."""
+
+    base: str
+    port: int
+    app: web.Application
+    settings: Settings
+    token: str
+    user_id: str
+    profile_id: str
+    content_id: str
+    asset: Asset
+    args: argparse.Namespace
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The viewer's bearer header."""
+        return {"Authorization": f"Bearer {self.token}"}
+
+    async def manifest(self, http: aiohttp.ClientSession, **params: str) -> dict[str, Any]:
+        """A fresh manifest (new session); the viewer's throughput samples are cleared first."""
+        await self.app[keys.REDIS].delete(f"{self.settings.redis_namespace}:stream:tput:{self.user_id}")
+        async with http.get(f"{self.base}{API}/stream/{self.content_id}/manifest",
+                            params={"profile_id": self.profile_id, **params}, headers=self.headers) as resp:
+            body: dict[str, Any] = await resp.json()
+            if resp.status != 200:
+                raise RuntimeError(f"manifest {resp.status}: {body}")
+            return body
+
+
+def via(url: str, port: int) -> str:
+    """``url`` with its origin replaced by the proxy's."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    u = urlsplit(url)
+    return urlunsplit((u.scheme, f"127.0.0.1:{port}", u.path, u.query, u.fragment))
+
+
+async def body_len(http: aiohttp.ClientSession, url: str, headers: dict[str, str]) -> tuple[int, str]:
+    """(bytes, text-or-empty) of ``url`` fetched directly from the server."""
+    async with http.get(url, headers=headers) as resp:
+        data = await resp.read()
+    return len(data), data.decode("utf-8", "replace") if url.split("?")[0].endswith(".m3u8") else ""
+
+
+async def floor_for(bench: Bench, http: aiohttp.ClientSession, *, path: str, manifest: dict[str, Any],
+                    profile: str) -> tuple[float, int]:
+    """(floor seconds, floor bytes) for playing ``path`` of ``manifest`` on ``profile``."""
+    prof = load_profile(profile)
+    start = manifest["start"]
+    rendition = bench.asset.rendition(start)
+    first_seg = bench.args.work / "media" / ASSET_ID / rendition.directory / rendition.segments[0].uri
+    seg_bytes = first_seg.stat().st_size
+    ua = {"User-Agent": "libmpv"}
+    if path == "steered":
+        n, _ = await body_len(http, manifest["steered_url"], ua)
+        playlists, trips = n, 3  # connect, playlist, segment
+    else:
+        m, text = await body_len(http, manifest["manifest_url"], ua)
+        child = next(line for line in text.splitlines() if line and not line.startswith("#"))
+        from urllib.parse import urljoin
+
+        c, _ = await body_len(http, urljoin(manifest["manifest_url"], child), ua)
+        playlists, trips = m + c, 4  # connect, master, media playlist, segment
+    total = playlists + seg_bytes
+    return trips * prof.rtt_ms / 1000 + total * 8 / (prof.down_kbps * 1000), total
+
+
+async def play(bench: Bench, http: aiohttp.ClientSession, *, profile: str, path: str, extra: list[str],
+               watch_s: float, log_file: Path | None) -> Run:
+    """One fresh proxy + mpv playing ``path`` on ``profile``."""
+    run = Run(profile=profile, path=path)
+    manifest = await bench.manifest(http, net=profile)
+    run.floor_s, run.floor_bytes = await floor_for(bench, http, path=path, manifest=manifest, profile=profile)
+    url = manifest["steered_url"] if path == "steered" else manifest["manifest_url"]
+    player = Mpv(workdir=bench.args.work, extra=extra, log_file=log_file)
+    await player.start()
+    try:
+        async with ShapingProxy(profile, upstream=("127.0.0.1", bench.port)) as proxy:
+            await player.send("observe_property", 1, "video-params")
+            await player.send("observe_property", 2, "paused-for-cache")
+            t0 = time.monotonic()
+            await player.send("loadfile", via(url, proxy.port))
+            first: float | None = None
+            deadline = t0 + bench.args.timeout
+            while True:
+                end = (first + watch_s) if first is not None else deadline
+                left = min(end, deadline) - time.monotonic()
+                if left <= 0:
+                    break
+                try:
+                    event = await asyncio.wait_for(player.events.get(), left)
+                except TimeoutError:
+                    break
+                if event.get("event") == "end-file":
+                    if first is None:
+                        run.error = f"end-file {event.get('reason')} {event.get('file_error', '')}"
+                    break
+                if event.get("event") != "property-change":
+                    continue
+                data = event.get("data")
+                if event.get("name") == "video-params" and data and data.get("h"):
+                    run.heights.append(int(data["h"]))
+                    if first is None:
+                        first = time.monotonic()
+                        stats = proxy.stats()
+                        run.first_frame_s = first - t0
+                        run.bytes_before = int(stats["down"]["bytes"])
+                        run.height = int(data["h"])
+                elif event.get("name") == "paused-for-cache" and data is True and first is not None:
+                    run.stalls += 1
+            run.connections = int(proxy.stats()["connections"]["total"])
+            if first is None and run.error is None:
+                run.error = "no first frame before the timeout"
+    finally:
+        await player.close()
+    return run
+
+
+async def switches(bench: Bench, http: aiohttp.ClientSession, *, extra: list[str], count: int,
+                   profile: str = "4g") -> list[float]:
+    """Seconds from each ``PUT rendition`` to the new height in ``video-params`` (alternating rungs)."""
+    manifest = await bench.manifest(http, net=profile)
+    sid = manifest["session_id"]
+    names = [q["quality"] for q in manifest["qualities"]]
+    by_h = {q["quality"]: q["height"] for q in manifest["qualities"]}
+    low, high = min(names, key=lambda n: by_h[n]), max(names, key=lambda n: by_h[n])
+    player = Mpv(workdir=bench.args.work, extra=[*extra, "--loop-file=inf"], log_file=None)
+    out: list[float] = []
+    await player.start()
+    try:
+        async with ShapingProxy(profile, upstream=("127.0.0.1", bench.port)) as proxy:
+            await player.send("observe_property", 1, "video-params")
+            await player.send("loadfile", via(manifest["steered_url"], proxy.port))
+            current: int | None = None
+            target = low
+            for _ in range(count + 1):
+                async with http.put(f"{bench.base}{API}/stream/sessions/{sid}/rendition", json={"rendition": target},
+                                    headers=bench.headers) as resp:
+                    assert resp.status == 200, await resp.text()
+                put_at = time.monotonic()
+                want = by_h[target]
+                while current != want:
+                    event = await asyncio.wait_for(player.events.get(), 90)
+                    data = event.get("data")
+                    if event.get("name") == "video-params" and data and data.get("h"):
+                        current = int(data["h"])
+                if out or current != by_h[low] or target != low:
+                    out.append(time.monotonic() - put_at)
+                target = high if target == low else low
+    finally:
+        await player.close()
+    return out[-count:]
+
+
+async def asset_for(work: Path) -> Asset:
+    """The 60 s 720p card packaged with the default ladder (built once, cached)."""
+    src = work / "card60.mp4"
+    if not src.exists():
+        await make_testcard(src, duration=60, width=1280, height=720)
+    (work / "media").mkdir(exist_ok=True)
+    return await package_asset(src, work / "media" / ASSET_ID, title="Test card (60 s)")
+
+
+async def bench_server(args: argparse.Namespace, asset: Asset, db_name: str) -> tuple[web.AppRunner, Bench]:
+    """Start the server and register a premium viewer with one title."""
+    settings = Settings(data_dir=args.work / "data", media_dir=args.work / "media",
+                        database_url=args.pg_admin.rsplit("/", 1)[0] + "/" + db_name, redis_url=args.redis,
+                        redis_namespace=f"floor{uuid.uuid4().hex[:6]}",
+                        url_signing_secret="bench-secret-0123456789",  # noqa: S106 - throw-away server
+                        rate_limits_enabled=False, log_json=False, bcrypt_rounds=4)
+    runner = web.AppRunner(create_app(settings))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    base = f"http://127.0.0.1:{port}"
+    app = runner.app
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{base}{API}/auth/register", json={
+                "email": f"floor-{uuid.uuid4().hex[:8]}@example.com", "password": "Sup3r-secret!"}) as resp:
+            reg = await resp.json()
+        hdr = {"Authorization": f"Bearer {reg['access_token']}"}
+        await app[keys.DB].execute("UPDATE users SET subscription_tier = 'premium' WHERE id = $1::uuid",
+                                   reg["user_id"])
+        async with http.get(f"{base}{API}/auth/profiles", headers=hdr) as resp:
+            profile = (await resp.json())["profiles"][0]["id"]
+    cid = await app[keys.DB].fetchval(
+        "INSERT INTO content (type, title, maturity_rating, workflow_state, tier_requirement, asset_id,"
+        " asset_duration_s, published_at) VALUES ('movie', 'Floor', 'U', 'published', 'free', $1, 60, now())"
+        " RETURNING id::text", asset.asset_id)
+    return runner, Bench(base=base, port=port, app=app, settings=settings, token=reg["access_token"],
+                         user_id=reg["user_id"], profile_id=profile, content_id=cid, asset=asset, args=args)
+
+
+def fmt(run: Run) -> str:
+    """One table row."""
+    if run.first_frame_s is None:
+        return f"| {run.profile} | {run.path} | — ({run.error}) | {run.floor_s:.2f} s | — | — | {run.connections} | — |"
+    return (f"| {run.profile} | {run.path} | {run.first_frame_s:.2f} s | {run.floor_s:.2f} s | {run.ratio:.2f}× "
+            f"| {run.bytes_before / 1000:.0f} kB ({run.floor_bytes / 1000:.0f} kB) | {run.connections} "
+            f"| {run.stalls} | {run.height}p |")
+
+
+async def main() -> None:
+    """Package, start the server, measure, print a markdown table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--work", type=Path, default=Path("/tmp/ott-bench-floor"))
+    parser.add_argument("--profiles", default="2g,3g,4g,5g")
+    parser.add_argument("--paths", default="steered,master")
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--watch", type=float, default=60.0, help="seconds watched after the first frame")
+    parser.add_argument("--timeout", type=float, default=90.0)
+    parser.add_argument("--switches", type=int, default=0)
+    parser.add_argument("--mpv-defaults", action="store_true", help="plain mpv (no media.mpv_options)")
+    parser.add_argument("--set", action="append", default=[], help="extra/override mpv option name=value")
+    parser.add_argument("--mpv-log", type=Path, default=None, help="write mpv debug logs here")
+    parser.add_argument("--pg-admin", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
+    args = parser.parse_args()
+    if shutil.which("mpv") is None:
+        raise SystemExit("mpv not found")
+    args.work.mkdir(parents=True, exist_ok=True)
+    options = {} if args.mpv_defaults else streaming_options()
+    for item in args.set:
+        name, _, value = item.partition("=")
+        options[name.lstrip("-")] = value
+    extra = cli_args(options)
+    asset = await asset_for(args.work)
+    db_name = f"ott_floor_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(args.pg_admin)
+    await admin.execute(f'CREATE DATABASE "{db_name}"')
+    runner: web.AppRunner | None = None
+    try:
+        runner, bench = await bench_server(args, asset, db_name)
+        print(f"mpv options: {' '.join(extra) or '(defaults)'}")
+        print("| profile | path | first frame | floor | ratio | bytes before 1st frame (floor) | connections "
+              "| stalls | start |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        async with aiohttp.ClientSession() as http:
+            for profile in args.profiles.split(","):
+                for path in args.paths.split(","):
+                    runs = []
+                    for i in range(args.runs):
+                        log_file = args.mpv_log / f"{profile}-{path}-{i}.log" if args.mpv_log else None
+                        if log_file is not None:
+                            log_file.parent.mkdir(parents=True, exist_ok=True)
+                        runs.append(await play(bench, http, profile=profile, path=path, extra=extra,
+                                               watch_s=args.watch, log_file=log_file))
+                    ok = [r for r in runs if r.first_frame_s is not None]
+                    best = sorted(ok, key=lambda r: r.first_frame_s or 0)[len(ok) // 2] if ok else runs[0]
+                    print(fmt(best), flush=True)
+            if args.switches:
+                lat = await switches(bench, http, extra=extra, count=args.switches)
+                print(f"switch latency over {len(lat)} switches (4g): median {statistics.median(lat):.2f} s, "
+                      f"max {max(lat):.2f} s ({', '.join(f'{x:.1f}' for x in lat)})")
+    finally:
+        if runner is not None:
+            await runner.cleanup()
+        await admin.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+        await admin.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,75 @@
+"""The mpv options every client of this server uses (terminal client, ``ott-load real-players``, README).
+
+Chosen by measurement with real mpv through ``ott-netem proxy`` (``benchmarks/mpv_start_floor.py``;
+figures and what each option bought in ``benchmarks/RESULTS.md``, "mpv at the physical floor"):
+
+- **bounded read-ahead**: mpv's defaults read ahead up to 150 MiB / 1 h of cache, so on a short title
+  the whole rest is downloaded at the old rendition and a server-steered switch reaches the screen
+  only when that runs out. ``cache-secs`` and ``demuxer-readahead-secs`` are sized from the segment
+  duration (:func:`readahead_s`), and ``demuxer-max-bytes`` caps a burst.
+- **probe/analyze limits**: ffmpeg's ``avformat_find_stream_info`` reads up to 5 s of media (two or
+  three segments) before the first frame; small ``probesize``/``analyzeduration`` and
+  ``fpsprobesize=0`` let it decode after the first segment.
+- **one connection**: ``http_multiple=0`` (no parallel segment connection on a one-budget link),
+  ``http_persistent=1`` (keep-alive between segments).
+
+Pure data: no mpv import here. :func:`streaming_options` gives ``{"option-name": "value"}``;
+:func:`cli_args` renders ``--option=value`` for an mpv process and :func:`python_mpv_kwargs` the
+keyword arguments of ``mpv.MPV``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+DEFAULT_SEGMENT_S = 2.0
+#: Read-ahead in segments: the smallest that kept zero stalls on the steady profiles (RESULTS.md).
+READAHEAD_SEGMENTS = 2.0
+#: Cap on bytes held ahead by the demuxer (a 1080p segment is ~1.5 MB; four of them fit).
+DEMUXER_MAX_BYTES = 8 * 1024 * 1024
+#: ffmpeg's probe limits: one small first segment is enough for TS with H.264 + AAC.
+PROBE_BYTES = 32 * 1024
+ANALYZE_S = 0.5
+#: Protocols a local (fast-start) playlist may point at.
+PROTOCOLS = "file,http,https,tcp,tls,crypto,data"
+
+
+def readahead_s(segment_s: float = DEFAULT_SEGMENT_S) -> float:
+    """Seconds of media mpv may hold ahead: ``READAHEAD_SEGMENTS`` segments, at least 2 s."""
+    seg = segment_s if math.isfinite(segment_s) and segment_s > 0 else DEFAULT_SEGMENT_S
+    return max(2.0, READAHEAD_SEGMENTS * seg)
+
+
+def lavf_options(*, local_playlist: bool = False) -> str:
+    """The ``demuxer-lavf-o`` value: ffmpeg's HLS/HTTP options (comma-separated ``key=value``)."""
+    opts = ["http_multiple=0", "http_persistent=1", "fpsprobesize=0"]
+    if local_playlist:
+        opts.append(f"protocol_whitelist=[{PROTOCOLS}]")
+    return ",".join(opts)
+
+
+def streaming_options(*, segment_s: float = DEFAULT_SEGMENT_S, local_playlist: bool = False) -> dict[str, str]:
+    """mpv's options (``name -> value``) for streaming this server's titles with ``segment_s`` segments."""
+    ahead = readahead_s(segment_s)
+    return {
+        "cache": "yes",
+        "cache-secs": f"{ahead:g}",
+        "demuxer-readahead-secs": f"{ahead:g}",
+        "demuxer-max-bytes": str(DEMUXER_MAX_BYTES),
+        "demuxer-max-back-bytes": str(DEMUXER_MAX_BYTES // 4),
+        "demuxer-lavf-probesize": str(PROBE_BYTES),
+        "demuxer-lavf-analyzeduration": f"{ANALYZE_S:g}",
+        "demuxer-lavf-o": lavf_options(local_playlist=local_playlist),
+        "stream-lavf-o": "multiple_requests=1",
+    }
+
+
+def cli_args(options: Mapping[str, str]) -> list[str]:
+    """``--name=value`` arguments for an mpv process."""
+    return [f"--{name}={value}" for name, value in options.items()]
+
+
+def python_mpv_kwargs(options: Mapping[str, str]) -> dict[str, str]:
+    """Keyword arguments for ``mpv.MPV(...)`` (python-mpv spells options with underscores)."""
+    return {name.replace("-", "_"): value for name, value in options.items()}

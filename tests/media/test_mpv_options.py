@@ -1,0 +1,33 @@
+"""Shared mpv options (media.mpv_options): read-ahead from the segment duration, probe limits, one connection."""
+
+from __future__ import annotations
+
+import math
+
+from media import mpv_cli_args, python_mpv_kwargs, readahead_s, streaming_options
+
+
+def test_read_ahead_is_bounded_and_follows_the_segment_duration() -> None:
+    assert readahead_s(2.0) == 4.0
+    assert readahead_s(6.0) == 12.0
+    assert readahead_s(0.5) == 2.0  # never below 2 s
+    assert readahead_s(math.nan) == readahead_s(2.0) and readahead_s(-1) == readahead_s(2.0)
+    opts = streaming_options(segment_s=6.0)
+    assert opts["cache-secs"] == "12" and opts["demuxer-readahead-secs"] == "12"
+    assert int(opts["demuxer-max-bytes"]) <= 16 * 1024 * 1024  # mpv's default is 150 MiB
+
+
+def test_ffmpeg_decodes_after_the_first_segment_on_one_persistent_connection() -> None:
+    opts = streaming_options()
+    assert int(opts["demuxer-lavf-probesize"]) <= 64 * 1024
+    assert float(opts["demuxer-lavf-analyzeduration"]) <= 1.0
+    lavf = dict(item.split("=", 1) for item in opts["demuxer-lavf-o"].split(","))
+    assert lavf["http_multiple"] == "0" and lavf["http_persistent"] == "1" and lavf["fpsprobesize"] == "0"
+    assert "protocol_whitelist" not in lavf
+    assert "protocol_whitelist=[file," in streaming_options(local_playlist=True)["demuxer-lavf-o"]
+
+
+def test_renderings_for_a_process_and_for_libmpv() -> None:
+    opts = {"cache-secs": "4", "demuxer-lavf-o": "a=1,b=2"}
+    assert mpv_cli_args(opts) == ["--cache-secs=4", "--demuxer-lavf-o=a=1,b=2"]
+    assert python_mpv_kwargs(opts) == {"cache_secs": "4", "demuxer_lavf_o": "a=1,b=2"}
