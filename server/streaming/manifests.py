@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from media.assets import Asset
 from media.dash import build_mpd
 from media.playlists import build_audio_playlist, build_master, build_media_playlist, build_subtitle_playlist
-from server.streaming.urls import STEERED_DIR, MediaUrls, steered_segment_name
+from server.streaming.urls import STEERED_DIR, STEERED_PLAYLIST, MediaUrls, steered_segment_name
 
 
 def rendition_scope(asset: Asset, name: str) -> str:
@@ -51,6 +51,17 @@ def child_url(asset: Asset, urls: MediaUrls, kind: str, name: str) -> str:
 def master_playlist(asset: Asset, urls: MediaUrls, *, variants: Sequence[str]) -> str:
     """Master playlist listing ``variants`` in order, every child URL signed."""
     return build_master(asset, variants=variants, uri_for=lambda kind, name: child_url(asset, urls, kind, name))
+
+
+def steered_master(asset: Asset, urls: MediaUrls, *, rendition: str, audio: Sequence[str] | None = None,
+                   subtitles: Sequence[str] | None = None) -> str:
+    """Master playlist for a player without ABR: one video variant, the steered playlist, described as
+    ``rendition`` (the session's current rung), with the ``audio``/``subtitles`` languages (default all)."""
+
+    def uri_for(kind: str, name: str) -> str:
+        return urls.url(STEERED_PLAYLIST, scope=STEERED_DIR) if kind == "video" else child_url(asset, urls, kind, name)
+
+    return build_master(asset, variants=[rendition], uri_for=uri_for, audio=audio, subtitles=subtitles)
 
 
 def rendition_playlist(asset: Asset, *, name: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from server.streaming import manifests, steering, throughput
 from server.streaming.assets import AssetMissing, rungs_of
 from server.streaming.files import PLAYLIST_CACHE, SEGMENT_CACHE, STEERED_CACHE, MeasuredFileResponse
 from server.streaming.paths import UnsafePath, check_raw, clean_relative, content_type, resolve_inside
+from server.streaming.players import lacks_abr
 from server.streaming.playlist_cache import PlaylistCache
 from server.streaming.sessions import StreamSession
 from server.streaming.signing import Grant, SignatureError
@@ -90,7 +92,9 @@ async def serve_media(request: web.Request) -> web.StreamResponse:
         raise NotFound(str(err)) from err
     urls = MediaUrls(signer=app[STREAMING].signer, session_id=session_id, user_id=grant.user_id,
                      asset_id=grant.asset_id, expires=grant.expires)
-    built = _built_playlist(app[STREAMING].playlists, asset, urls, session=session, path=path)
+    adaptive = not lacks_abr(user_agent=request.headers.get("User-Agent"), player=request.query.get("player"))
+    built = _built_playlist(app[STREAMING].playlists, asset, urls, session=session, path=path, adaptive=adaptive,
+                            extra_audio=request.query.getall("audio", []))
     if built is not None:
         return built
     if path.endswith((".m3u8", ".mpd")):
@@ -106,14 +110,23 @@ async def serve_media(request: web.Request) -> web.StreamResponse:
 
 
 def _built_playlist(cache: PlaylistCache, asset: Asset, urls: MediaUrls, *, session: StreamSession,
-                    path: str) -> web.Response | None:
+                    path: str, adaptive: bool = True, extra_audio: Sequence[str] = ()) -> web.Response | None:
     """The playlist at ``path`` for this session (from the cache), or None when ``path`` is not one.
 
     Media playlists are the same bytes for every viewer (relative segment URIs); the master and the
     MPD carry this session's signed URLs, so they are cached per session, variants and expiry.
+
+    A player without ABR (``adaptive`` False: mpv, ffmpeg) asking for the master gets one variant,
+    the steered playlist, described as the session's current rung, with the default audio, the
+    ``extra_audio`` languages and the subtitles (see :mod:`server.streaming.players`).
     """
     per_session = (session.session_id, urls.user_id, urls.expires, tuple(session.variants))
     if path == asset.master:
+        if not adaptive:
+            langs = tuple(a.language for a in asset.audio if a.default or a.language in extra_audio)
+            return _playlist(cache.get(asset, ("steered-master", *per_session, session.current, langs),
+                                       lambda: manifests.steered_master(asset, urls, rendition=session.current,
+                                                                        audio=langs)))
         return _playlist(cache.get(asset, ("master", *per_session), lambda: manifests.master_playlist(
             asset, urls, variants=session.variants)))
     if asset.dash is not None and path == asset.dash.mpd:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
+from media import python_mpv_kwargs, streaming_options
 from server import keys
 from tests.helpers import new_viewer
 from tests.streaming.conftest import add_title, manifest
@@ -22,8 +23,8 @@ class Player:
     mpv's thread; the test awaits them from a worker thread so the server's event loop keeps serving)."""
 
     def __init__(self, **options: Any) -> None:
-        self.mpv = mpv.MPV(vo="null", ao="null", config=False, ytdl=False, demuxer_lavf_o="http_multiple=0",
-                           **options)
+        self.mpv = mpv.MPV(vo="null", ao="null", config=False, ytdl=False,
+                           **{"demuxer_lavf_o": "http_multiple=0", **options})
         self.heights: list[int] = []
         self.stalled = False
         self.ended: int | None = None
@@ -121,3 +122,28 @@ async def test_steered_session_switches_up_mid_play_without_a_stall(api: TestCli
         "SELECT payload FROM engagement_events WHERE session_id = $1::uuid AND type = 'quality_change' ORDER BY id",
         sid)
     assert [r["payload"]["to"] for r in rows][-1] == "720p"
+
+
+async def test_mpv_with_the_plain_master_url_gets_one_steered_variant_and_plays_to_the_end(api: TestClient) -> None:
+    """mpv (User-Agent libmpv / Lavf) handed the master URL plays the steered variant the server switches."""
+    viewer = await new_viewer(api)
+    cid = await add_title(api)
+    _, body, _ = await manifest(api, viewer, cid)
+    sid = body["session_id"]
+    pin = await api.put(f"/api/v1/stream/sessions/{sid}/rendition", json={"rendition": "144p"}, headers=viewer.headers)
+    assert pin.status == 200
+    player = Player(**python_mpv_kwargs(streaming_options()))
+    try:
+        player.mpv.play(body["manifest_url"])
+        assert await player.wait(lambda: 144 in player.heights, within=30), player.heights
+        assert len(player.mpv.playlist or []) <= 1
+        tracks = player.mpv.track_list or []
+        assert len([t for t in tracks if t.get("type") == "video"]) == 1  # one variant, not the ladder
+        switch = await api.put(f"/api/v1/stream/sessions/{sid}/rendition", json={"rendition": "720p"},
+                               headers=viewer.headers)
+        assert switch.status == 200
+        assert await player.wait(lambda: 720 in player.heights, within=30), player.heights
+        assert await player.wait(lambda: player.ended is not None, within=60)
+        assert player.ended == mpv.MpvEventEndFile.EOF
+    finally:
+        player.close()
