@@ -15,6 +15,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from server.settings import Settings
+from server.streaming.front import ASSET_HEADER, CHECK_CACHE_S, CHECK_HEADER
 from tests.conftest import make_settings
 from tests.helpers import new_viewer
 from tests.streaming.conftest import MediaRoot, add_title, local, manifest, media_playlist
@@ -49,6 +50,23 @@ async def test_segments_and_steered_segments_name_the_file_for_nginx(api: TestCl
     assert bad.status == 404 and "X-Accel-Redirect" not in bad.headers
 
 
+async def test_the_front_check_answers_for_rendition_directories_only(api: TestClient,
+                                                                      media_root: MediaRoot) -> None:
+    viewer = await new_viewer(api)
+    cid = await add_title(api)
+    _, body, _ = await manifest(api, viewer, cid, headers={"Downlink": "0.9"})
+    _, segments = await media_playlist(api, body["qualities"][0]["url"])
+    check = {CHECK_HEADER: "1"}
+    ok = await api.get(segments[0], headers=check)
+    assert ok.status == 204 and ok.headers[ASSET_HEADER] == media_root.asset.asset_id
+    assert 0 < int(ok.headers["X-Accel-Expires"]) <= CHECK_CACHE_S
+    assert (await api.get(local(body["manifest_url"]), headers=check)).status == 403
+    _, steered = await media_playlist(api, body["steered_url"])
+    assert (await api.get(steered[0], headers=check)).status == 403
+    assert (await api.get(segments[0].replace("seg_00001", "seg_00002").replace("/media/s/", "/media/s/x"),
+                          headers=check)).status == 403
+
+
 def test_bad_prefix_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         Settings(data_dir=tmp_path, media_accel_redirect="protected")
@@ -67,9 +85,11 @@ def _nginx_conf(tmp_path: Path, *, front: int, app_port: int, media: Path) -> Pa
     """deploy/nginx.conf itself, pointed at the test app, port and media dir, inside a minimal main config."""
     site = DEPLOY_CONF.read_text(encoding="utf-8")
     for old, new in (("server server:8080;", f"server 127.0.0.1:{app_port};"),
-                     ("listen 80;", f"listen 127.0.0.1:{front};"), ("alias /srv/media/;", f"alias {media}/;")):
+                     ("listen 80;", f"listen 127.0.0.1:{front};"), ("/srv/media/", f"{media}/"),
+                     ("/var/cache/nginx/", f"{tmp_path}/cache/")):
         assert old in site, f"deploy/nginx.conf no longer has {old!r}"
         site = site.replace(old, new)
+    (tmp_path / "cache").mkdir(exist_ok=True)
     conf = tmp_path / "nginx.conf"
     user = "user root;" if os.geteuid() == 0 else ""  # workers must read pytest's (0700) base temp dir
     conf.write_text(f"""
@@ -125,16 +145,33 @@ async def test_nginx_sends_the_file_the_app_authorised(api: TestClient, media_ro
                 body = await resp.json()
             # nginx passes Host with its port, so the URLs handed out point back at the front
             assert body["qualities"][0]["url"].startswith(f"http://127.0.0.1:{front}/")
-            async with http.get(local(body["qualities"][0]["url"])) as resp:
-                playlist = m3u8.M3U8(await resp.text(), strict=True)
-            segment = urljoin(local(body["qualities"][0]["url"]), playlist.segments[0].uri)
-            async with http.get(segment) as resp:
-                data = await resp.read()
-                assert resp.status == 200 and "X-Accel-Redirect" not in resp.headers
-                assert resp.headers.getall("Cache-Control") == ["public, max-age=31536000, immutable"]
-            rendition = next(r for r in media_root.asset.renditions if f"/{r.directory.strip('/')}/" in segment)
-            on_disk = media_root.root / media_root.asset.asset_id / rendition.directory / "seg_00001.ts"
-            assert data == on_disk.read_bytes()
+            playlist_url = local(body["qualities"][0]["url"])
+            rendition = next(r for r in media_root.asset.renditions if f"/{r.playlist}" in playlist_url)
+            on_disk = media_root.root / media_root.asset.asset_id / rendition.directory
+            async with http.get(playlist_url) as resp:  # the packaged index.m3u8, sent by nginx
+                text = await resp.text()
+                assert resp.status == 200 and resp.headers["Content-Type"] == "application/vnd.apple.mpegurl"
+                assert resp.headers.getall("Cache-Control") == ["private, max-age=2"]
+                assert text == (on_disk / "index.m3u8").read_text(encoding="utf-8")
+            playlist = m3u8.M3U8(text, strict=True)
+            segment = urljoin(playlist_url, playlist.segments[0].uri)
+            for seg in playlist.segments:
+                async with http.get(urljoin(playlist_url, seg.uri)) as resp:
+                    data = await resp.read()
+                    assert resp.status == 200 and "X-Accel-Redirect" not in resp.headers
+                    assert ASSET_HEADER not in resp.headers
+                    assert resp.headers.getall("Cache-Control") == ["public, max-age=31536000, immutable"]
+                    assert data == (on_disk / seg.uri).read_bytes()
+            # one app check for the whole rendition directory, cached by nginx
+            assert len([p for p in (tmp_path / "cache").rglob("*") if p.is_file()]) == 1
+            # another rendition's directory with this rendition's token, or a forged token: refused
+            other = next(r for r in media_root.asset.renditions if r.name != rendition.name)
+            async with http.get(segment.replace(f"/{rendition.directory}/", f"/{other.directory}/")) as resp:
+                assert resp.status == 403
+            token = playlist_url.split("/")[4]
+            forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+            async with http.get(segment.replace(f"/{token}/", f"/{forged}/")) as resp:
+                assert resp.status == 403
             async with http.get(local(body["steered_url"])) as resp:
                 steered = m3u8.M3U8(await resp.text(), strict=True)
             async with http.get(urljoin(local(body["steered_url"]), steered.segments[0].uri)) as resp:
