@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -31,9 +31,10 @@ from server.streaming.files import PLAYLIST_CACHE, SEGMENT_CACHE, STEERED_CACHE,
 from server.streaming.paths import UnsafePath, check_raw, clean_relative, content_type, resolve_inside
 from server.streaming.players import lacks_abr
 from server.streaming.playlist_cache import PlaylistCache
+from server.streaming.policy import Estimate
 from server.streaming.sessions import StreamSession
 from server.streaming.signing import Grant, SignatureError
-from server.streaming.state import STREAMING, session_store
+from server.streaming.state import STREAMING, batcher, session_store
 from server.streaming.urls import STEERED_PLAYLIST, MediaUrls
 
 log = logging.getLogger(__name__)
@@ -186,25 +187,33 @@ def _file(request: web.Request, *, asset: Asset, path: str, user_id: str) -> web
 
 
 def _sample_recorder(request: web.Request, *, user_id: str) -> throughput.OnSample:
+    """Appends the segment's delivery sample through the batcher: no Redis round trip per segment."""
     app = request.app
+    key = throughput.samples_key(app[keys.SETTINGS].redis_namespace, user_id)
 
     async def record(nbytes: int, seconds: float) -> None:
-        await throughput.add_sample(app[keys.REDIS], namespace=app[keys.SETTINGS].redis_namespace,
-                                    user_id=user_id, nbytes=nbytes, seconds=seconds)
+        batcher(app).push(key, throughput.sample_entry(nbytes, seconds), keep=throughput.MAX_SAMPLES,
+                          ttl_s=throughput.SAMPLE_TTL_S)
 
     return record
+
+
+def _estimate(app: web.Application, user_id: str) -> Awaitable[Estimate | None]:
+    """The viewer's estimate over Redis plus this process's unwritten samples."""
+    ns = app[keys.SETTINGS].redis_namespace
+    return throughput.estimate(app[keys.REDIS], namespace=ns, user_id=user_id,
+                               pending=batcher(app).pending(throughput.samples_key(ns, user_id)))
 
 
 async def _steered_segment(request: web.Request, *, asset: Asset, session: StreamSession,
                            index: int) -> web.StreamResponse:
     """Segment INDEX of the rendition the session is steered to (deciding it first in ``auto``)."""
     app = request.app
-    settings = app[keys.SETTINGS]
     store = session_store(app)
     allowed = [r for r in rungs_of(asset) if r.name in session.variants]
     rendition = session.current
     switch: dict[str, Any] | None = None
-    est = await throughput.estimate(app[keys.REDIS], namespace=settings.redis_namespace, user_id=session.user_id)
+    est = await _estimate(app, session.user_id)
     now = time.time()
     if session.mode == "auto":
         decision = steering.steer(rungs=allowed, current=session.current, estimate_kbps=est.kbps if est else None,
@@ -229,8 +238,7 @@ async def _steered_segment(request: web.Request, *, asset: Asset, session: Strea
 
     async def after(nbytes: int, seconds: float) -> None:
         await recorder(nbytes, seconds)
-        fresh = await throughput.estimate(app[keys.REDIS], namespace=settings.redis_namespace,
-                                          user_id=session.user_id)
+        fresh = await _estimate(app, session.user_id)
         await store.note_delivery(session_id=session.session_id, now=time.time(),
                                   segment_end_s=segment.start + segment.duration,
                                   estimate_kbps=fresh.kbps if fresh else None)

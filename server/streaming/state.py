@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from aiohttp import web
 
 from server import keys
 from server.streaming.assets import AssetCache
+from server.streaming.batch import ListBatcher
 from server.streaming.playlist_cache import PlaylistCache
 from server.streaming.sessions import SessionStore
 from server.streaming.signing import UrlSigner, load_secret
@@ -20,6 +22,7 @@ class Streaming:
     signer: UrlSigner
     assets: AssetCache
     playlists: PlaylistCache = field(default_factory=PlaylistCache)
+    batch: ListBatcher | None = None  # set while the app runs (after the stores are open)
 
 
 STREAMING: web.AppKey[Streaming] = web.AppKey("streaming", Streaming)
@@ -30,6 +33,27 @@ def install(app: web.Application) -> None:
     settings = app[keys.SETTINGS]
     secret = load_secret(configured=settings.url_signing_secret, data_dir=settings.data_dir)
     app[STREAMING] = Streaming(signer=UrlSigner(secret=secret), assets=AssetCache())
+    app.cleanup_ctx.append(_batch_ctx)
+
+
+async def _batch_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The bookkeeping batcher over the app's Redis, flushed on shutdown (runs inside the storage context)."""
+    batcher = ListBatcher(app[keys.REDIS])
+    batcher.start()
+    app[STREAMING].batch = batcher
+    try:
+        yield
+    finally:
+        app[STREAMING].batch = None
+        await batcher.close()
+
+
+def batcher(app: web.Application) -> ListBatcher:
+    """The running app's bookkeeping batcher."""
+    found = app[STREAMING].batch
+    if found is None:
+        raise RuntimeError("the bookkeeping batcher runs only while the app runs")
+    return found
 
 
 def session_store(app: web.Application) -> SessionStore:

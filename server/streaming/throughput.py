@@ -13,7 +13,7 @@ socket buffers this is the link rate; on loopback it overstates it (the kernel a
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 import redis.asyncio as aioredis
 
@@ -33,11 +33,16 @@ def samples_key(namespace: str, user_id: str) -> str:
     return key(namespace, "stream", "tput", user_id)
 
 
+def sample_entry(nbytes: int, seconds: float) -> str:
+    """The list entry of one sample (the serving path appends it through :mod:`server.streaming.batch`)."""
+    return f"{int(nbytes)} {max(seconds, 0.0):.6f}"
+
+
 async def add_sample(redis: aioredis.Redis, *, namespace: str, user_id: str, nbytes: int, seconds: float) -> None:
-    """Record that ``nbytes`` of a segment took ``seconds`` to write to this viewer."""
+    """Record that ``nbytes`` of a segment took ``seconds`` to write to this viewer (one Redis round trip)."""
     k = samples_key(namespace, user_id)
     async with redis.pipeline(transaction=True) as pipe:
-        pipe.lpush(k, f"{int(nbytes)} {max(seconds, 0.0):.6f}")
+        pipe.lpush(k, sample_entry(nbytes, seconds))
         pipe.ltrim(k, 0, MAX_SAMPLES - 1)
         pipe.expire(k, SAMPLE_TTL_S)
         await pipe.execute()
@@ -50,9 +55,14 @@ def estimate_from(samples: list[tuple[int, float]]) -> Estimate | None:
     return Estimate(kbps=est.estimate_kbps, samples=counted) if counted else None
 
 
-async def estimate(redis: aioredis.Redis, *, namespace: str, user_id: str) -> Estimate | None:
-    """The viewer's current throughput estimate, or None without usable samples."""
-    raw = await redis.lrange(samples_key(namespace, user_id), 0, MAX_SAMPLES - 1)
+async def estimate(redis: aioredis.Redis, *, namespace: str, user_id: str,
+                   pending: Sequence[str] = ()) -> Estimate | None:
+    """The viewer's current throughput estimate, or None without usable samples.
+
+    ``pending``: this process's samples not yet written to Redis, newest first (``ListBatcher.pending``).
+    """
+    stored = await redis.lrange(samples_key(namespace, user_id), 0, MAX_SAMPLES - 1)
+    raw = [*pending, *stored][:MAX_SAMPLES]
     samples: list[tuple[int, float]] = []
     for item in reversed(raw):
         try:

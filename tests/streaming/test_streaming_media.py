@@ -194,6 +194,7 @@ async def test_subtitles_and_audio_children_are_signed(api: TestClient) -> None:
 
 async def test_segment_deliveries_feed_the_estimate(api: TestClient) -> None:
     from server.streaming import throughput
+    from server.streaming.state import batcher
 
     viewer, body, _ = await _setup(api)
     url = _segment_url(body)
@@ -203,10 +204,12 @@ async def test_segment_deliveries_feed_the_estimate(api: TestClient) -> None:
         await resp.read()
     ns = api.app[keys.SETTINGS].redis_namespace
     key = throughput.samples_key(ns, viewer.user_id)
-    for _ in range(100):  # the sample is written just after the body went out
-        raw = await api.app[keys.REDIS].lrange(key, 0, -1)
-        if len(raw) == 3:
+    batch = batcher(api.app)
+    for _ in range(100):  # the sample is queued just after the body went out, written in the next batch
+        if len(batch.pending(key)) + len(await api.app[keys.REDIS].lrange(key, 0, -1)) == 3:
             break
         await asyncio.sleep(0.02)
-    assert len(raw) == 3
+    await batch.flush()
+    raw = await api.app[keys.REDIS].lrange(key, 0, -1)
+    assert len(raw) == 3 and batch.pending(key) == []
     assert all(int(item.split()[0]) > 0 for item in raw)
