@@ -56,7 +56,8 @@ def abandon_rule(
     it) is used when it is slower than the average: a link that collapsed mid-download is
     judged at its new rate, not at one inflated by the fast start. An outage (no lower rung
     arrives before the buffer runs dry either) with at least `abandon_outage_hold_s` of buffer
-    is waited out: abandoning would not avoid the stall, and the link may come back."""
+    is waited out: abandoning would not avoid the stall, and the link may come back. With at
+    least `abandon_deep_s` buffered the re-request is one rung down, never the lowest rung."""
     ladder = clean_ladder(ladder_kbps)
     p = progress
     idx = int(p.index) if isinstance(p.index, int) else 0
@@ -106,6 +107,12 @@ def abandon_rule(
             # While the buffer is deep, keep the segment in flight: if the link comes back
             # first, nothing was lost; below `abandon_outage_hold_s` the lowest rung wins.
             return None
+    deep = config.abandon_deep_s
+    if deep is not None and buf >= deep and chosen == 0 and idx > 1:
+        # A deep buffer rides out the dip: from it, step down one rung, never to the lowest.
+        chosen = idx - 1
+        size1 = total * ladder[chosen] / ladder[idx] if math.isfinite(ladder[idx]) else total
+        chosen_s = ttfb + size1 / bw
     if chosen_s >= remaining_s:
         return None
     reason = (

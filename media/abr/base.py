@@ -106,6 +106,14 @@ class AbrConfig:
             top rung near the target (dash.js 10 s and max(12, 10 + 2 × rungs)).
         bola_throughput_factor: safety factor on the estimate used by BOLA-O and BOLA's
             startup (dash.js 0.9).
+        bola_guard_buffer_s / bola_guard_factor: BOLA-O lets BOLA's choice (or the highest
+            rung below it) through when its next segment, at `bola_guard_factor` × the
+            throughput, loads leaving at least `bola_guard_buffer_s` buffered: a deep buffer is
+            used, BOLA's buffer logic steps down as it drains (None, the default: the plain
+            BOLA-O cap; 20 s / 0.5 measured in benchmarks/RESULTS.md, off because it flaps
+            on a steady link).
+        abandon_deep_s: with at least this much buffered an abandonment re-requests one rung
+            down, never the lowest rung (None: dash.js's choice, whatever rung fits).
         dynamic_on_s / dynamic_off_s: "dynamic" uses BOLA from `on` seconds of buffer until
             it falls below `off` seconds.
         abandon_min_elapsed_s: do not judge a download younger than this (None: half a
@@ -143,6 +151,9 @@ class AbrConfig:
     bola_min_buffer_s: float = 10.0
     bola_target_s: float | None = None
     bola_throughput_factor: float = 0.9
+    bola_guard_buffer_s: float | None = None
+    bola_guard_factor: float = 0.5
+    abandon_deep_s: float | None = 10.0
     dynamic_on_s: float = 10.0
     dynamic_off_s: float = 6.0
     abandon_min_elapsed_s: float | None = None

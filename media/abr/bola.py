@@ -109,6 +109,17 @@ def bola_rule(
         tput = highest_within(ladder, safe)
         if best > last_index and best > tput:
             capped = max(tput, last_index)
+            guard = config.bola_guard_buffer_s
+            seg = max(as_nonneg(config.segment_s, 2.0), 1e-3)
+            if guard is not None and est > 0:
+                # A deep buffer pays for a segment the throughput alone does not sustain: BOLA's
+                # choice (or the highest rung below it) stands while its download leaves at
+                # least `guard` seconds buffered; BOLA's own buffer logic steps down as it drains.
+                slow = est * config.bola_guard_factor
+                for i in range(best, capped, -1):
+                    if buf - ladder[i] * seg / slow >= guard:
+                        capped = i
+                        break
             if capped != best:
                 reason += (
                     f"; BOLA-O: {fmt_kbps(ladder[best])} > throughput {fmt_kbps(est)} × "

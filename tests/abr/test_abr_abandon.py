@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from media.abr import AbrController, DownloadProgress, abandon_rule
+from media.abr import AbrConfig, AbrController, DownloadProgress, abandon_rule
 
 LADDER = [240.0, 500.0, 1000.0, 2500.0, 5000.0]
 SEG_BYTES_720 = 2500 * 1000 / 8 * 2  # 625 000
@@ -69,3 +69,20 @@ def test_controller_abandon_only_while_playing_and_switches_rung() -> None:
     d = ctl.should_abandon(slow_progress(now=11.0))
     assert d is not None
     assert ctl.current_index == d.index == 0
+
+
+def test_deep_buffer_never_abandons_to_the_lowest_rung() -> None:
+    # 5000 kbit/s segment (1.25 MB), 100 kB in after 2 s (≈ 420 kbit/s): 21.9 s left. Only the
+    # lowest rung would load within a segment duration at 0.8 × that rate.
+    ladder = [240.0, 500.0, 1000.0, 2500.0, 5000.0]
+
+    def progress(buffer_s: float) -> DownloadProgress:
+        return DownloadProgress(index=4, loaded_bytes=100_000, total_bytes=1_250_000,
+                                elapsed_s=2.0, buffer_s=buffer_s, ttfb_s=0.1)  # fmt: skip
+
+    shallow = abandon_rule(ladder, progress=progress(5.0))
+    assert shallow is not None and shallow.index == 0
+    deep = abandon_rule(ladder, progress=progress(20.0))
+    assert deep is not None and deep.index == 3  # one rung down: 625 kB in 14.9 s < 21.9 s
+    old = abandon_rule(ladder, progress=progress(20.0), config=AbrConfig(abandon_deep_s=None))
+    assert old is not None and old.index == 0
