@@ -46,13 +46,19 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     settings = _settings(args)
     configure_logging(level=settings.log_level, json_lines=settings.log_json)
+    if args.workers > 1:
+        import asyncio
+
+        from server.workers import supervise
+
+        raise SystemExit(asyncio.run(supervise(settings, workers=args.workers, config=args.config)))
     app = create_app(settings)
     log.info("starting", extra={"host": settings.host, "port": settings.port,
                                 "embedded_postgres": settings.uses_embedded_postgres,
                                 "embedded_redis": settings.uses_embedded_redis})
     try:
         web.run_app(app, host=settings.host, port=settings.port, print=None,
-                    access_log=None, handle_signals=True, shutdown_timeout=5)
+                    access_log=None, handle_signals=True, shutdown_timeout=5, reuse_port=args.reuse_port or None)
     except OSError as err:
         raise CliError(f"cannot listen on {settings.host}:{settings.port}: {err.strerror or err}") from err
 
@@ -177,6 +183,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int)
     serve.add_argument("--data-dir", type=Path)
     serve.add_argument("--media-dir", type=Path)
+    serve.add_argument("--workers", type=_count, default=1,
+                       help="server processes sharing the port (SO_REUSEPORT); see README 'Several processes'")
+    serve.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)
     serve.set_defaults(func=cmd_serve)
 
     mig = sub.add_parser("migrate", help="apply pending schema migrations")
