@@ -215,6 +215,11 @@ class ApiRouter:
 
         return register
 
+    def include(self, *others: ApiRouter) -> None:
+        """Take over the routes declared on ``others``, in order (one area split over several modules)."""
+        for other in others:
+            self.specs.extend(other.specs)
+
     def install(self, app: web.Application) -> None:
         """Add every declared route to ``app`` and record it for OpenAPI and the RBAC table."""
         for spec in self.specs:

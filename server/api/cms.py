@@ -1,15 +1,23 @@
-"""The CMS area (spec §3.5, §6.6): titles, workflow, versions, bulk edits, uploads and CSV import."""
+"""The CMS area (spec §3.5, §6.6): titles, workflow, versions, bulk edits, uploads and CSV import.
+
+The handlers live in ``cms_content`` (titles, seasons, genres, people), ``cms_media`` (uploads,
+jobs, CSV import) and ``cms_workflow`` (transitions, versions, audit, bulk); this module is their one
+``router`` in that order. The domain logic is in ``server.cms``.
+"""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from server.cms import http_content, http_media, http_workflow  # noqa: F401  (they declare their routes on the router)
+from server.api import cms_content, cms_media, cms_workflow
 from server.cms.jobs import runner_ctx
-from server.cms.router import router
 from server.cms.scheduler import publish_ctx
+from server.routing import ApiRouter
 
 __all__ = ["router", "setup"]
+
+router = ApiRouter(tag="cms")
+router.include(cms_content.router, cms_media.router, cms_workflow.router)
 
 
 def setup(app: web.Application) -> None:

@@ -21,6 +21,8 @@ from media import Asset, MediaError, package_asset
 from server import keys
 from server.auth import audit
 from server.cms import store
+from server.cms.models import JobOut
+from server.errors import NotFound
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +137,18 @@ class JobRunner:
             await conn.execute("UPDATE cms_jobs SET state = 'succeeded', progress = 100, phase = 'done',"
                                " finished_at = now(), updated_at = now() WHERE id = $1::uuid", job_id)
         log.info("packaging job succeeded", extra={"job_id": job_id, "asset_id": asset.asset_id})
+
+
+async def fetch_job(db: store.Db, job_id: str) -> JobOut:
+    """The job ``job_id`` as the API shows it; 404 for an unknown or malformed id."""
+    jid = store.parse_id(job_id, what="job")
+    row = await db.fetchrow("SELECT * FROM cms_jobs WHERE id = $1::uuid", jid)
+    if row is None:
+        raise NotFound(f"no job {jid}")
+    return JobOut(id=str(row["id"]), content_id=str(row["content_id"]), state=row["state"], progress=row["progress"],
+                  phase=row["phase"], error=row["error"], asset_id=row["asset_id"], source_bytes=row["source_bytes"],
+                  created_at=row["created_at"].isoformat(), updated_at=row["updated_at"].isoformat(),
+                  finished_at=row["finished_at"].isoformat() if row["finished_at"] else None)
 
 
 RUNNER: web.AppKey[JobRunner] = web.AppKey("cms_job_runner", JobRunner)

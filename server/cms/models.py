@@ -304,3 +304,26 @@ class SearchQuery(_In):
 
     q: str | None = Field(default=None, min_length=1, max_length=100)
     limit: int = Field(default=20, ge=1, le=100)
+
+
+class JobOut(BaseModel):
+    """A packaging job: state, progress 0-100, the error of a failed one, the asset it made."""
+
+    id: str
+    content_id: str
+    state: str
+    progress: int
+    phase: str | None
+    error: str | None
+    asset_id: str | None
+    source_bytes: int | None
+    created_at: str
+    updated_at: str
+    finished_at: str | None
+
+
+class ImportOut(BaseModel):
+    """What a CSV import wrote."""
+
+    created: list[str]
+    updated: list[str]

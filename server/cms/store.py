@@ -13,7 +13,7 @@ from typing import Any, TypeAlias
 
 import asyncpg
 
-from server.cms.models import CONTENT_FIELDS, CastIn, ContentOut
+from server.cms.models import CONTENT_FIELDS, CastIn, ContentListOut, ContentListQuery, ContentOut
 from server.errors import NotFound, ValidationFailed
 
 log = logging.getLogger(__name__)
@@ -186,3 +186,22 @@ async def content_out(conn: asyncpg.Connection, *, content_id: str) -> ContentOu
         approved_at=_iso(row["approved_at"]), review_comments=row["review_comments"], asset_id=row["asset_id"],
         fields={k: jsonable(row[k]) for k in CONTENT_FIELDS},
         genres=await genre_ids(conn, content_id=str(row["id"])), cast=await cast_list(conn, content_id=str(row["id"])))
+
+
+def like_pattern(text: str) -> str:
+    """A case-insensitive LIKE pattern matching ``text`` anywhere (its wildcards escaped)."""
+    return "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+async def content_page(conn: asyncpg.Connection, *, query: ContentListQuery, owner: str | None) -> ContentListOut:
+    """A page of titles in any state, most recently updated first, filtered as ``query`` asks."""
+    params: list[Any] = [query.state, query.type, query.tier, owner, like_pattern(query.q) if query.q else None]
+    where = ("($1::text IS NULL OR workflow_state = $1) AND ($2::text IS NULL OR type = $2)"
+             " AND ($3::text IS NULL OR tier_requirement = $3) AND ($4::uuid IS NULL OR created_by = $4::uuid)"
+             " AND ($5::text IS NULL OR lower(title) LIKE $5)")
+    total = await conn.fetchval(f"SELECT count(*) FROM content WHERE {where}", *params)  # noqa: S608
+    rows = await conn.fetch(
+        f"SELECT id::text AS id FROM content WHERE {where} ORDER BY updated_at DESC, id"  # noqa: S608
+        " LIMIT $6 OFFSET $7", *params, query.limit, query.offset)
+    items = [await content_out(conn, content_id=r["id"]) for r in rows]
+    return ContentListOut(items=items, total=total)

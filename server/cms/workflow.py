@@ -48,3 +48,9 @@ def next_state(*, action: str, current: str, archived_from: str | None = None) -
     if transition.target is not None:
         return transition.target
     return archived_from if archived_from in STATES and archived_from != "archived" else "draft"
+
+
+#: Who works in the CMS (spec §8.2); analysts only read analytics.
+STAFF = ("creator", "reviewer", "publisher", "admin")
+#: Who may create and edit titles.
+EDITORS = ("creator", "admin")

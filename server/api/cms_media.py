@@ -2,49 +2,20 @@
 
 from __future__ import annotations
 
-import logging
-
 from aiohttp import web
-from pydantic import BaseModel
 
 from server import keys
 from server.auth import audit
-from server.cms import service, store
+from server.cms import service, store, taxonomy
 from server.cms.csv_import import import_rows, parse_csv
-from server.cms.jobs import RUNNER
-from server.cms.router import EDITORS, STAFF, router
+from server.cms.jobs import RUNNER, fetch_job
+from server.cms.models import ImportOut, JobOut
 from server.cms.uploads import VIDEO_TYPES, check_video_type, read_capped, receive
-from server.errors import BadRequest, Conflict, NotFound, UnsupportedMediaType, ValidationFailed
-from server.routing import json_response, principal
+from server.cms.workflow import EDITORS, STAFF
+from server.errors import BadRequest, Conflict, UnsupportedMediaType, ValidationFailed
+from server.routing import ApiRouter, json_response, principal
 
-log = logging.getLogger(__name__)
-
-
-class JobOut(BaseModel):
-    """A packaging job: state, progress 0-100, the error of a failed one, the asset it made."""
-
-    id: str
-    content_id: str
-    state: str
-    progress: int
-    phase: str | None
-    error: str | None
-    asset_id: str | None
-    source_bytes: int | None
-    created_at: str
-    updated_at: str
-    finished_at: str | None
-
-
-async def _job_out(db: store.Db, job_id: str) -> JobOut:
-    jid = store.parse_id(job_id, what="job")
-    row = await db.fetchrow("SELECT * FROM cms_jobs WHERE id = $1::uuid", jid)
-    if row is None:
-        raise NotFound(f"no job {jid}")
-    return JobOut(id=str(row["id"]), content_id=str(row["content_id"]), state=row["state"], progress=row["progress"],
-                  phase=row["phase"], error=row["error"], asset_id=row["asset_id"], source_bytes=row["source_bytes"],
-                  created_at=row["created_at"].isoformat(), updated_at=row["updated_at"].isoformat(),
-                  finished_at=row["finished_at"].isoformat() if row["finished_at"] else None)
+router = ApiRouter(tag="cms")
 
 
 @router.route("POST", "/api/v1/cms/content/{content_id}/video", summary="Upload a video; packaged in the background",
@@ -75,7 +46,7 @@ async def upload_video(request: web.Request) -> web.Response:
         source.unlink(missing_ok=True)
         raise
     app[RUNNER].start(job_id=job_id, content_id=cid, source=source, author_id=who.user_id)
-    return json_response(await _job_out(db, job_id), status=202,
+    return json_response(await fetch_job(db, job_id), status=202,
                          headers={"Location": f"/api/v1/cms/jobs/{job_id}"})
 
 
@@ -83,14 +54,7 @@ async def upload_video(request: web.Request) -> web.Response:
               roles=STAFF, errors=(401, 403, 404))
 async def get_job(request: web.Request) -> web.Response:
     """200 with state queued/running/succeeded/failed, progress 0-100 and the error if it failed."""
-    return json_response(await _job_out(request.app[keys.DB], request.match_info["job_id"]))
-
-
-class ImportOut(BaseModel):
-    """What a CSV import wrote."""
-
-    created: list[str]
-    updated: list[str]
+    return json_response(await fetch_job(request.app[keys.DB], request.match_info["job_id"]))
 
 
 @router.route("POST", "/api/v1/cms/import", summary="Import title metadata from CSV (all-or-nothing)",
@@ -108,7 +72,7 @@ async def import_csv(request: web.Request) -> web.Response:
         raise BadRequest(f"the CSV is not valid {request.charset or 'utf-8'} text") from err
     who = principal(request)
     db = request.app[keys.DB]
-    genres = {r["slug"]: r["id"] for r in await db.fetch("SELECT slug, id::text AS id FROM genres")}
+    genres = await taxonomy.genre_ids_by_slug(db)
     rows, errors = parse_csv(text, genre_ids=genres)
     if errors:
         raise ValidationFailed(f"{len(errors)} problems in the CSV; nothing was imported", errors=errors)

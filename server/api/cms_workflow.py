@@ -2,36 +2,30 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from aiohttp import web
 
 from server import keys
-from server.cms import service, store
+from server.cms import history, service, store
 from server.cms.bulk import BulkIn, BulkOut, run_bulk
-from server.cms.diff import diff_snapshots
 from server.cms.models import (
-    AuditEntry,
     AuditOut,
     AuditQuery,
     ContentOut,
     DiffOut,
     EmptyIn,
-    FieldChange,
     PublishIn,
     RejectIn,
     ReviewIn,
     TransitionOut,
-    VersionOut,
     VersionsOut,
 )
-from server.cms.router import EDITORS, STAFF, router
-from server.cms.workflow import TRANSITIONS
+from server.cms.workflow import EDITORS, STAFF, TRANSITIONS
 from server.errors import NotFound
-from server.routing import json_response, principal
+from server.routing import ApiRouter, json_response, principal
 
-log = logging.getLogger(__name__)
+router = ApiRouter(tag="cms")
 _ID = "/api/v1/cms/content/{content_id}"
 
 
@@ -87,22 +81,13 @@ async def unarchive(request: web.Request, *, body: EmptyIn) -> web.Response:
     return await _transition(request, action="unarchive")
 
 
-def _version_out(row: Any, *, with_snapshot: bool) -> VersionOut:
-    return VersionOut(version=row["version"], action=row["action"],
-                      author_id=str(row["author_id"]) if row["author_id"] else None, at=row["at"].isoformat(),
-                      comment=row["comment"], snapshot=row["snapshot"] if with_snapshot else None)
-
-
 @router.route("GET", f"{_ID}/versions", summary="Every stored version of a title", response=VersionsOut,
               roles=STAFF, errors=(401, 403, 404))
 async def versions(request: web.Request) -> web.Response:
     """200 with the versions, newest first (snapshots omitted; see the diff endpoint)."""
     async with request.app[keys.DB].acquire() as conn:
-        row = await store.fetch_content(conn, content_id=request.match_info["content_id"])
-        rows = await conn.fetch("SELECT version, action, author_id, at, comment, NULL AS snapshot"
-                                " FROM content_versions WHERE content_id = $1 ORDER BY version DESC", row["id"])
-    return json_response(VersionsOut(content_id=str(row["id"]),
-                                     versions=[_version_out(r, with_snapshot=False) for r in rows]))
+        out = await history.versions(conn, content_id=request.match_info["content_id"])
+    return json_response(out)
 
 
 def _version_number(raw: str) -> int:
@@ -117,15 +102,8 @@ async def diff(request: web.Request) -> web.Response:
     """200 with each field that differs from version a to version b; 404 unknown title or version."""
     a, b = _version_number(request.match_info["a"]), _version_number(request.match_info["b"])
     async with request.app[keys.DB].acquire() as conn:
-        row = await store.fetch_content(conn, content_id=request.match_info["content_id"])
-        snaps = {r["version"]: r["snapshot"] for r in await conn.fetch(
-            "SELECT version, snapshot FROM content_versions WHERE content_id = $1 AND version = ANY($2::int[])",
-            row["id"], [a, b])}
-    for n in (a, b):
-        if n not in snaps:
-            raise NotFound(f"content {row['id']} has no version {n}")
-    changes = [FieldChange(**c) for c in diff_snapshots(snaps[a], snaps[b])]
-    return json_response(DiffOut(content_id=str(row["id"]), a=a, b=b, changes=changes))
+        out = await history.diff(conn, content_id=request.match_info["content_id"], a=a, b=b)
+    return json_response(out)
 
 
 @router.route("POST", f"{_ID}/versions/{{n}}/restore", summary="Restore a version's fields, genres and cast",
@@ -144,18 +122,7 @@ async def restore(request: web.Request, *, body: EmptyIn) -> web.Response:
               response=AuditOut, roles=("reviewer", "publisher", "admin"), errors=(401, 403, 422))
 async def audit_log(request: web.Request, *, query: AuditQuery) -> web.Response:
     """200 with CMS audit entries (newest first), optionally of one title or one actor."""
-    params: list[Any] = [str(query.content_id) if query.content_id else None,
-                         str(query.actor_id) if query.actor_id else None]
-    where = ("action LIKE 'cms.%' AND ($1::text IS NULL OR target_id = $1)"
-             " AND ($2::uuid IS NULL OR actor_id = $2::uuid)")
-    db = request.app[keys.DB]
-    total = await db.fetchval(f"SELECT count(*) FROM audit_log WHERE {where}", *params)  # noqa: S608
-    rows = await db.fetch(f"SELECT * FROM audit_log WHERE {where} ORDER BY at DESC, id DESC"  # noqa: S608
-                          " LIMIT $3 OFFSET $4", *params, query.limit, query.offset)
-    entries = [AuditEntry(id=r["id"], at=r["at"].isoformat(), actor_id=str(r["actor_id"]) if r["actor_id"] else None,
-                          action=r["action"], target_type=r["target_type"], target_id=r["target_id"],
-                          details=r["details"]) for r in rows]
-    return json_response(AuditOut(entries=entries, total=total))
+    return json_response(await history.audit_page(request.app[keys.DB], query=query))
 
 
 @router.route("POST", "/api/v1/cms/bulk", summary="Bulk genres, availability, tier or (un)archive (all-or-nothing)",
