@@ -171,6 +171,9 @@ def make_account(server: ThreadedServer, *, email: str | None = None) -> Account
 
 
 def make_app(server_url: str, tmp_path: Path, **config: Any) -> OttApp:
-    """An app talking to ``server_url``, headless, with its cache under ``tmp_path`` and no config writes."""
-    return OttApp(config=TuiConfig(server_url=server_url, **config), headless=True, persist_config=False,
-                  http_cache_dir=tmp_path / "http-cache")
+    """An app talking to ``server_url``, headless, with its cache under ``tmp_path``, no config writes and no
+    animations (a scroll or fade caught half-way would make a snapshot depend on timing)."""
+    app = OttApp(config=TuiConfig(server_url=server_url, **config), headless=True, persist_config=False,
+                 http_cache_dir=tmp_path / "http-cache")
+    app.animation_level = "none"
+    return app

@@ -7,6 +7,7 @@ from typing import Any
 
 from textual.pilot import Pilot
 from textual.widgets import Input
+from textual.worker import WorkerState
 
 from tui.app import OttApp
 from tui.screens.home import HomeScreen
@@ -30,6 +31,32 @@ async def wait_for(pilot: Pilot[Any], predicate: Callable[[], Any], *, tries: in
             return
         await pilot.pause(step)
     raise AssertionError("condition never became true")
+
+
+def _busy_workers(app: OttApp) -> list[str]:
+    return [w.name or w.group for w in app.workers if w.state in (WorkerState.PENDING, WorkerState.RUNNING)]
+
+
+async def settle(pilot: Pilot[Any], *, stable_frames: int = 3, tries: int = 400) -> None:
+    """Let the app run until it is idle: no worker pending or running, no animation scheduled, and the
+    same screen rendered ``stable_frames`` times in a row (bounded by a number of rounds, not by time,
+    so a busy machine only makes it slower). Input cursors stop blinking (shown steadily)."""
+    app = pilot.app
+    previous, same = "", 0
+    for _ in range(tries):
+        for field in app.screen.query(Input):
+            field.cursor_blink = False
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause()
+        frame = app.export_screenshot()
+        if _busy_workers(app) or frame != previous:
+            previous, same = frame, 0
+            await pilot.pause(0.02)
+            continue
+        same += 1
+        if same >= stable_frames:
+            return
+    raise AssertionError(f"the app never settled (busy workers: {_busy_workers(app)})")
 
 
 async def log_in(pilot: Pilot[Any], app: OttApp, *, email: str, profile: str | None = None) -> None:

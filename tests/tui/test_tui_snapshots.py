@@ -1,4 +1,8 @@
-"""Snapshots of the main screens at 80x24 over a fixed seeded catalog and fixed account names."""
+"""Snapshots of the main screens at 80x24 over a fixed seeded catalog and fixed account names.
+
+Each snapshot is taken once the app has settled (``helpers.settle``: no worker running, no animation,
+the same frame several times in a row), never after a fixed sleep, so a busy machine only makes the
+tests slower (``scripts/tui-under-load.sh`` runs them with every core busy)."""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from tui.screens.register import RegisterScreen
 from tui.widgets.tray import Tray
 
 from .conftest import ThreadedServer, make_account, make_app
-from .helpers import SIZE, log_in, on_screen, wait_for
+from .helpers import SIZE, log_in, on_screen, settle, wait_for
 
 EMAIL = "snap@example.com"
 
@@ -24,6 +28,7 @@ EMAIL = "snap@example.com"
 def test_snapshot_login(snap_compare: Any, server: ThreadedServer, tmp_path: Path) -> None:
     async def ready(pilot: Pilot[Any]) -> None:
         await wait_for(pilot, lambda: on_screen(pilot.app, LoginScreen))
+        await settle(pilot)
 
     assert snap_compare(make_app(server.url, tmp_path), terminal_size=SIZE, run_before=ready)
 
@@ -36,6 +41,7 @@ def test_snapshot_register_policy_as_you_type(snap_compare: Any, server: Threade
         pilot.app.screen.query_one("#reg-email", Input).value = EMAIL
         pilot.app.screen.query_one("#reg-password", Input).focus()
         await pilot.press(*"secret1")
+        await settle(pilot)
 
     assert snap_compare(make_app(server.url, tmp_path), terminal_size=SIZE, run_before=typing)
 
@@ -50,6 +56,7 @@ def test_snapshot_profiles(snap_compare: Any, server: ThreadedServer, tmp_path: 
         pilot.app.screen.query_one("#password", Input).value = "Sup3r-secret!"
         await pilot.click("#login")
         await wait_for(pilot, lambda: on_screen(pilot.app, ProfilesScreen) and len(pilot.app.screen.profiles) == 2)
+        await settle(pilot)
 
     assert snap_compare(make_app(server.url, tmp_path), terminal_size=SIZE, run_before=picker)
 
@@ -69,8 +76,7 @@ def test_snapshot_home(snap_compare: Any, server: ThreadedServer, tmp_path: Path
         trays.scroll_home(animate=False, immediate=True)
         await pilot.pause()
         await wait_for(pilot, lambda: trays.scroll_y == 0)
-        await pilot.wait_for_scheduled_animations()
-        await pilot.pause(0.2)
+        await settle(pilot)
 
     assert snap_compare(make_app(server.url, tmp_path), terminal_size=SIZE, run_before=home)
 
@@ -82,7 +88,7 @@ def test_snapshot_browse(snap_compare: Any, server: ThreadedServer, tmp_path: Pa
         await log_in(pilot, pilot.app, email=EMAIL)
         await pilot.press("b")
         await wait_for(pilot, lambda: on_screen(pilot.app, BrowseScreen) and pilot.app.screen.items)
-        await pilot.pause(0.2)
+        await settle(pilot)
 
     assert snap_compare(make_app(server.url, tmp_path), terminal_size=SIZE, run_before=browse)
 
@@ -97,7 +103,6 @@ def test_snapshot_details_of_a_show(snap_compare: Any, server: ThreadedServer, t
         await wait_for(pilot, lambda: on_screen(pilot.app, DetailsScreen) and pilot.app.screen.episodes)
         await wait_for(pilot, lambda: pilot.app.screen.prefetched or show.get("tier_requirement") != "free")
         pilot.app.screen.query_one("#play").focus()
-        await pilot.wait_for_scheduled_animations()
-        await pilot.pause(0.2)
+        await settle(pilot)
 
     assert snap_compare(make_app(server.url, tmp_path), terminal_size=SIZE, run_before=details)
