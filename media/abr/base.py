@@ -109,9 +109,10 @@ class AbrConfig:
         bola_guard_buffer_s / bola_guard_factor: BOLA-O lets BOLA's choice (or the highest
             rung below it) through when its next segment, at `bola_guard_factor` × the
             throughput, loads leaving at least `bola_guard_buffer_s` buffered: a deep buffer is
-            used, BOLA's buffer logic steps down as it drains (None, the default: the plain
-            BOLA-O cap; 20 s / 0.5 measured in benchmarks/RESULTS.md, off because it flaps
-            on a steady link).
+            used, BOLA's buffer logic steps down as it drains (None: the plain BOLA-O cap).
+        bola_guard_min_cv: the guard applies only while the recent throughput samples vary
+            (coefficient of variation ≥ this): on a steady link the throughput alone decides
+            and the rung does not flap.
         abandon_deep_s: with at least this much buffered an abandonment re-requests one rung
             down, never the lowest rung (None: dash.js's choice, whatever rung fits).
         dynamic_on_s / dynamic_off_s: "dynamic" uses BOLA from `on` seconds of buffer until
@@ -151,8 +152,9 @@ class AbrConfig:
     bola_min_buffer_s: float = 10.0
     bola_target_s: float | None = None
     bola_throughput_factor: float = 0.9
-    bola_guard_buffer_s: float | None = None
-    bola_guard_factor: float = 0.5
+    bola_guard_buffer_s: float | None = 16.0
+    bola_guard_factor: float = 0.6
+    bola_guard_min_cv: float = 0.2
     abandon_deep_s: float | None = 10.0
     dynamic_on_s: float = 10.0
     dynamic_off_s: float = 6.0

@@ -77,13 +77,17 @@ def bola_rule(
     placeholder_s: float = 0.0,
     last_index: int | None = None,
     estimate_kbps: float | None = None,
+    variable: bool = False,
     config: AbrConfig = AbrConfig(),
 ) -> Decision:
     """BOLA: maximise (Vp·(utility + gp) − buffer) / bitrate over rungs.
 
     `buffer_s + placeholder_s` is the (virtual) buffer. With `last_index` and `estimate_kbps`,
     BOLA-O applies: an up-switch beyond what the throughput (× `bola_throughput_factor`)
-    sustains is limited to max(throughput rung, last rung), which stops oscillation.
+    sustains is limited to max(throughput rung, last rung), which stops oscillation. On a
+    `variable` link (the caller's judgement) a deep buffer pays for more: BOLA's choice, or
+    the highest rung below it, stands while its download at `bola_guard_factor` × the
+    estimate leaves `bola_guard_buffer_s` buffered.
     """
     ladder = clean_ladder(ladder_kbps)
     if not ladder:
@@ -111,7 +115,7 @@ def bola_rule(
             capped = max(tput, last_index)
             guard = config.bola_guard_buffer_s
             seg = max(as_nonneg(config.segment_s, 2.0), 1e-3)
-            if guard is not None and est > 0:
+            if guard is not None and est > 0 and variable:
                 # A deep buffer pays for a segment the throughput alone does not sustain: BOLA's
                 # choice (or the highest rung below it) stands while its download leaves at
                 # least `guard` seconds buffered; BOLA's own buffer logic steps down as it drains.

@@ -108,6 +108,17 @@ class AbrController:
         """Throughput BOLA-O uses (kbit/s): harmonic mean of recent samples less latency."""
         return self.estimator.window_kbps * self._dead_factor()
 
+    @property
+    def link_cv(self) -> float:
+        """Coefficient of variation of the recent samples (0 with fewer than two): how much a
+        buffer has to absorb. A steady link (≈ 0) is served by the throughput alone."""
+        rec = self.estimator.recent
+        if len(rec) < 2:
+            return 0.0
+        mean = sum(rec) / len(rec)
+        var = sum((x - mean) ** 2 for x in rec) / len(rec)
+        return math.sqrt(var) / mean if mean > 0 else 0.0
+
     def choose_start(self, hint: StartHint | None = None) -> Decision:
         """Pick the starting rung from `hint` (see module `choose_start`) and remember it."""
         h = hint or StartHint()
@@ -213,6 +224,7 @@ class AbrController:
             placeholder_s=self.placeholder_s,
             last_index=cur,
             estimate_kbps=self.recent_kbps,
+            variable=self.link_cv >= self.config.bola_guard_min_cv,
             config=self.config,
         )
         over = self.buffer_s + self.placeholder_s - bola_max_buffer_for(d.index, params=params)

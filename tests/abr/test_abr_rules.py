@@ -302,3 +302,11 @@ def test_stall_resets_placeholder() -> None:
     ctl.on_buffer(level_s=0.0, now=1)
     assert ctl.stalled
     assert ctl.placeholder_s == 0.0
+
+
+def test_bola_o_guard_spends_a_deep_buffer_on_a_variable_link() -> None:
+    # 25 s buffered, 1200 kbit/s × 0.6 = 720: a 2500 kbit/s segment loads in 6.9 s and leaves
+    # 18.1 s ≥ 16 s; the 5000 kbit/s one (13.9 s) would leave 11.1 s.
+    d = bola_rule(LADDER, buffer_s=25, last_index=1, estimate_kbps=1200, variable=True)
+    assert d.index == 3
+    assert bola_rule(LADDER, buffer_s=17, last_index=1, estimate_kbps=1200, variable=True).index == 2
