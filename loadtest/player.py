@@ -37,6 +37,7 @@ from urllib.parse import urlencode
 
 from loadtest.link import HEADER_BYTES, Paced, PacedLink, Progress, Watch
 from media import (
+    DEFAULT_RULE,
     AbrController,
     Decision,
     DownloadProgress,
@@ -104,7 +105,7 @@ class PlayerConfig:
     """How the simulated player behaves."""
 
     abr: Literal["client", "server"] = "client"
-    rule: str = "dynamic"
+    rule: str = DEFAULT_RULE
     max_buffer_s: float = 30.0
     position_every_s: float = 10.0
     watch_s: float | None = None  # media seconds to fetch (None: the whole title)

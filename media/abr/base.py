@@ -155,6 +155,7 @@ class AbrConfig:
     bola_guard_buffer_s: float | None = 16.0
     bola_guard_factor: float = 0.6
     bola_guard_min_cv: float = 0.2
+    low_down_factor: float | None = 0.7
     abandon_deep_s: float | None = 10.0
     dynamic_on_s: float = 10.0
     dynamic_off_s: float = 6.0

@@ -256,8 +256,14 @@ class AbrController:
             self.bola_active = False
         use_bola = self.bola_active or self.buffer_s >= cfg.dynamic_on_s
         up = cfg.up_factor + self._trust() * max(cfg.trust_up_factor - cfg.up_factor, 0.0)
+        down = cfg.down_factor
+        if cfg.low_down_factor is not None:
+            down = cfg.low_down_factor + self._trust() * (cfg.down_factor - cfg.low_down_factor)
         tput = throughput_rule(
-            self.ladder, estimate_kbps=est, current_index=cur, config=replace(cfg, up_factor=up)
+            self.ladder,
+            estimate_kbps=est,
+            current_index=cur,
+            config=replace(cfg, up_factor=min(up, down), down_factor=down),
         )
         if use_bola:
             d = self._bola(now, est, cur)
