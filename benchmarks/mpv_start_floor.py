@@ -47,6 +47,7 @@ from netem_profiles.proxy import ShapingProxy
 from server import keys
 from server.app import create_app
 from server.settings import Settings
+from server.streaming import throughput
 
 API = "/api/v1"
 ASSET_ID = "card60"
@@ -66,6 +67,8 @@ class Run:
     stalls: int = 0
     height: int | None = None
     heights: list[int] = field(default_factory=list)
+    estimate_kbps: float | None = None
+    link_kbps: float = 0.0
     error: str | None = None
 
     @property
@@ -150,7 +153,8 @@ class Bench:
 
     async def manifest(self, http: aiohttp.ClientSession, **params: str) -> dict[str, Any]:
         """A fresh manifest (new session); the viewer's throughput samples are cleared first."""
-        await self.app[keys.REDIS].delete(f"{self.settings.redis_namespace}:stream:tput:{self.user_id}")
+        if self.args.forget:
+            await self.app[keys.REDIS].delete(throughput.log_key(self.settings.redis_namespace, self.user_id))
         async with http.get(f"{self.base}{API}/stream/{self.content_id}/manifest",
                             params={"profile_id": self.profile_id, **params}, headers=self.headers) as resp:
             body: dict[str, Any] = await resp.json()
@@ -201,7 +205,8 @@ async def play(bench: Bench, http: aiohttp.ClientSession, *, profile: str, path:
                watch_s: float, log_file: Path | None) -> Run:
     """One fresh proxy + mpv playing ``path`` on ``profile``."""
     run = Run(profile=profile, path=path)
-    manifest = await bench.manifest(http, net=profile)
+    manifest = await bench.manifest(http, **({} if bench.args.no_hint else {"net": profile}))
+    run.link_kbps = load_profile(profile).down_kbps
     run.floor_s, run.floor_bytes = await floor_for(bench, http, path=path, manifest=manifest, profile=profile)
     url = manifest["steered_url"] if path == "steered" else manifest["manifest_url"]
     player = Mpv(workdir=bench.args.work, extra=extra, log_file=log_file)
@@ -241,6 +246,9 @@ async def play(bench: Bench, http: aiohttp.ClientSession, *, profile: str, path:
                 elif event.get("name") == "paused-for-cache" and data is True and first is not None:
                     run.stalls += 1
             run.connections = int(proxy.stats()["connections"]["total"])
+            est = await throughput.estimate(bench.app[keys.REDIS], namespace=bench.settings.redis_namespace,
+                                            user_id=bench.user_id)
+            run.estimate_kbps = est.kbps if est else None
             if first is None and run.error is None:
                 run.error = "no first frame before the timeout"
     finally:
@@ -326,11 +334,12 @@ async def bench_server(args: argparse.Namespace, asset: Asset, db_name: str) -> 
 
 def fmt(run: Run) -> str:
     """One table row."""
+    est = f"{run.estimate_kbps:.0f} kbps ({run.estimate_kbps / run.link_kbps:.2f}× link)" if run.estimate_kbps else "—"
     if run.first_frame_s is None:
         return f"| {run.profile} | {run.path} | — ({run.error}) | {run.floor_s:.2f} s | — | — | {run.connections} | — |"
     return (f"| {run.profile} | {run.path} | {run.first_frame_s:.2f} s | {run.floor_s:.2f} s | {run.ratio:.2f}× "
             f"| {run.bytes_before / 1000:.0f} kB ({run.floor_bytes / 1000:.0f} kB) | {run.connections} "
-            f"| {run.stalls} | {run.height}p |")
+            f"| {run.stalls} | {run.height}p | {est} |")
 
 
 async def main() -> None:
@@ -345,6 +354,9 @@ async def main() -> None:
     parser.add_argument("--switches", type=int, default=0)
     parser.add_argument("--mpv-defaults", action="store_true", help="plain mpv (no media.mpv_options)")
     parser.add_argument("--set", action="append", default=[], help="extra/override mpv option name=value")
+    parser.add_argument("--no-hint", action="store_true", help="manifest without net= (server auto mode alone)")
+    parser.add_argument("--forget", action=argparse.BooleanOptionalAction, default=True,
+                        help="clear the viewer's request log before each run (default; --no-forget keeps it)")
     parser.add_argument("--mpv-log", type=Path, default=None, help="write mpv debug logs here")
     parser.add_argument("--pg-admin", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
@@ -366,8 +378,8 @@ async def main() -> None:
         runner, bench = await bench_server(args, asset, db_name)
         print(f"mpv options: {' '.join(extra) or '(defaults)'}")
         print("| profile | path | first frame | floor | ratio | bytes before 1st frame (floor) | connections "
-              "| stalls | start |")
-        print("|---|---|---|---|---|---|---|---|---|")
+              "| stalls | start | server estimate |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
         async with aiohttp.ClientSession() as http:
             for profile in args.profiles.split(","):
                 for path in args.paths.split(","):

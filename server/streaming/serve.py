@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 import re
 import time
+import weakref
 from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -76,6 +78,7 @@ async def _authorise(request: web.Request, *, session_id: str, token: str, path:
 
 async def serve_media(request: web.Request) -> web.StreamResponse:
     """Answer one signed media request (see module docstring)."""
+    arrived = Arrival(at=time.time(), new_connection=first_on_connection(request))
     session_id = request.match_info["session_id"]
     token = request.match_info["token"]
     path = request.match_info["path"]
@@ -99,17 +102,18 @@ async def serve_media(request: web.Request) -> web.StreamResponse:
     built = _built_playlist(app[STREAMING].playlists, asset, urls, session=session, path=path, adaptive=adaptive,
                             extra_audio=request.query.getall("audio", []))
     if built is not None:
+        log_request(app, user_id=grant.user_id, arrived=arrived, nbytes=built.content_length or 0)
         return built
     if path.endswith((".m3u8", ".mpd")):
         raise NotFound("no such playlist")
     if m := _STEERED_SEGMENT.match(path):
-        return await _steered_segment(request, asset=asset, session=session, index=int(m[1]))
+        return await _steered_segment(request, asset=asset, session=session, index=int(m[1]), arrived=arrived)
     parts = path.split("/")
     if parts[0] == "video" and len(parts) > 2 and parts[1] not in session.variants:
         raise Forbidden(f"rendition {parts[1]} is not offered in this session")
     if path in _blocked_dash_files(asset, session.variants):
         raise Forbidden("this representation is not offered in this session")
-    return _file(request, asset=asset, path=path, user_id=grant.user_id)
+    return _file(request, asset=asset, path=path, user_id=grant.user_id, arrived=arrived)
 
 
 def _built_playlist(cache: PlaylistCache, asset: Asset, urls: MediaUrls, *, session: StreamSession,
@@ -174,46 +178,97 @@ def _accel_response(request: web.Request, *, target: Path, headers: dict[str, st
     return web.Response(headers={**headers, "X-Accel-Redirect": prefix + quote(relative)})
 
 
-def _file(request: web.Request, *, asset: Asset, path: str, user_id: str) -> web.StreamResponse:
+def _file(request: web.Request, *, asset: Asset, path: str, user_id: str, arrived: Arrival) -> web.StreamResponse:
     """A static file of the asset: segments are immutable, other files (images, VTT) too."""
     target = _resolve(request, asset_id=asset.asset_id, path=path)
     headers = {"Cache-Control": SEGMENT_CACHE, "Content-Type": content_type(path)}
+    media_s = _media_seconds(asset, path)
     if (accel := _accel_response(request, target=target, headers=headers)) is not None:
+        if media_s is not None:
+            log_request(request.app, user_id=user_id, arrived=arrived, nbytes=_size(target), media_s=media_s)
         return accel
     on_sent = None
-    if path.endswith(MEDIA_SEGMENT_SUFFIXES):
-        on_sent = _sample_recorder(request, user_id=user_id)
+    if media_s is not None:
+        app = request.app
+
+        async def on_sent(nbytes: int, _seconds: float) -> None:
+            log_request(app, user_id=user_id, arrived=arrived, nbytes=nbytes, media_s=media_s or 0.0)
+
     return MeasuredFileResponse(target, on_sent=on_sent, headers=headers)
 
 
-def _sample_recorder(request: web.Request, *, user_id: str) -> throughput.OnSample:
-    """Appends the segment's delivery sample through the batcher: no Redis round trip per segment."""
-    app = request.app
-    key = throughput.samples_key(app[keys.SETTINGS].redis_namespace, user_id)
-
-    async def record(nbytes: int, seconds: float) -> None:
-        batcher(app).push(key, throughput.sample_entry(nbytes, seconds), keep=throughput.MAX_SAMPLES,
-                          ttl_s=throughput.SAMPLE_TTL_S)
-
-    return record
+def _size(target: Path) -> int:
+    try:
+        return target.stat().st_size
+    except OSError:
+        return 0
 
 
-def _estimate(app: web.Application, user_id: str) -> Awaitable[Estimate | None]:
-    """The viewer's estimate over Redis plus this process's unwritten samples."""
+def _media_seconds(asset: Asset, path: str) -> float | None:
+    """Media seconds in the segment at ``path`` (0 for a subtitle file), None when it is not media."""
+    if path.endswith(".vtt"):
+        return 0.0
+    if not path.endswith(MEDIA_SEGMENT_SUFFIXES):
+        return None
+    directory, _, name = path.rpartition("/")
+    tracks = [(r.directory, r.segments) for r in asset.renditions] + [(a.directory, a.segments) for a in asset.audio]
+    for track_dir, segments in tracks:
+        if track_dir.rstrip("/") == directory:
+            return next((seg.duration for seg in segments if seg.uri == name), 0.0)
+    return 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """When a media request arrived and whether it was the first on its TCP connection."""
+
+    at: float
+    new_connection: bool
+
+
+_CONNECTIONS: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def first_on_connection(request: web.Request) -> bool:
+    """Whether ``request`` is the first one on its connection (a new connection cost the client a handshake)."""
+    transport = request.transport
+    if transport is None:
+        return False
+    try:
+        if transport in _CONNECTIONS:
+            return False
+        _CONNECTIONS.add(transport)
+    except TypeError:  # a transport that cannot be weakly referenced
+        return False
+    return True
+
+
+def log_request(app: web.Application, *, user_id: str, arrived: Arrival, nbytes: int, media_s: float = 0.0) -> None:
+    """Queue an answered media request for the viewer's request log (the estimate's input) through the batcher."""
+    key = throughput.log_key(app[keys.SETTINGS].redis_namespace, user_id)
+    entry = throughput.request_entry(at=arrived.at, nbytes=nbytes, media_s=media_s,
+                                     new_connection=arrived.new_connection)
+    batcher(app).push(key, entry, keep=throughput.MAX_REQUESTS, ttl_s=throughput.LOG_TTL_S)
+
+
+def _estimate(app: web.Application, user_id: str, *, now: Arrival | None = None) -> Awaitable[Estimate | None]:
+    """The viewer's estimate over Redis plus this process's unwritten entries (``now``: a request being answered)."""
     ns = app[keys.SETTINGS].redis_namespace
     return throughput.estimate(app[keys.REDIS], namespace=ns, user_id=user_id,
-                               pending=batcher(app).pending(throughput.samples_key(ns, user_id)))
+                               now=now.at if now else None, now_new_connection=bool(now and now.new_connection),
+                               pending=batcher(app).pending(throughput.log_key(ns, user_id)))
 
 
 async def _steered_segment(request: web.Request, *, asset: Asset, session: StreamSession,
-                           index: int) -> web.StreamResponse:
+                           index: int, arrived: Arrival) -> web.StreamResponse:
     """Segment INDEX of the rendition the session is steered to (deciding it first in ``auto``)."""
     app = request.app
     store = session_store(app)
     allowed = [r for r in rungs_of(asset) if r.name in session.variants]
     rendition = session.current
     switch: dict[str, Any] | None = None
-    est = await _estimate(app, session.user_id)
+    # this request's arrival closes the gap after the previous one: the newest delivery counts
+    est = await _estimate(app, session.user_id, now=arrived)
     now = time.time()
     if session.mode == "auto":
         decision = steering.steer(rungs=allowed, current=session.current, estimate_kbps=est.kbps if est else None,
@@ -234,22 +289,22 @@ async def _steered_segment(request: web.Request, *, asset: Asset, session: Strea
         raise NotFound(f"no segment {index}") from err
     directory = asset.rendition(rendition).directory.rstrip("/")
     target = _resolve(request, asset_id=asset.asset_id, path=f"{directory}/{segment.uri}")
-    recorder = _sample_recorder(request, user_id=session.user_id)
 
-    async def after(nbytes: int, seconds: float) -> None:
-        await recorder(nbytes, seconds)
-        fresh = await _estimate(app, session.user_id)
+    async def after(nbytes: int, _seconds: float) -> None:
+        log_request(app, user_id=session.user_id, arrived=arrived, nbytes=nbytes, media_s=segment.duration)
         await store.note_delivery(session_id=session.session_id, now=time.time(),
                                   segment_end_s=segment.start + segment.duration,
-                                  estimate_kbps=fresh.kbps if fresh else None)
+                                  estimate_kbps=est.kbps if est else None)
         if switch is not None:
             await record_switch(app, session=session, switch=switch, position_s=segment.start)
 
     headers = {"Cache-Control": STEERED_CACHE, "Content-Type": "video/mp2t", "X-OTT-Rendition": rendition}
     if (accel := _accel_response(request, target=target, headers=headers)) is not None:
-        # nginx sends the bytes, so no delivery time is measured: the buffer estimate still advances.
+        # nginx sends the bytes; the estimate only needs when this request arrived and how big it was.
+        log_request(app, user_id=session.user_id, arrived=arrived, nbytes=_size(target), media_s=segment.duration)
         await store.note_delivery(session_id=session.session_id, now=time.time(),
-                                  segment_end_s=segment.start + segment.duration, estimate_kbps=None)
+                                  segment_end_s=segment.start + segment.duration,
+                                  estimate_kbps=est.kbps if est else None)
         if switch is not None:
             await record_switch(app, session=session, switch=switch, position_s=segment.start)
         return accel

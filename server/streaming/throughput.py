@@ -1,73 +1,79 @@
-"""The server's throughput estimate per viewer, from the time it took to write recent segment responses.
+"""The server's throughput estimate per viewer, from when the viewer's media requests arrive.
 
-Each finished segment response adds a sample ``<bytes> <seconds>`` to a short Redis list per
-user (``stream:tput:<user_id>``, newest first, ``MAX_SAMPLES`` kept, expiring after
-``SAMPLE_TTL_S``). The estimate replays the samples, oldest first, through
-:class:`media.abr.ThroughputEstimator` (the same dual EWMA the players use). Samples smaller than
-the estimator's minimum (16 kB) measure latency, not bandwidth, and are skipped by it.
-
-What is timed is the server writing the response into the socket: on a link slower than the
-socket buffers this is the link rate; on loopback it overstates it (the kernel absorbs the data).
+Every answered signed media request (playlists, segments, subtitle files, steered segments) adds
+``<arrival time> <bytes> <media seconds> <new connection 0|1>`` to a short Redis list per user
+(``stream:reqlog:<user_id>``, newest first, ``MAX_REQUESTS`` kept, expiring after ``LOG_TTL_S``, so
+the next session of the viewer starts from the last one's figure). The estimate is
+:func:`server.streaming.delivery.delivery_estimate` over that log: bytes of response *n* over the
+time until request *n+1* arrived, less a round trip, on the gaps where the player was filling.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 
 import redis.asyncio as aioredis
 
-from media.abr import ThroughputEstimator
 from server.storage.redis import key
+from server.streaming.delivery import Request, delivery_estimate
 from server.streaming.policy import Estimate
 
 log = logging.getLogger(__name__)
 
-MAX_SAMPLES = 20
-OnSample = Callable[[int, float], Awaitable[None]]
-SAMPLE_TTL_S = 600
+MAX_REQUESTS = 40
+LOG_TTL_S = 600
 
 
-def samples_key(namespace: str, user_id: str) -> str:
-    """Redis key of a viewer's delivery samples."""
-    return key(namespace, "stream", "tput", user_id)
+def log_key(namespace: str, user_id: str) -> str:
+    """Redis key of a viewer's request log."""
+    return key(namespace, "stream", "reqlog", user_id)
 
 
-def sample_entry(nbytes: int, seconds: float) -> str:
-    """The list entry of one sample (the serving path appends it through :mod:`server.streaming.batch`)."""
-    return f"{int(nbytes)} {max(seconds, 0.0):.6f}"
+def request_entry(*, at: float, nbytes: int, media_s: float = 0.0, new_connection: bool = False) -> str:
+    """The list entry of one request (the serving path appends it through :mod:`server.streaming.batch`)."""
+    return f"{at:.6f} {int(nbytes)} {max(media_s, 0.0):.3f} {int(new_connection)}"
 
 
-async def add_sample(redis: aioredis.Redis, *, namespace: str, user_id: str, nbytes: int, seconds: float) -> None:
-    """Record that ``nbytes`` of a segment took ``seconds`` to write to this viewer (one Redis round trip)."""
-    k = samples_key(namespace, user_id)
+async def add_request(redis: aioredis.Redis, *, namespace: str, user_id: str, at: float, nbytes: int,
+                      media_s: float = 0.0, new_connection: bool = False) -> None:
+    """Record that a request arriving at ``at`` (wall clock; first on its connection: ``new_connection``) was
+    answered with ``nbytes`` holding ``media_s`` seconds of media."""
+    k = log_key(namespace, user_id)
     async with redis.pipeline(transaction=True) as pipe:
-        pipe.lpush(k, sample_entry(nbytes, seconds))
-        pipe.ltrim(k, 0, MAX_SAMPLES - 1)
-        pipe.expire(k, SAMPLE_TTL_S)
+        pipe.lpush(k, request_entry(at=at, nbytes=nbytes, media_s=media_s, new_connection=new_connection))
+        pipe.ltrim(k, 0, MAX_REQUESTS - 1)
+        pipe.expire(k, LOG_TTL_S)
         await pipe.execute()
 
 
-def estimate_from(samples: list[tuple[int, float]]) -> Estimate | None:
-    """The estimate over ``samples`` (oldest first), or None when none of them counts."""
-    est = ThroughputEstimator()
-    counted = sum(1 for nbytes, secs in samples if est.sample(nbytes=nbytes, duration_s=secs))
-    return Estimate(kbps=est.estimate_kbps, samples=counted) if counted else None
+async def request_log(redis: aioredis.Redis, *, namespace: str, user_id: str,
+                      pending: Sequence[str] = ()) -> list[Request]:
+    """The viewer's logged requests, oldest first (malformed entries skipped).
 
-
-async def estimate(redis: aioredis.Redis, *, namespace: str, user_id: str,
-                   pending: Sequence[str] = ()) -> Estimate | None:
-    """The viewer's current throughput estimate, or None without usable samples.
-
-    ``pending``: this process's samples not yet written to Redis, newest first (``ListBatcher.pending``).
+    ``pending``: this process's entries not yet written to Redis, newest first (``ListBatcher.pending``).
     """
-    stored = await redis.lrange(samples_key(namespace, user_id), 0, MAX_SAMPLES - 1)
-    raw = [*pending, *stored][:MAX_SAMPLES]
-    samples: list[tuple[int, float]] = []
+    stored = await redis.lrange(log_key(namespace, user_id), 0, MAX_REQUESTS - 1)
+    raw = [*pending, *stored][:MAX_REQUESTS]
+    out: list[Request] = []
     for item in reversed(raw):
         try:
-            nbytes, secs = item.split()
-            samples.append((int(nbytes), float(secs)))
+            at, nbytes, media_s, new = item.split()
+            out.append(Request(at=float(at), nbytes=int(nbytes), media_s=float(media_s), new_connection=new == "1"))
         except ValueError:
-            log.warning("ignoring a malformed throughput sample %r", item)
-    return estimate_from(samples)
+            log.warning("ignoring a malformed request-log entry %r", item)
+    return out
+
+
+async def estimate(redis: aioredis.Redis, *, namespace: str, user_id: str, now: float | None = None,
+                   now_new_connection: bool = False, rtt_s: float | None = None,
+                   pending: Sequence[str] = ()) -> Estimate | None:
+    """The viewer's current throughput estimate, or None without a usable delivery.
+
+    ``now``: the arrival of a request being answered, which closes the gap after the last logged one.
+    """
+    entries = await request_log(redis, namespace=namespace, user_id=user_id, pending=pending)
+    if now is not None:
+        entries.append(Request(at=now, nbytes=0, new_connection=now_new_connection))
+    found = delivery_estimate(entries, rtt_s=rtt_s)
+    return Estimate(kbps=found[0], samples=found[1]) if found else None

@@ -92,3 +92,21 @@ async def media_playlist(api: TestClient, url: str) -> tuple[m3u8.M3U8, list[str
     assert resp.status == 200, (path, await resp.text())
     playlist = m3u8.M3U8(await resp.text(), strict=True)
     return playlist, [urljoin(path, seg.uri) for seg in playlist.segments]
+
+
+async def log_link(api: TestClient, user_id: str, *, kbps: float, nbytes: int, count: int = 5, rtt_s: float = 0.1,
+                   media_s: float = 4.0) -> None:
+    """Write the request log of a player that just filled back to back on a ``kbps`` link (ending 0.5 s ago)."""
+    import time
+
+    from server.streaming import throughput
+
+    redis, ns = api.app[keys.REDIS], api.app[keys.SETTINGS].redis_namespace
+    step = rtt_s + nbytes * 8 / (kbps * 1000)
+    t = time.time() - 0.5 - count * step - rtt_s
+    await throughput.add_request(redis, namespace=ns, user_id=user_id, at=t, nbytes=500)  # the playlist
+    t += rtt_s
+    for _ in range(count):
+        await throughput.add_request(redis, namespace=ns, user_id=user_id, at=t, nbytes=nbytes, media_s=media_s)
+        t += step
+    await throughput.add_request(redis, namespace=ns, user_id=user_id, at=t, nbytes=0)

@@ -9,7 +9,7 @@ from aiohttp.test_utils import TestClient
 
 from server import keys
 from tests.helpers import new_viewer
-from tests.streaming.conftest import MediaRoot, add_title, local, manifest, media_playlist
+from tests.streaming.conftest import MediaRoot, add_title, local, log_link, manifest, media_playlist
 
 MPD_NS = "{urn:mpeg:dash:schema:mpd:2011}"
 
@@ -90,14 +90,10 @@ async def test_profile_preference_caps_variants(api: TestClient) -> None:
 
 
 async def test_server_estimate_steers_the_start(api: TestClient) -> None:
-    from server.streaming import throughput
 
     viewer = await new_viewer(api)
     cid = await add_title(api)
-    ns = api.app[keys.SETTINGS].redis_namespace
-    for _ in range(4):  # 100 kB in 2 s each: 400 kbit/s
-        await throughput.add_sample(api.app[keys.REDIS], namespace=ns, user_id=viewer.user_id, nbytes=100_000,
-                                    seconds=2.0)
+    await log_link(api, viewer.user_id, kbps=400, nbytes=100_000, count=4)
     _, body, _ = await manifest(api, viewer, cid, headers={"Downlink": "50"})
     assert body["start"] == "144p"
     assert "server estimate" in body["reason"]

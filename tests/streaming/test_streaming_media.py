@@ -203,13 +203,14 @@ async def test_segment_deliveries_feed_the_estimate(api: TestClient) -> None:
         assert resp.status == 200
         await resp.read()
     ns = api.app[keys.SETTINGS].redis_namespace
-    key = throughput.samples_key(ns, viewer.user_id)
+    key = throughput.log_key(ns, viewer.user_id)
     batch = batcher(api.app)
-    for _ in range(100):  # the sample is queued just after the body went out, written in the next batch
+    for _ in range(100):  # the request is queued just after the body went out, written in the next batch
         if len(batch.pending(key)) + len(await api.app[keys.REDIS].lrange(key, 0, -1)) == 3:
             break
         await asyncio.sleep(0.02)
     await batch.flush()
-    raw = await api.app[keys.REDIS].lrange(key, 0, -1)
-    assert len(raw) == 3 and batch.pending(key) == []
-    assert all(int(item.split()[0]) > 0 for item in raw)
+    log = await throughput.request_log(api.app[keys.REDIS], namespace=ns, user_id=viewer.user_id)
+    assert len(log) == 3 and batch.pending(key) == []
+    assert all(r.nbytes > 0 and r.media_s > 0 for r in log)
+    assert [r.at for r in log] == sorted(r.at for r in log)

@@ -7,9 +7,8 @@ import asyncio
 from aiohttp.test_utils import TestClient
 
 from server import keys
-from server.streaming import throughput
 from tests.helpers import new_viewer
-from tests.streaming.conftest import add_title, manifest, media_playlist
+from tests.streaming.conftest import add_title, log_link, manifest, media_playlist
 
 
 async def _events(api: TestClient, sid: str, *, count: int) -> list[dict[str, object]]:
@@ -55,10 +54,7 @@ async def test_server_steers_auto_sessions_from_measured_throughput(api: TestCli
     _, body, _ = await manifest(api, viewer, cid, net="4g")
     sid = body["session_id"]
     assert body["start"] in ("360p", "720p")
-    ns = api.app[keys.SETTINGS].redis_namespace
-    for _ in range(5):  # the viewer's link collapsed: 30 kB per second
-        await throughput.add_sample(api.app[keys.REDIS], namespace=ns, user_id=viewer.user_id, nbytes=30_000,
-                                    seconds=1.0)
+    await log_link(api, viewer.user_id, kbps=240, nbytes=30_000)  # the viewer's link collapsed: 30 kB per second
     _, steered = await media_playlist(api, body["steered_url"])
     seg = await api.get(steered[0])
     assert seg.status == 200 and seg.headers["X-OTT-Rendition"] == "144p"
@@ -77,10 +73,7 @@ async def test_pinned_sessions_are_not_steered(api: TestClient) -> None:
     _, body, _ = await manifest(api, viewer, cid, net="3g")
     sid = body["session_id"]
     await api.put(f"/api/v1/stream/sessions/{sid}/rendition", json={"rendition": "360p"}, headers=viewer.headers)
-    ns = api.app[keys.SETTINGS].redis_namespace
-    for _ in range(5):
-        await throughput.add_sample(api.app[keys.REDIS], namespace=ns, user_id=viewer.user_id, nbytes=30_000,
-                                    seconds=1.0)
+    await log_link(api, viewer.user_id, kbps=240, nbytes=30_000)
     _, steered = await media_playlist(api, body["steered_url"])
     seg = await api.get(steered[0])
     assert seg.headers["X-OTT-Rendition"] == "360p"

@@ -1,0 +1,111 @@
+"""The server's throughput estimate from *delivery*: pure functions over a viewer's request log.
+
+Timing the server's own socket writes says nothing on a slow link: a segment smaller than the
+kernel's buffers is "written" at once. What the server does see is when the player asks for the
+next thing. A player that is filling its buffer asks for segment *n+1* as soon as segment *n* has
+arrived, so
+
+    delivery time of n  ≈  arrival of request n+1 − arrival of request n − RTT
+
+(the response travels down half a round trip after request *n*, request *n+1* travels up the other
+half; one more round trip when request *n+1* came on a new connection: the TCP handshake). The
+rate sample is ``bytes of n ÷ delivery time``.
+
+Which gaps are fills: a player that waits because its buffer is full asks about once per segment
+duration, so a gap close to the media duration of what it just got (between ``IDLE_LOW`` and
+``IDLE_HIGH`` ×) is ambiguous and skipped; a clearly shorter gap is a fill on a link faster than the
+bitrate, a longer one (up to ``MAX_GAP_FACTOR`` ×, beyond that the player was paused) a fill on a
+slower link. Playlists count as deliveries too (their media time is zero, so every gap after one
+is a fill); a gap after a small response mostly measures the RTT, which :func:`rtt_from_log` uses
+when no better RTT is known.
+
+The samples go through :class:`media.abr.ThroughputEstimator` (the players' dual EWMA).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from media.abr import ThroughputEstimator
+
+IDLE_LOW = 0.8
+IDLE_HIGH = 1.25
+MAX_GAP_FACTOR = 8.0
+MAX_GAP_S = 60.0
+#: Responses at most this large measure the round trip rather than the rate.
+SMALL_BYTES = 8_000
+#: A delivery shorter than this fraction of the gap is noise (the RTT estimate ate the gap).
+MIN_DELIVERY_FRACTION = 0.1
+MIN_SAMPLE_BYTES = 8_000
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One answered media request of a viewer: when it arrived, bytes sent, media seconds it held."""
+
+    at: float
+    nbytes: int
+    media_s: float = 0.0
+    new_connection: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RateSample:
+    """One delivery: ``nbytes`` in ``seconds`` (RTT removed)."""
+
+    nbytes: int
+    seconds: float
+
+    @property
+    def kbps(self) -> float:
+        """The sample's rate in kbit/s."""
+        return self.nbytes * 8 / 1000 / self.seconds
+
+
+def round_trips(nxt: Request) -> int:
+    """Round trips in the gap before ``nxt`` besides the delivery: 1, or 2 with a TCP handshake."""
+    return 2 if nxt.new_connection else 1
+
+
+def rtt_from_log(log: Sequence[Request]) -> float | None:
+    """The smallest gap after a small response (playlist → segment) per round trip: an upper bound on the RTT."""
+    ordered = sorted(log, key=lambda r: r.at)
+    gaps = [(b.at - a.at) / round_trips(b) for a, b in itertools.pairwise(ordered)
+            if a.nbytes <= SMALL_BYTES and b.at > a.at]
+    return min(gaps) if gaps else None
+
+
+def is_fill(gap_s: float, media_s: float) -> bool:
+    """Whether a gap after a response holding ``media_s`` seconds of media was the player filling."""
+    if gap_s <= 0 or gap_s > MAX_GAP_S:
+        return False
+    if media_s <= 0:
+        return True
+    if gap_s > MAX_GAP_FACTOR * media_s:
+        return False
+    return not (IDLE_LOW * media_s <= gap_s <= IDLE_HIGH * media_s)
+
+
+def delivery_samples(log: Sequence[Request], *, rtt_s: float | None = None) -> list[RateSample]:
+    """Rate samples (oldest first) from the gaps between consecutive requests that were fills."""
+    ordered = sorted(log, key=lambda r: r.at)
+    rtt = rtt_s if rtt_s is not None else (rtt_from_log(ordered) or 0.0)
+    out: list[RateSample] = []
+    for cur, nxt in itertools.pairwise(ordered):
+        gap = nxt.at - cur.at
+        if cur.nbytes < MIN_SAMPLE_BYTES or not is_fill(gap, cur.media_s):
+            continue
+        seconds = gap - rtt * round_trips(nxt)
+        if seconds < MIN_DELIVERY_FRACTION * gap:
+            continue
+        out.append(RateSample(nbytes=cur.nbytes, seconds=seconds))
+    return out
+
+
+def delivery_estimate(log: Sequence[Request], *, rtt_s: float | None = None) -> tuple[float, int] | None:
+    """(kbit/s, samples) over the log through the dual EWMA, or None without a usable sample."""
+    est = ThroughputEstimator(min_sample_bytes=MIN_SAMPLE_BYTES)
+    counted = sum(1 for s in delivery_samples(log, rtt_s=rtt_s) if est.sample(nbytes=s.nbytes, duration_s=s.seconds))
+    return (est.estimate_kbps, counted) if counted else None
