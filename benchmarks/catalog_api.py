@@ -132,10 +132,10 @@ async def run(args: argparse.Namespace) -> int:
         qs = "".join(f"&{k}={v}" for k, v in extra.items())
         async with aiohttp.ClientSession(headers=headers) as http, http.get(
                 f"{base}/api/v1/catalog/content?limit=100{qs}") as resp:
-            ids = [item["id"] for item in (await resp.json())["items"]]
+            ids = [item["id"] for item in (await resp.json())["content"]]
         async with aiohttp.ClientSession(headers=headers) as http, http.get(
                 f"{base}/api/v1/catalog/content?type=movie&tier=free&limit=1{qs}") as resp:
-            movie = (await resp.json())["items"][0]["id"]
+            movie = (await resp.json())["content"][0]["id"]
         manifest_url = f"{base}/api/v1/stream/{movie}/manifest?{qs[1:]}"
         async with aiohttp.ClientSession(headers=headers) as http, http.get(manifest_url) as resp:
             master_url = (await resp.json())["manifest_url"]

@@ -72,7 +72,7 @@ async def make_account(session: aiohttp.ClientSession, *, host: str) -> Account:
         profile_id = (await resp.json())["profiles"][0]["id"]
     query = urlencode({"type": "movie", "tier": "free", "limit": 1, "profile_id": profile_id})
     async with session.get(f"{host}{API}/catalog/content?{query}", headers=headers) as resp:
-        items = (await resp.json()).get("items", []) if resp.status == 200 else []
+        items = (await resp.json()).get("content", []) if resp.status == 200 else []
     if not items:
         raise RealError("no free movie to play: seed the catalog and package media")
     return Account(token=token, profile_id=profile_id, content_id=items[0]["id"])

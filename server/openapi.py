@@ -152,6 +152,8 @@ def build_openapi(specs: list[RouteSpec], *, title: str = "OTT Lowband API",
         statuses = set(spec.error_statuses)
         if spec.body is not None or spec.query is not None:
             statuses |= {400, 422}
+        if spec.path.startswith("/api/"):
+            statuses.add(422)  # unknown query parameters
         if spec.auth == "required":
             statuses.add(401)
             op["security"] = [{"bearer": []}]

@@ -126,8 +126,30 @@ async def parse_body(request: web.Request, model: type[BaseModel]) -> BaseModel:
         raise ValidationFailed(errors=pydantic_errors(err)) from err
 
 
+def query_names(model: type[BaseModel]) -> set[str]:
+    """The query parameter names ``model`` accepts (aliases where a field has one)."""
+    names: set[str] = set()
+    for name, info in model.model_fields.items():
+        names.add(info.alias or name)
+        if info.alias is None or model.model_config.get("populate_by_name"):
+            names.add(name)
+    return names
+
+
+def reject_unknown_query(request: web.Request, allowed: set[str]) -> None:
+    """422 naming every query parameter the endpoint does not take."""
+    unknown = sorted(set(request.query) - allowed)
+    if unknown:
+        raise ValidationFailed(
+            f"unknown query parameter{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}",
+            errors=[{"field": name, "message": "this endpoint does not take this parameter", "type": "extra_forbidden"}
+                    for name in unknown])
+
+
 def parse_query(request: web.Request, model: type[BaseModel]) -> BaseModel:
-    """Validate the query string with ``model``; repeated keys become lists where the model wants."""
+    """Validate the query string with ``model`` (unknown parameters are 422); repeated keys become
+    lists where the model wants."""
+    reject_unknown_query(request, query_names(model))
     data: dict[str, Any] = {}
     for key in request.query:
         values = request.query.getall(key)
@@ -167,6 +189,8 @@ def _wrap(spec: RouteSpec) -> Callable[[web.Request], Awaitable[web.StreamRespon
         kwargs: dict[str, Any] = {}
         if spec.query is not None:
             kwargs["query"] = parse_query(request, spec.query)
+        elif spec.path.startswith("/api/"):
+            reject_unknown_query(request, set())
         if spec.body is not None:
             kwargs["body"] = await parse_body(request, spec.body)
         return await spec.handler(request, **kwargs)

@@ -113,7 +113,7 @@ class FreeMovieUser(OttUser):
         super().on_start()
         query = urlencode({"type": "movie", "tier": "free", "limit": 50, "profile_id": self.profile_id})
         reply = self.call("GET", f"{API}/catalog/content?{query}", name=f"{API}/catalog/content?[filters]")
-        self.titles = [item["id"] for item in reply.json().get("items", [])] if reply.ok else []
+        self.titles = [item["id"] for item in reply.json().get("content", [])] if reply.ok else []
         if not self.titles:
             log.warning("no playable titles: seed the catalog (ott-server seed) and package media")
             raise StopUser()

@@ -49,7 +49,7 @@ class Browser(OttUser):
         reply = self.call("GET", f"{API}/catalog/content?sort=recent&limit=20&profile_id={self.profile_id}",
                           name=f"{API}/catalog/content?[filters]")
         if reply.ok:
-            self._remember(reply.json().get("items", []))
+            self._remember(reply.json().get("content", []))
         self.call("GET", f"{API}/activity/continue-watching?profile_id={self.profile_id}",
                   name=f"{API}/activity/continue-watching")
 
@@ -66,7 +66,7 @@ class Browser(OttUser):
             query["language"] = random.choice(("en", "hi"))
         reply = self.call("GET", f"{API}/catalog/content?{urlencode(query)}", name=f"{API}/catalog/content?[filters]")
         if reply.ok:
-            self._remember(reply.json().get("items", []))
+            self._remember(reply.json().get("content", []))
 
     @task(5)
     def search(self) -> None:

@@ -10,6 +10,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from server.activity.store import EventType
+from server.listing import FromDate, Pagination, ToDate
 
 MAX_SEQ = 2**53 - 1
 MAX_EVENTS_PER_BATCH = 500
@@ -146,14 +147,14 @@ class ContinueWatchingOut(BaseModel):
 
 
 class HistoryQuery(ProfileQuery):
-    """A page of the history, optionally within a date range (ISO 8601 with a time zone)."""
+    """A page of the history, optionally within a date range (ISO dates, or date-times with a zone)."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    page: int = Field(default=1, ge=1, le=100_000)
-    limit: int = Field(default=20, ge=1, le=100)
-    since: AwareDatetime | None = Field(default=None, alias="from")
-    until: AwareDatetime | None = Field(default=None, alias="to")
+    page: int = Field(default=1, ge=1, le=100_000, description="page number, from 1")
+    limit: int = Field(default=20, ge=1, le=100, description="items per page")
+    since: FromDate | None = Field(default=None, alias="from", description="watched on or after (a date: 00:00 UTC)")
+    until: ToDate | None = Field(default=None, alias="to", description="watched on or before (a date: the whole day)")
 
     @model_validator(mode="after")
     def _range(self) -> HistoryQuery:
@@ -176,15 +177,6 @@ class HistoryItem(BaseModel):
     position_seconds: float
     duration_seconds: float
     watch_duration_seconds: float
-
-
-class Pagination(BaseModel):
-    """Where this page is."""
-
-    page: int
-    limit: int
-    total: int
-    pages: int
 
 
 class HistoryOut(BaseModel):

@@ -20,6 +20,8 @@ from pydantic import (
 
 from server.input_guard import omittable
 
+from server.listing import PageParams, Pagination
+
 TRACK_EVENTS = ("impression", "start", "firstQuartile", "midpoint", "thirdQuartile", "complete", "click", "skip",
                 "error")
 TrackEvent = Literal["impression", "start", "firstQuartile", "midpoint", "thirdQuartile", "complete", "click", "skip",
@@ -126,19 +128,17 @@ class AdOut(BaseModel):
     updated_at: datetime
 
 
-class AdListQuery(_In):
+class AdListQuery(_In, PageParams):
     """Inventory page."""
 
     active: bool | None = None
-    limit: int = Field(default=50, ge=1, le=200)
-    offset: int = Field(default=0, ge=0, le=1_000_000)
 
 
 class AdListOut(BaseModel):
     """A page of the inventory, highest priority first."""
 
     ads: list[AdOut]
-    total: int
+    pagination: Pagination
 
 
 class SessionQuery(_In):

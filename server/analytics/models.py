@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from server.listing import FromDate, ToDate
 
 MAX_RANGE = timedelta(days=366)
 
 
 class RangeQuery(BaseModel):
-    """``from``/``to`` (ISO 8601 with offset); default: the last 30 days. ``to`` is exclusive."""
+    """``from``/``to`` (ISO dates, or date-times with a zone); default: the last 30 days.
+
+    A date-time ``to`` is exclusive; a date ``to`` includes that whole day (UTC).
+    """
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    from_: AwareDatetime | None = Field(default=None, alias="from")
-    to: AwareDatetime | None = None
+    from_: FromDate | None = Field(default=None, alias="from")
+    to: ToDate | None = None
     top: int = Field(default=10, ge=1, le=100, description="overview: how many top titles")
 
     @model_validator(mode="after")

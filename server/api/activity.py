@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import uuid
 from datetime import UTC, datetime
 
@@ -34,6 +33,7 @@ from server.auth.viewer import Viewer, load_viewer
 from server.catalog.availability import visible_content
 from server.errors import NotFound, ValidationFailed
 from server.http_cache import cached_json
+from server.listing import pagination
 from server.routing import ApiRouter, json_response
 
 log = logging.getLogger(__name__)
@@ -115,9 +115,8 @@ async def history(request: web.Request, *, query: HistoryQuery) -> web.Response:
             watched_at=i.last_watched_at, completed=i.completed, completion_rate=i.completion_rate,
             position_seconds=i.position_seconds, duration_seconds=i.duration_seconds,
             watch_duration_seconds=i.watch_duration_seconds))
-    pages = math.ceil(total / query.limit) if total else 0
-    return json_response(HistoryOut(history=out, pagination=Pagination(page=query.page, limit=query.limit,
-                                                                       total=total, pages=pages)))
+    return json_response(HistoryOut(history=out, pagination=Pagination(
+        **pagination(page=query.page, limit=query.limit, total=total))))
 
 
 @router.route("DELETE", "/api/v1/activity/history", summary="Clear the profile's watch history",

@@ -28,6 +28,7 @@ from server.ads.service import SessionPlan, load_plan
 from server.ads.tracking import record
 from server.auth import audit
 from server.errors import NotFound
+from server.listing import Pagination, pagination
 from server.routing import ApiRouter, json_response, principal
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,8 @@ async def list_ads(request: web.Request, *, query: AdListQuery) -> web.Response:
     """200 with a page of ads, highest priority first."""
     rows, total = await inventory.listing(request.app[keys.DB], active=query.active, limit=query.limit,
                                           offset=query.offset)
-    return json_response(AdListOut(ads=[_out(r) for r in rows], total=total))
+    return json_response(AdListOut(ads=[_out(r) for r in rows], pagination=Pagination(
+        **pagination(page=query.page, limit=query.limit, total=total))))
 
 
 @router.route("GET", "/api/v1/ads/inventory/{ad_id}", summary="One ad", response=AdOut, roles=("admin",),

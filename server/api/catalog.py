@@ -10,7 +10,6 @@ are br/gzip compressed per Accept-Encoding.
 from __future__ import annotations
 
 import logging
-import math
 from typing import Any, Literal
 
 from aiohttp import web
@@ -30,6 +29,7 @@ from server.catalog.search import normalise_query, search_content
 from server.catalog.trending import trending_for, trending_refresher
 from server.errors import Unauthorized, ValidationFailed
 from server.http_cache import cached_json
+from server.listing import Pagination, pagination
 from server.routing import ApiRouter, optional_principal
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ ContentType = Literal["movie", "tv_show", "sports"]
 
 
 class _Query(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="forbid")
 
     profile_id: str | None = Field(default=None, max_length=64, description="apply this profile's rating rules")
 
@@ -57,8 +57,8 @@ class ListQuery(_Query):
     year_to: int | None = Field(default=None, ge=1880, le=2200)
     maturity: Literal["U", "U/A", "A"] | None = None
     sort: Literal["trending", "recent", "a-z", "release_date"] = "trending"
-    page: int = Field(default=1, ge=1, le=100_000)
-    limit: int = Field(default=20, ge=1, le=MAX_LIMIT)
+    page: int = Field(default=1, ge=1, le=100_000, description="page number, from 1")
+    limit: int = Field(default=20, ge=1, le=MAX_LIMIT, description="items per page")
 
     @model_validator(mode="after")
     def _year_range(self) -> ListQuery:
@@ -72,8 +72,8 @@ class SearchQuery(_Query):
 
     q: str = Field(min_length=1, max_length=200)
     type: ContentType | None = None
-    page: int = Field(default=1, ge=1, le=1000)
-    limit: int = Field(default=20, ge=1, le=MAX_LIMIT)
+    page: int = Field(default=1, ge=1, le=1000, description="page number, from 1")
+    limit: int = Field(default=20, ge=1, le=MAX_LIMIT, description="items per page")
 
     @field_validator("q")
     @classmethod
@@ -125,13 +125,10 @@ class CardOut(TitleOut):
 
 
 class PageOut(BaseModel):
-    """One page of titles and the totals."""
+    """One page of titles (spec §6.2) and where it sits in the whole list."""
 
-    items: list[CardOut]
-    page: int
-    limit: int
-    total: int
-    total_pages: int
+    content: list[CardOut]
+    pagination: Pagination
 
 
 class SeasonSummaryOut(BaseModel):
@@ -222,13 +219,12 @@ class SearchResultOut(CardOut):
 
 
 class SearchOut(BaseModel):
-    """Search hits, best first."""
+    """Search hits, best first (spec §6.2: ``results`` and ``total``), and the page."""
 
     query: str
     results: list[SearchResultOut]
-    page: int
-    limit: int
     total: int
+    pagination: Pagination
 
 
 class CatalogGenreOut(BaseModel):
@@ -294,8 +290,7 @@ async def list_titles(request: web.Request, *, query: ListQuery) -> web.Response
                           year=query.year, year_from=query.year_from, year_to=query.year_to, maturity=query.maturity)
     items, total = await list_content(request.app[keys.DB], viewer=viewer, filters=filters, sort=query.sort,
                                       page=query.page, limit=query.limit, trending_ids=trending_ids)
-    body = {"items": items, "page": query.page, "limit": query.limit, "total": total,
-            "total_pages": math.ceil(total / query.limit) if total else 0}
+    body = {"content": items, "pagination": pagination(page=query.page, limit=query.limit, total=total)}
     return cached_json(request, body, max_age=30)
 
 
@@ -330,7 +325,8 @@ async def search(request: web.Request, *, query: SearchQuery) -> web.Response:
     viewer = await catalog_viewer(request, query.profile_id)
     results, total = await search_content(request.app[keys.DB], viewer=viewer, q=query.q, type_=query.type,
                                           page=query.page, limit=query.limit)
-    body = {"query": query.q, "results": results, "page": query.page, "limit": query.limit, "total": total}
+    body = {"query": query.q, "results": results, "total": total,
+            "pagination": pagination(page=query.page, limit=query.limit, total=total)}
     return cached_json(request, body, max_age=30)
 
 

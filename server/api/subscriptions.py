@@ -30,6 +30,7 @@ from server.billing.models import (
 from server.billing.plans import PLANS, format_inr
 from server.billing.sweep import billing_sweeper
 from server.errors import NotFound
+from server.listing import Pagination, pagination
 from server.routing import ApiRouter, json_response, principal
 
 log = logging.getLogger(__name__)
@@ -125,9 +126,10 @@ async def auto_renew(request: web.Request, *, body: AutoRenewIn) -> web.Response
               response=PaymentsOut, errors=(401, 422))
 async def payment_history(request: web.Request, *, query: ListQuery) -> web.Response:
     """200 with captured and failed payments, newest first."""
-    rows = await service.payments(request.app[keys.DB], user_id=principal(request).user_id, limit=query.limit,
-                                  offset=query.offset)
-    return json_response(PaymentsOut(payments=[
+    rows, total = await service.payments(request.app[keys.DB], user_id=principal(request).user_id,
+                                         limit=query.limit, offset=query.offset)
+    return json_response(PaymentsOut(pagination=Pagination(**pagination(page=query.page, limit=query.limit,
+                                                                        total=total)), payments=[
         PaymentOut(id=r["id"], gateway_payment_id=r["gateway_payment_id"], order_id=r["order_id"],
                    plan_id=r["plan_type"], purpose=r["purpose"], amount_paise=r["amount_paise"],
                    currency=r["currency"], status=r["status"], method=r["method"],
@@ -146,9 +148,10 @@ def _invoice(row: Any) -> InvoiceOut:
               errors=(401, 422))
 async def invoices(request: web.Request, *, query: ListQuery) -> web.Response:
     """200 with invoices, newest first."""
-    rows = await service.invoices(request.app[keys.DB], user_id=principal(request).user_id, limit=query.limit,
-                                  offset=query.offset)
-    return json_response(InvoicesOut(invoices=[_invoice(r) for r in rows]))
+    rows, total = await service.invoices(request.app[keys.DB], user_id=principal(request).user_id,
+                                         limit=query.limit, offset=query.offset)
+    return json_response(InvoicesOut(invoices=[_invoice(r) for r in rows], pagination=Pagination(
+        **pagination(page=query.page, limit=query.limit, total=total))))
 
 
 @router.route("GET", "/api/v1/subscriptions/invoices/{invoice_id}", summary="One of my invoices",

@@ -6,7 +6,9 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
+
+from server.listing import PageParams, Pagination
 
 PlanIdField = Literal["monthly", "quarterly", "annual"]
 PaymentMethod = Literal["upi", "card", "netbanking", "wallet"]
@@ -121,6 +123,7 @@ class PaymentsOut(BaseModel):
     """Payment history, newest first."""
 
     payments: list[PaymentOut]
+    pagination: Pagination
 
 
 class InvoiceOut(BaseModel):
@@ -146,6 +149,7 @@ class InvoicesOut(BaseModel):
     """Invoices, newest first."""
 
     invoices: list[InvoiceOut]
+    pagination: Pagination
 
 
 class InvoicePath(_In):
@@ -154,11 +158,8 @@ class InvoicePath(_In):
     invoice_id: UUID
 
 
-class ListQuery(_In):
-    """A bounded page."""
-
-    limit: int = Field(default=50, ge=1, le=200)
-    offset: int = Field(default=0, ge=0, le=1_000_000)
+class ListQuery(_In, PageParams):
+    """A page (``page``, ``limit``)."""
 
 
 class WebhookOut(BaseModel):

@@ -129,13 +129,14 @@ async def effective_tier(db: asyncpg.Pool, *, user_id: str) -> tuple[str, Any]:
     return row["tier"], row["subscription_expires_at"] if row["tier"] == "premium" else None
 
 
-async def payments(db: asyncpg.Pool, *, user_id: str, limit: int, offset: int) -> list[asyncpg.Record]:
-    """Payment attempts of the account, newest first."""
+async def payments(db: asyncpg.Pool, *, user_id: str, limit: int, offset: int) -> tuple[list[asyncpg.Record], int]:
+    """One page of the account's payment attempts, newest first, and how many there are."""
+    total = await db.fetchval("SELECT count(*) FROM payments WHERE user_id = $1::uuid", user_id)
     return await db.fetch(
         "SELECT p.id::text AS id, p.gateway_payment_id, p.order_id, o.plan_type, o.purpose, p.amount_paise,"
         " p.currency, p.status, p.method, p.error_description, p.created_at"
         " FROM payments p JOIN payment_orders o ON o.id = p.order_id WHERE p.user_id = $1::uuid"
-        " ORDER BY p.created_at DESC, p.id LIMIT $2 OFFSET $3", user_id, limit, offset)
+        " ORDER BY p.created_at DESC, p.id LIMIT $2 OFFSET $3", user_id, limit, offset), int(total)
 
 
 INVOICE_COLUMNS = ("id::text AS id, number, plan_type, description, list_price_paise, credit_paise, amount_paise,"
@@ -143,11 +144,12 @@ INVOICE_COLUMNS = ("id::text AS id, number, plan_type, description, list_price_p
                    " subscription_id::text AS subscription_id")
 
 
-async def invoices(db: asyncpg.Pool, *, user_id: str, limit: int, offset: int) -> list[asyncpg.Record]:
-    """Invoices of the account, newest first."""
+async def invoices(db: asyncpg.Pool, *, user_id: str, limit: int, offset: int) -> tuple[list[asyncpg.Record], int]:
+    """One page of the account's invoices, newest first, and how many there are."""
+    total = await db.fetchval("SELECT count(*) FROM invoices WHERE user_id = $1::uuid", user_id)
     return await db.fetch(
         f"SELECT {INVOICE_COLUMNS} FROM invoices WHERE user_id = $1::uuid"  # noqa: S608
-        " ORDER BY issued_at DESC, number DESC LIMIT $2 OFFSET $3", user_id, limit, offset)
+        " ORDER BY issued_at DESC, number DESC LIMIT $2 OFFSET $3", user_id, limit, offset), int(total)
 
 
 async def invoice(db: asyncpg.Pool, *, user_id: str, invoice_id: str) -> asyncpg.Record:

@@ -82,7 +82,7 @@ async def test_history_pages_and_totals(api: TestClient, catalog: Catalog, viewe
         await _watch(api, viewer, content, 580)
     page1 = await _get(api, viewer, HISTORY, page=1, limit=2)
     page3 = await _get(api, viewer, HISTORY, page=3, limit=2)
-    assert page1["pagination"] == {"page": 1, "limit": 2, "total": 5, "pages": 3}
+    assert page1["pagination"] == {"page": 1, "limit": 2, "total": 5, "total_pages": 3}
     assert [h["content_id"] for h in page1["history"]] == [catalog.movies[4], catalog.movies[3]]
     assert [h["content_id"] for h in page3["history"]] == [catalog.movies[0]]
     first = page1["history"][0]

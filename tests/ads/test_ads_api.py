@@ -31,7 +31,7 @@ async def test_inventory_crud(api: TestClient, people: People) -> None:
     assert patched.status == 200 and body["priority"] == 3 and body["target_genres"] is None
     assert body["advertiser"] == "Brew Co", "fields not sent are kept"
     listed = await (await api.get("/api/v1/ads/inventory?active=true", headers=h)).json()
-    assert listed["total"] == 1
+    assert listed["pagination"]["total"] == 1
     assert (await api.delete(f"/api/v1/ads/inventory/{ad['id']}", headers=h)).status == 204
     assert (await api.get(f"/api/v1/ads/inventory/{ad['id']}", headers=h)).status == 404
     assert (await api.get("/api/v1/ads/inventory", headers=auth(people.token))).status == 403

@@ -28,7 +28,7 @@ async def titles(api: TestClient, *, params: dict[str, str] | None = None, **kw:
     resp = await api.get("/api/v1/catalog/content", params={"limit": "100", "sort": "a-z", **(params or {})}, **kw)
     body = await resp.json()
     assert resp.status == 200, body
-    return {item["id"] for item in body["items"]}
+    return {item["id"] for item in body["content"]}
 
 
 def named(cat: dict[str, Any], *keys_: str) -> set[str]:

@@ -31,13 +31,14 @@ async def test_pagination_walks_every_visible_title_once(api, small_catalog) -> 
     page = 1
     while True:
         body = await get_json(api, "/api/v1/catalog/content", page=str(page), limit="7", sort="a-z")
-        assert body["total"] == expected and body["total_pages"] == math.ceil(expected / 7)
-        if not body["items"]:
+        assert body["pagination"] == {"page": page, "limit": 7, "total": expected,
+                                      "total_pages": math.ceil(expected / 7)}
+        if not body["content"]:
             break
-        seen += [i["id"] for i in body["items"]]
+        seen += [i["id"] for i in body["content"]]
         page += 1
     assert len(seen) == len(set(seen)) == expected
-    assert page - 1 == body["total_pages"]
+    assert page - 1 == body["pagination"]["total_pages"]
 
 
 async def test_filters_match_sql_counts(api, small_catalog) -> None:
@@ -52,27 +53,27 @@ async def test_filters_match_sql_counts(api, small_catalog) -> None:
     ]
     for params, where in cases:
         body = await get_json(api, "/api/v1/catalog/content", limit="100", **params)
-        assert body["total"] == await visible_count(api, where), params
-        assert len(body["items"]) == body["total"]
+        assert body["pagination"]["total"] == await visible_count(api, where), params
+        assert len(body["content"]) == body["pagination"]["total"]
     movies = await get_json(api, "/api/v1/catalog/content", type="movie", tier="free", limit="100")
-    assert movies["items"] and all(i["type"] == "movie" and not i["premium"] for i in movies["items"])
-    year = movies["items"][0]["year"]
+    assert movies["content"] and all(i["type"] == "movie" and not i["premium"] for i in movies["content"])
+    year = movies["content"][0]["year"]
     same_year = await get_json(api, "/api/v1/catalog/content", year=str(year), limit="100")
-    assert same_year["items"] and all(i["year"] == year for i in same_year["items"])
+    assert same_year["content"] and all(i["year"] == year for i in same_year["content"])
 
 
 async def test_sort_orders(api, small_catalog) -> None:
-    az = (await get_json(api, "/api/v1/catalog/content", sort="a-z", limit="100"))["items"]
+    az = (await get_json(api, "/api/v1/catalog/content", sort="a-z", limit="100"))["content"]
     assert [i["title"].lower() for i in az] == sorted(i["title"].lower() for i in az)
-    by_release = (await get_json(api, "/api/v1/catalog/content", sort="release_date", limit="100"))["items"]
+    by_release = (await get_json(api, "/api/v1/catalog/content", sort="release_date", limit="100"))["content"]
     dates = [i["release_date"] for i in by_release]
     assert dates == sorted(dates, reverse=True)
-    trending = (await get_json(api, "/api/v1/catalog/content", limit="100"))["items"]
+    trending = (await get_json(api, "/api/v1/catalog/content", limit="100"))["content"]
     pops = await api.app[keys.DB].fetch("SELECT id::text, popularity FROM content")
     popularity = {r["id"]: r["popularity"] for r in pops}
     ranked = [popularity[i["id"]] for i in trending]  # nobody watched anything: popularity decides
     assert ranked == sorted(ranked, reverse=True)
-    recent = (await get_json(api, "/api/v1/catalog/content", sort="recent", limit="5"))["items"]
+    recent = (await get_json(api, "/api/v1/catalog/content", sort="recent", limit="5"))["content"]
     assert len(recent) == 5
 
 

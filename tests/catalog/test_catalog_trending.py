@@ -65,7 +65,7 @@ async def test_trending_ranks_views_and_completion_then_popularity(api) -> None:
 
     # The list's default sort follows the same 7-day ranking.
     resp = await api.get("/api/v1/catalog/content", params={"limit": "3"})
-    assert [i["id"] for i in (await resp.json())["items"]] == [adult, hit, finished]
+    assert [i["id"] for i in (await resp.json())["content"]] == [adult, hit, finished]
 
 
 async def test_trending_is_cached_until_recomputed(api) -> None:

@@ -48,7 +48,7 @@ def ad(server: ThreadedServer) -> dict[str, Any]:
 def free_movie(server: ThreadedServer, account: Account) -> dict[str, Any]:
     """A free-tier movie of the seeded catalog."""
     items = server.get("/api/v1/catalog/content?type=movie&tier=free&sort=a-z&limit=5",
-                       token=account.access_token)["items"]
+                       token=account.access_token)["content"]
     return dict(items[0])
 
 

@@ -57,7 +57,7 @@ async def test_server_killed_during_playback_is_a_notification_not_a_crash(tmp_p
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, app, email=account.email)
         body = server.get("/api/v1/catalog/content?type=movie&tier=free&limit=1", token=account.access_token)
-        movie = body["items"][0]
+        movie = body["content"][0]
         app.push_screen(DetailsScreen(content_id=movie["id"]))
         await wait_for(pilot, lambda: on_screen(app, DetailsScreen) and app.screen.details)  # type: ignore[attr-defined]
         await pilot.press("p")

@@ -95,7 +95,7 @@ def test_snapshot_browse(snap_compare: Any, server: ThreadedServer, tmp_path: Pa
 
 def test_snapshot_details_of_a_show(snap_compare: Any, server: ThreadedServer, tmp_path: Path) -> None:
     account = make_account(server, email=EMAIL)
-    show = server.get("/api/v1/catalog/content?type=tv_show&sort=a-z&limit=1", token=account.access_token)["items"][0]
+    show = server.get("/api/v1/catalog/content?type=tv_show&sort=a-z&limit=1", token=account.access_token)["content"][0]
 
     async def details(pilot: Pilot[Any]) -> None:
         await log_in(pilot, pilot.app, email=EMAIL)

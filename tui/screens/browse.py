@@ -127,7 +127,7 @@ class BrowseScreen(OttScreen[None]):
                 items, total = list(body.get("results", [])), int(body.get("total", 0))
             else:
                 body = await ott.api.content(profile_id=ott.profile_id, limit=50, **filters)
-                items, total = list(body.get("items", [])), int(body.get("total", 0))
+                items, total = list(body.get("content", [])), int(body.get("pagination", {}).get("total", 0))
         except ApiError as err:
             if err.status == 422:
                 self.post_message(self.ResultsArrived([], 0, query))
