@@ -19,7 +19,6 @@ from pydantic import (
 )
 
 from server.input_guard import omittable
-
 from server.listing import PageParams, Pagination
 
 TRACK_EVENTS = ("impression", "start", "firstQuartile", "midpoint", "thirdQuartile", "complete", "click", "skip",
