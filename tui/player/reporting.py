@@ -4,6 +4,12 @@ Position reports go every :data:`POSITION_EVERY_S` and engagement events are flu
 :data:`EVENTS_EVERY_S`; each runs as one exclusive background job so reports never overtake each
 other. A failed call marks the server unreachable (one notification per outage, playback continues
 from mpv's buffer) and the next successful one marks it back.
+
+Outages lose nothing: events stay queued, and while the server is unreachable the latest position is
+re-sent every :data:`RETRY_S`; the first one that gets through also flushes the queued events. Every
+report carries the next number of one monotonic sequence (``seq``), so the server never lets an older
+report overwrite a newer one, and the screen only reports positions mpv actually played (never the
+0 of a player that lost its stream).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ log = logging.getLogger(__name__)
 
 POSITION_EVERY_S = 10.0
 EVENTS_EVERY_S = 10.0
+RETRY_S = 2.0
 Spawn = Callable[[Coroutine[Any, Any, None], str], None]
 Notify = Callable[[str, str], None]
 
@@ -45,8 +52,9 @@ class PlaybackReporter:
         self.tracker.event(kind, position_s=position_s, **payload)
 
     def tick(self, *, now: float, position_s: float, duration_s: float, quality: str | None) -> None:
-        """Report the position and flush events when they are due."""
-        if duration_s > 0 and now - self.last_position_report >= POSITION_EVERY_S:
+        """Report the position and flush events when they are due (sooner while the server is away)."""
+        every = POSITION_EVERY_S if self.server_ok else RETRY_S
+        if duration_s > 0 and now - self.last_position_report >= every:
             self.last_position_report = now
             self.spawn(self._report_position(position_s, duration_s, quality), "position")
         if self.tracker.pending and now - self.last_events_flush >= EVENTS_EVERY_S:
@@ -66,6 +74,8 @@ class PlaybackReporter:
             await self.tracker.flush()
         except ApiError as err:
             self.failed(err, doing="send playback events")
+            return
+        self.back()
 
     async def complete(self, *, watched_s: float) -> Completion | None:
         """Send the events and mark the title complete; None when the server could not be reached."""
@@ -94,7 +104,10 @@ class PlaybackReporter:
             self.notify(f"Could not {doing}: {err.user_message()} Playback continues from the buffer.", "warning")
 
     def back(self) -> None:
-        """A call succeeded: the server is reachable (said once after an outage)."""
+        """A call succeeded: the server is reachable (said once after an outage; queued events go now)."""
         if not self.server_ok:
             self.server_ok = True
             self.notify("Server reachable again.", "information")
+            self.last_position_report = 0.0  # the position kept during the outage goes with the next tick
+            if self.tracker.pending:
+                self.spawn(self._flush_events(), "events")

@@ -34,6 +34,7 @@ from tui.player.ad_break import AdBreakPlayer, Then
 from tui.player.ads import AdProgress, from_playback_start
 from tui.player.controller import CacheStallChanged, MpvController, PlaybackEnded, Snapshot, VideoParamsChanged
 from tui.player.prefetch import Prefetched
+from tui.player.recovery import ended_early, reachable_stream
 from tui.player.reporting import PlaybackReporter
 from tui.player.stats import PlaybackStats, Switch
 from tui.player.tracking import PlaybackTracker
@@ -107,6 +108,11 @@ class PlayerScreen(OttScreen[None]):
         self.reporter: PlaybackReporter | None = None
         self.ads: AdBreakPlayer | None = None
         self.stream_session_id = ""
+        self.playback_session_id = ""
+        self.steered_url = ""
+        self.resume_at: float | None = None
+        self.recovering = False
+        self.recoveries = 0
         self.play_started = time.monotonic()
         self.first_frame_at: float | None = None
         self.last_tick = time.monotonic()
@@ -198,6 +204,10 @@ class PlayerScreen(OttScreen[None]):
         ott = self.ott
         manifest, session = message.manifest, message.session
         self.stream_session_id = manifest.session_id
+        self.playback_session_id = session.session_id
+        self.steered_url = ott.shaper.rewrite(manifest.steered_url)
+        self.position_s = message.start_s
+        self.resume_at = message.start_s
         self.duration_s = session.duration_s
         self.reporter = PlaybackReporter(api=ott.api, profile_id=ott.profile_id or "", session=session,
                                          content_id=self.content_id, episode_id=self.episode_id,
@@ -265,6 +275,7 @@ class PlayerScreen(OttScreen[None]):
             self.ended = True
             self._complete()
         elif self.mpv is not None:
+            self.resume_at = resume_s
             self.mpv.load(self.content_url, start_s=resume_s)
         self._render_stats()
 
@@ -308,6 +319,12 @@ class PlayerScreen(OttScreen[None]):
         if self.ads is not None and self.ads.active:
             self.ads.ended(message.reason, message.error)
             return
+        if self.recovering:
+            return
+        if message.reason in ("eof", "error") and self.first_frame_at is not None and \
+                (message.reason == "error" or ended_early(position_s=self.position_s, duration_s=self.duration_s)):
+            self._stream_lost(message.error or "the stream ended early")
+            return
         if message.reason == "eof":
             if self.ads is not None and self.ads.start_post_roll(self.position_s):
                 return
@@ -318,6 +335,47 @@ class PlayerScreen(OttScreen[None]):
             self.ott.notify(
                 f"Playback stopped: {message.error or 'the stream failed'}. Next: press Esc and try again.",
                 severity="error", title="Playback")
+
+    # ------------------------------------------------------------------ outages
+    def _stream_lost(self, why: str) -> None:
+        """mpv lost the stream mid-title: keep the position, get the stream back, resume by itself."""
+        log.warning("stream lost at %.1f s: %s", self.position_s, why)
+        self.recovering = True
+        self.recoveries += 1
+        self.query_one("#status", Static).update(
+            f"Stream interrupted at {clock(self.position_s)} ({why}). Resuming by itself when the server answers"
+            " (position kept); Esc leaves.")
+        self._recover()
+
+    @work(exclusive=True, exit_on_error=False, group="recover")
+    async def _recover(self) -> None:
+        ott = self.ott
+        try:
+            url = await reachable_stream(api=ott.api, url=self.steered_url, renew=self._renew_stream)
+        except ApiError as err:
+            self.recovering = False
+            self.ended = True
+            ott.report(err, doing="resume playback")
+            return
+        if self.closing or self.mpv is None:
+            return
+        self.steered_url = self.content_url = url
+        self.resume_at = self.position_s
+        self.recovering = False
+        self.mpv.load(url, start_s=self.position_s)
+        self.query_one("#status", Static).update(f"Resumed at {clock(self.position_s)} after an interruption.")
+        if self.reporter:
+            self.reporter.event("resume", position_s=self.position_s, reason="stream recovered")
+            self.reporter.back()
+
+    async def _renew_stream(self) -> str:
+        """Ask for the manifest again (the steered link was refused) and return the new steered URL."""
+        ott = self.ott
+        manifest = await ott.api.manifest(self.content_id, profile_id=ott.profile_id or "", episode_id=self.episode_id,
+                                          session_id=self.playback_session_id or None,
+                                          net=ott.shaper.profile_name if ott.shaper.active else None)
+        self.stream_session_id = manifest.session_id or self.stream_session_id
+        return ott.shaper.rewrite(manifest.steered_url)
 
     # ------------------------------------------------------------------ the tick
     def _tick(self) -> None:
@@ -330,7 +388,7 @@ class PlayerScreen(OttScreen[None]):
             self.ads.tick(snap, now=now)
             return
         self._follow(snap, dt=dt)
-        if self.first_frame_at is not None:
+        if self.first_frame_at is not None and not self.recovering:
             choice = self.abr.tick(now=now, dt=dt, cache_speed_bps=snap.cache_speed, buffer_s=snap.buffer_s)
             self._apply_choice(choice, by="abr")
             if self.ads is not None:
@@ -342,8 +400,15 @@ class PlayerScreen(OttScreen[None]):
                                quality=self.abr.current)
 
     def _follow(self, snap: Snapshot, *, dt: float) -> None:
-        """Take mpv's numbers into the screen's state and the stats."""
-        self.position_s = snap.time_pos
+        """Take mpv's numbers into the screen's state and the stats.
+
+        The position only follows a playhead mpv really has: not while the stream is being recovered,
+        and after a (re)load not before mpv reached the position it was loaded at.
+        """
+        if snap.has_position and not self.recovering and \
+                (self.resume_at is None or snap.time_pos >= self.resume_at - 0.5):
+            self.position_s = snap.time_pos
+            self.resume_at = None
         self.duration_s = snap.duration or self.duration_s
         if not snap.paused and self.first_frame_at is not None and self.stats.stall_started is None:
             self.watched_s += dt
