@@ -6,17 +6,16 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from server.listing import PageParams, Pagination
 from server.routing import Role
 
 
-class UsersQuery(BaseModel):
-    """GET /admin/users filters and paging."""
+class UsersQuery(PageParams):
+    """GET /admin/users filters and page."""
 
     model_config = ConfigDict(extra="forbid")
     email: str | None = Field(default=None, max_length=255, description="case-insensitive substring")
     role: Role | None = None
-    limit: int = Field(default=50, ge=1, le=200)
-    offset: int = Field(default=0, ge=0, le=1_000_000)
 
 
 class AdminUserOut(BaseModel):
@@ -36,7 +35,7 @@ class UsersOut(BaseModel):
     """A page of accounts."""
 
     users: list[AdminUserOut]
-    total: int
+    pagination: Pagination
 
 
 class RolesIn(BaseModel):

@@ -7,6 +7,7 @@ from typing import TypeAlias
 import asyncpg
 
 from server.admin.models import AdminUserOut, UsersOut
+from server.listing import Pagination, pagination
 
 Db: TypeAlias = asyncpg.Pool | asyncpg.Connection
 _COLUMNS = ("id::text AS user_id, email, roles, subscription_tier, status, email_verified_at IS NOT NULL AS verified,"
@@ -24,7 +25,7 @@ def _like(text: str) -> str:
     return "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-async def page(db: Db, *, email: str | None, role: str | None, limit: int, offset: int) -> UsersOut:
+async def page(db: Db, *, email: str | None, role: str | None, page: int, limit: int) -> UsersOut:
     """A page of accounts, newest first, filtered by email substring (any case) and role."""
     pattern = _like(email) if email else None
     where = "($1::text IS NULL OR lower(email) LIKE $1) AND ($2::text IS NULL OR $2 = ANY(roles))"
@@ -32,8 +33,9 @@ async def page(db: Db, *, email: str | None, role: str | None, limit: int, offse
     total = await db.fetchval(f"SELECT count(*) FROM users WHERE {where}", pattern, role)  # noqa: S608
     rows = await db.fetch(
         f"SELECT {_COLUMNS} FROM users WHERE {where} ORDER BY created_at DESC, id LIMIT $3 OFFSET $4",  # noqa: S608
-        pattern, role, limit, offset)
-    return UsersOut(users=[_out(r) for r in rows], total=total)
+        pattern, role, limit, (page - 1) * limit)
+    return UsersOut(users=[_out(r) for r in rows],
+                    pagination=Pagination(**pagination(page=page, limit=limit, total=total)))
 
 
 async def lock_roles(conn: asyncpg.Connection, *, user_id: str) -> list[str] | None:

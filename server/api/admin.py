@@ -19,8 +19,8 @@ router = ApiRouter(tag="admin")
               roles=("admin",), errors=(401, 403, 422))
 async def list_users(request: web.Request, *, query: UsersQuery) -> web.Response:
     """200 with a page of accounts, newest first, filtered by email substring and role."""
-    out = await store.page(request.app[keys.DB], email=query.email, role=query.role, limit=query.limit,
-                           offset=query.offset)
+    out = await store.page(request.app[keys.DB], email=query.email, role=query.role, page=query.page,
+                           limit=query.limit)
     return json_response(out)
 
 

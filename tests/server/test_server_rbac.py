@@ -131,9 +131,9 @@ async def test_role_changes_take_effect_without_a_new_login(api: TestClient, tok
 async def test_admin_lists_users_and_sets_roles(api: TestClient, tokens: dict[str, str]) -> None:
     admin = tokens["admin"]
     listed = await (await api.get("/api/v1/admin/users?role=creator", headers=auth(admin))).json()
-    assert listed["total"] == 1 and listed["users"][0]["roles"] == ["creator", "user"]
+    assert listed["pagination"]["total"] == 1 and listed["users"][0]["roles"] == ["creator", "user"]
     found = await (await api.get("/api/v1/admin/users?email=ANALYST-&limit=5", headers=auth(admin))).json()
-    assert found["total"] == 1
+    assert found["pagination"]["total"] == 1
     target = listed["users"][0]["user_id"]
     resp = await api.put(f"/api/v1/admin/users/{target}/roles", json={"roles": ["reviewer", "publisher"]},
                          headers=auth(admin))
