@@ -40,7 +40,7 @@ async def test_server_restart_mid_play_resumes_and_never_lowers_the_stored_posit
         await log_in(pilot, app, email=account.email)
         pid = app.profile_id or ""
         movie = server.get("/api/v1/catalog/content?type=movie&tier=free&sort=a-z&limit=1",
-                           token=account.access_token)["items"][0]
+                           token=account.access_token)["content"][0]
         # an earlier play saved SAVED_S: the server has acknowledged it
         earlier = await app.api.playback_start(profile_id=pid, content_id=movie["id"])
         await app.api.playback_position(session_id=earlier.session_id, profile_id=pid, content_id=movie["id"],
