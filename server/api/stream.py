@@ -26,7 +26,7 @@ from server.streaming.paths import CONTENT_TYPES
 from server.streaming.policy import NetHint, header_value, plan_variants
 from server.streaming.serve import record_switch, serve_media
 from server.streaming.sessions import StreamSession
-from server.streaming.state import STREAMING, install, session_store
+from server.streaming.state import STREAMING, batcher, install, session_store
 from server.streaming.urls import STEERED_PLAYLIST, MediaUrls
 
 log = logging.getLogger(__name__)
@@ -181,7 +181,9 @@ async def manifest(request: web.Request, *, query: ManifestQuery) -> web.Respons
             raise ValidationFailed(errors=[{"field": "net", "message": str(err), "type": "value_error"}]) from err
         net = NetHint(name=profile.name, down_kbps=profile.down_kbps, rtt_ms=profile.rtt_ms)
     hints = client_hints.from_headers(request.headers, max_kbps=query.max_kbps, net=net)
-    estimate = await throughput.estimate(app[keys.REDIS], namespace=settings.redis_namespace, user_id=who.user_id)
+    estimate = await throughput.estimate(  # the viewer's last session counts when nothing better is known
+        app[keys.REDIS], namespace=settings.redis_namespace, user_id=who.user_id,
+        pending=batcher(app).pending(throughput.log_key(settings.redis_namespace, who.user_id)))
     rungs = rungs_of(asset)
     plan = plan_variants(ladder=rungs, tier=viewer.tier,
                          preferred_quality=viewer.profile.preferred_quality if viewer.profile else None,

@@ -43,6 +43,7 @@ async def test_kids_profile_browse_search_play_switch_and_continue_watching(tmp_
         details = app.screen
         assert isinstance(details, DetailsScreen)
         assert details.prefetched is not None and details.prefetched.first_segment_bytes > 0
+        assert (details.prefetched.measured_kbps or 0) > 0  # the player's first ABR estimate (#13)
         await pilot.press("p")
         await wait_for(pilot, lambda: on_screen(app, PlayerScreen))
         player = app.screen

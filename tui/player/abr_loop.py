@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from media import AbrController
@@ -26,11 +27,17 @@ def ladder_from(qualities: list[Quality]) -> list[tuple[str, float]]:
 class AbrLoop:
     """One play's ABR state. ``mode`` is ``auto`` or a pinned rendition name."""
 
-    def __init__(self, *, qualities: list[Quality], start: str) -> None:
-        """Ladder from the manifest's qualities; the controller starts on ``start``."""
+    def __init__(self, *, qualities: list[Quality], start: str, known_kbps: float | None = None) -> None:
+        """Ladder from the manifest's qualities; the controller starts on ``start``.
+
+        ``known_kbps``: what is already known about the link (the prefetch's measurement, else the
+        network profile); until mpv reports its first download the estimate is that, not a default.
+        """
         self.rungs = ladder_from(qualities)
         self.names = [n for n, _ in self.rungs]
         self.controller = AbrController([k for _, k in self.rungs])
+        if known_kbps is not None and math.isfinite(known_kbps) and known_kbps > 0:
+            self.controller.estimator.default_kbps = known_kbps
         self.current = start if start in self.names else (self.names[0] if self.names else "")
         self.controller.current_index = self.names.index(self.current) if self.current in self.names else 0
         self.heights = {q.height: q.quality for q in qualities if q.height}

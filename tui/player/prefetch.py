@@ -33,6 +33,14 @@ class Prefetched:
     first_segment_bytes: int
     took_s: float
     fetched_at: float
+    segment_s: float = 0.0  # how long the first segment's request took (request to last byte)
+
+    @property
+    def measured_kbps(self) -> float | None:
+        """The link as the first segment's fetch measured it (kbit/s; a round trip included), or None."""
+        if self.first_segment_bytes <= 0 or self.segment_s <= 0:
+            return None
+        return self.first_segment_bytes * 8 / 1000 / self.segment_s
 
 
 def localise_playlist(text: str, *, base_url: str, first_segment: Path | None) -> str:
@@ -57,6 +65,7 @@ async def prefetch(*, api: ApiClient, content_id: str, profile_id: str, episode_
     steered = rewrite(manifest.steered_url)
     local: Path | None = None
     nbytes = 0
+    segment_s = 0.0
     if with_segment:
         playlist, _ = await api.fetch_bytes(steered)
         text = playlist.decode("utf-8", errors="replace")
@@ -65,7 +74,9 @@ async def prefetch(*, api: ApiClient, content_id: str, profile_id: str, episode_
         except PlaylistError:
             first = None
         if first is not None:
+            seg_started = time.monotonic()
             segment, _ = await api.fetch_bytes(first)
+            segment_s = time.monotonic() - seg_started
             nbytes = len(segment)
             where = directory or Path(tempfile.mkdtemp(prefix="ott-tui-"))
             where.mkdir(parents=True, exist_ok=True)
@@ -76,4 +87,5 @@ async def prefetch(*, api: ApiClient, content_id: str, profile_id: str, episode_
     took = time.monotonic() - started
     log.info("prefetched %s: %d bytes in %.2f s", content_id, nbytes, took)
     return Prefetched(content_id=content_id, episode_id=episode_id, manifest=manifest, steered_url=steered,
-                      local_playlist=local, first_segment_bytes=nbytes, took_s=took, fetched_at=time.time())
+                      local_playlist=local, first_segment_bytes=nbytes, took_s=took, fetched_at=time.time(),
+                      segment_s=segment_s)

@@ -25,6 +25,7 @@ from textual.message import Message
 from textual.widgets import Footer, Label, ProgressBar, Static
 
 from media import AdBreak, AdFormatError, parse_vmap
+from netem_profiles import ProfileError, load_profile
 from tui.errors import ApiError
 from tui.format import clock
 from tui.netshaper import available_profiles
@@ -199,6 +200,19 @@ class PlayerScreen(OttScreen[None]):
         """Go back to where Play was pressed."""
         self.dismiss_player()
 
+    def _known_kbps(self, message: PlaybackOpened) -> float | None:
+        """The link before mpv measures it: the prefetch's first segment, else the shaper's profile."""
+        measured = self.prefetched.measured_kbps if message.from_prefetch and self.prefetched else None
+        if measured is not None:
+            return measured
+        shaper = self.ott.shaper
+        if not shaper.active:
+            return None
+        try:
+            return float(load_profile(shaper.profile_name).down_kbps)
+        except ProfileError:
+            return None
+
     def on_player_screen_playback_opened(self, message: PlaybackOpened) -> None:
         """Create mpv and hand it the one steered rendition (after the pre-roll, if any)."""
         ott = self.ott
@@ -213,7 +227,7 @@ class PlayerScreen(OttScreen[None]):
                                          content_id=self.content_id, episode_id=self.episode_id,
                                          spawn=self._spawn_exclusive, notify=self._server_note)
         start = manifest.start_rendition()
-        self.abr = AbrLoop(qualities=manifest.qualities, start=start)
+        self.abr = AbrLoop(qualities=manifest.qualities, start=start, known_kbps=self._known_kbps(message))
         self.stats.rendition = start
         self.stats.rendition_kbps = self.abr.kbps_of(start)
         self.query_one("#status", Static).update(
