@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 from media.assets import Asset
@@ -18,12 +19,18 @@ class AssetMissing(Exception):
     """The asset is not packaged (no readable, valid asset.json)."""
 
 
-class AssetCache:
-    """Loads asset.json files and keeps them until their file changes."""
+#: How long a loaded asset is trusted before its asset.json is stat'ed again.
+RECHECK_S = 1.0
 
-    def __init__(self) -> None:
+
+class AssetCache:
+    """Loads asset.json files and keeps them until their file changes (checked at most once per ``RECHECK_S``)."""
+
+    def __init__(self, *, recheck_s: float = RECHECK_S) -> None:
         """Start empty."""
         self._cache: dict[tuple[Path, str], tuple[int, Asset]] = {}
+        self._checked: dict[tuple[Path, str], float] = {}
+        self._recheck = recheck_s
 
     def load(self, *, media_dir: Path, asset_id: str) -> Asset:
         """The asset ``asset_id`` under ``media_dir``; AssetMissing when absent or invalid."""
@@ -31,6 +38,9 @@ class AssetCache:
             check_asset_id(asset_id)
         except UnsafePath as err:
             raise AssetMissing(f"illegal asset id {asset_id!r}") from err
+        now = time.monotonic()
+        if self._checked.get((media_dir, asset_id), -1.0) > now and (media_dir, asset_id) in self._cache:
+            return self._cache[(media_dir, asset_id)][1]
         path = media_dir / asset_id / "asset.json"
         try:
             mtime = path.stat().st_mtime_ns
@@ -38,6 +48,7 @@ class AssetCache:
             raise AssetMissing(f"asset {asset_id} is not packaged") from err
         cached = self._cache.get((media_dir, asset_id))
         if cached is not None and cached[0] == mtime:
+            self._checked[(media_dir, asset_id)] = now + self._recheck
             return cached[1]
         try:
             asset = Asset.load(path)
@@ -45,6 +56,7 @@ class AssetCache:
             log.warning("cannot load asset %s: %s", asset_id, err)
             raise AssetMissing(f"asset {asset_id} is not readable") from err
         self._cache[(media_dir, asset_id)] = (mtime, asset)
+        self._checked[(media_dir, asset_id)] = now + self._recheck
         return asset
 
 

@@ -37,12 +37,14 @@ from server.streaming.policy import Estimate
 from server.streaming.sessions import StreamSession
 from server.streaming.signing import Grant, SignatureError
 from server.streaming.state import STREAMING, batcher, session_store
-from server.streaming.urls import STEERED_PLAYLIST, MediaUrls
+from server.streaming.urls import STEERED_DIR, STEERED_PLAYLIST, MediaUrls
 
 log = logging.getLogger(__name__)
 
 _STEERED_SEGMENT = re.compile(r"^video/auto/seg_(\d{5})\.ts$")
 MEDIA_SEGMENT_SUFFIXES = (".ts", ".m4s", ".mp4", ".aac")
+#: Seconds nginx (deploy/nginx.conf) may answer a built playlist from its cache: the same as max-age.
+PLAYLIST_FRONT_CACHE_S = 2
 
 
 def _playlist(body: bytes, *, ctype: str = "application/vnd.apple.mpegurl") -> web.Response:
@@ -61,7 +63,9 @@ def _blocked_dash_files(asset: Asset, allowed: tuple[str, ...]) -> set[str]:
     return out
 
 
-async def _authorise(request: web.Request, *, session_id: str, token: str, path: str) -> tuple[Grant, StreamSession]:
+async def _authorise(request: web.Request, *, session_id: str, token: str, path: str,
+                     fresh: bool) -> tuple[Grant, StreamSession]:
+    """The grant and the session (``fresh``: read from Redis now, else possibly cached for a second)."""
     app = request.app
     try:
         grant = app[STREAMING].signer.verify(session_id=session_id, token=token, path=path, now=time.time())
@@ -70,7 +74,8 @@ async def _authorise(request: web.Request, *, session_id: str, token: str, path:
     who = optional_principal(request)
     if who is not None and who.user_id != grant.user_id:
         raise Forbidden("this media URL was issued to another viewer")
-    session = await session_store(app).get(session_id)
+    store = session_store(app)
+    session = await (store.get(session_id) if fresh else app[STREAMING].sessions.get(session_id, store.get))
     if session is None or session.user_id != grant.user_id or session.asset_id != grant.asset_id:
         raise Forbidden("the playback session has ended or does not match this URL")
     return grant, session
@@ -87,7 +92,8 @@ async def serve_media(request: web.Request) -> web.StreamResponse:
         clean_relative(path)
     except UnsafePath as err:
         raise NotFound(f"no such media file: {err}") from err
-    grant, session = await _authorise(request, session_id=session_id, token=token, path=path)
+    steered = path.startswith(STEERED_DIR)
+    grant, session = await _authorise(request, session_id=session_id, token=token, path=path, fresh=steered)
     app = request.app
     settings = app[keys.SETTINGS]
     try:
@@ -103,6 +109,8 @@ async def serve_media(request: web.Request) -> web.StreamResponse:
                             extra_audio=request.query.getall("audio", []))
     if built is not None:
         log_request(app, user_id=grant.user_id, arrived=arrived, nbytes=built.content_length or 0)
+        if settings.media_accel_redirect is not None:  # behind nginx: it may reuse this answer briefly
+            built.headers["X-Accel-Expires"] = str(PLAYLIST_FRONT_CACHE_S)
         return built
     if path.endswith((".m3u8", ".mpd")):
         raise NotFound("no such playlist")
@@ -161,9 +169,10 @@ def _built_playlist(cache: PlaylistCache, asset: Asset, urls: MediaUrls, *, sess
 
 
 def _resolve(request: web.Request, *, asset_id: str, path: str) -> Any:
+    media_dir = request.app[keys.SETTINGS].resolved_media_dir
     try:
-        return resolve_inside(media_dir=request.app[keys.SETTINGS].resolved_media_dir, asset_id=asset_id,
-                              relative=path)
+        return request.app[STREAMING].paths.get(media_dir, asset_id, path, partial(
+            resolve_inside, media_dir=media_dir, asset_id=asset_id, relative=path))
     except UnsafePath as err:
         raise NotFound(f"no such media file: {err}") from err
 

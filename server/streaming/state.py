@@ -10,6 +10,7 @@ from aiohttp import web
 from server import keys
 from server.streaming.assets import AssetCache
 from server.streaming.batch import ListBatcher
+from server.streaming.hot import ResolveCache, SessionCache
 from server.streaming.playlist_cache import PlaylistCache
 from server.streaming.sessions import SessionStore
 from server.streaming.signing import UrlSigner, load_secret
@@ -23,6 +24,8 @@ class Streaming:
     assets: AssetCache
     playlists: PlaylistCache = field(default_factory=PlaylistCache)
     batch: ListBatcher | None = None  # set while the app runs (after the stores are open)
+    sessions: SessionCache = field(default_factory=SessionCache)
+    paths: ResolveCache = field(default_factory=ResolveCache)
 
 
 STREAMING: web.AppKey[Streaming] = web.AppKey("streaming", Streaming)

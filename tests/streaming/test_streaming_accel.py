@@ -163,7 +163,7 @@ async def test_nginx_sends_the_file_the_app_authorised(api: TestClient, media_ro
                     assert resp.headers.getall("Cache-Control") == ["public, max-age=31536000, immutable"]
                     assert data == (on_disk / seg.uri).read_bytes()
             # one app check for the whole rendition directory, cached by nginx
-            assert len([p for p in (tmp_path / "cache").rglob("*") if p.is_file()]) == 1
+            assert len([p for p in (tmp_path / "cache" / "ott_media_check").rglob("*") if p.is_file()]) == 1
             # another rendition's directory with this rendition's token, or a forged token: refused
             other = next(r for r in media_root.asset.renditions if r.name != rendition.name)
             async with http.get(segment.replace(f"/{rendition.directory}/", f"/{other.directory}/")) as resp:
@@ -172,6 +172,12 @@ async def test_nginx_sends_the_file_the_app_authorised(api: TestClient, media_ro
             forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
             async with http.get(segment.replace(f"/{token}/", f"/{forged}/")) as resp:
                 assert resp.status == 403
+            async with http.get(local(body["manifest_url"])) as resp:  # built by the app, cached by nginx
+                master = await resp.text()
+                assert resp.status == 200 and "X-Accel-Expires" not in resp.headers
+            async with http.get(local(body["manifest_url"])) as resp:
+                assert await resp.text() == master
+            assert [p for p in (tmp_path / "cache" / "ott_playlists").rglob("*") if p.is_file()]
             async with http.get(local(body["steered_url"])) as resp:
                 steered = m3u8.M3U8(await resp.text(), strict=True)
             async with http.get(urljoin(local(body["steered_url"]), steered.segments[0].uri)) as resp:
