@@ -167,7 +167,7 @@ class AbrConfig:
     abandon_outage_hold_s: float = 8.0
     abandon_window_s: float = 1.0
     trust_up_factor: float = 0.85
-    trust_samples: int = 2
+    trust_samples: int = 1
     abandon_hold_unsustainable: bool = True
     split_samples: bool = True
 
