@@ -153,7 +153,7 @@ class AbrConfig:
     bola_target_s: float | None = None
     bola_throughput_factor: float = 0.9
     bola_guard_buffer_s: float | None = 16.0
-    bola_guard_factor: float = 0.6
+    bola_guard_factor: float = 0.8
     bola_guard_min_cv: float = 0.2
     low_down_factor: float | None = 0.7
     abandon_deep_s: float | None = 10.0

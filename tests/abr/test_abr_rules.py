@@ -305,8 +305,9 @@ def test_stall_resets_placeholder() -> None:
 
 
 def test_bola_o_guard_spends_a_deep_buffer_on_a_variable_link() -> None:
-    # 25 s buffered, 1200 kbit/s × 0.6 = 720: a 2500 kbit/s segment loads in 6.9 s and leaves
-    # 18.1 s ≥ 16 s; the 5000 kbit/s one (13.9 s) would leave 11.1 s.
+    # 25 s buffered, 1200 kbit/s × 0.8 = 960: a 2500 kbit/s segment loads in 5.2 s and leaves
+    # 19.8 s ≥ 16 s; the 5000 kbit/s one (10.4 s) would leave 14.6 s. With 17 s buffered even
+    # 1000 kbit/s (2.1 s) leaves < 16 s: BOLA-O's throughput rung (1200 × 0.9 → 1000) holds.
     d = bola_rule(LADDER, buffer_s=25, last_index=1, estimate_kbps=1200, variable=True)
     assert d.index == 3
     assert bola_rule(LADDER, buffer_s=17, last_index=1, estimate_kbps=1200, variable=True).index == 2
