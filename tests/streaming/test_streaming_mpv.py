@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from media import python_mpv_kwargs, streaming_options
+from media import python_mpv_kwargs, readahead_s, streaming_options
 from server import keys
 from tests.helpers import new_viewer
 from tests.streaming.conftest import add_title, manifest
@@ -145,5 +145,33 @@ async def test_mpv_with_the_plain_master_url_gets_one_steered_variant_and_plays_
         assert await player.wait(lambda: 720 in player.heights, within=30), player.heights
         assert await player.wait(lambda: player.ended is not None, within=60)
         assert player.ended == mpv.MpvEventEndFile.EOF
+    finally:
+        player.close()
+
+
+async def test_a_switch_with_the_shared_read_ahead_reaches_the_screen_before_the_buffer_runs_out(
+        api: TestClient) -> None:
+    """With media.streaming_options() mpv holds ≤ 2 segments ahead, so a switch decided at the first frame shows
+    on the 6 s card before its end and without a stall (mpv's default read-ahead fetched the whole title at once)."""
+    viewer = await new_viewer(api)
+    cid = await add_title(api)
+    _, body, _ = await manifest(api, viewer, cid)
+    sid = body["session_id"]
+    await api.put(f"/api/v1/stream/sessions/{sid}/rendition", json={"rendition": "144p"}, headers=viewer.headers)
+    player = Player(**python_mpv_kwargs(streaming_options()), pause=True)
+    try:
+        player.mpv.play(body["steered_url"])
+        assert await player.wait(lambda: 144 in player.heights, within=30), player.heights
+        await asyncio.sleep(0.5)  # paused at the first frame: mpv fills its read-ahead, no further
+        buffered_end = float((player.mpv.demuxer_cache_state or {}).get("cache-end") or 0)
+        assert buffered_end <= readahead_s() + 2 * 2.0 + 0.5  # read-ahead + the segment in flight
+        switch = await api.put(f"/api/v1/stream/sessions/{sid}/rendition", json={"rendition": "720p"},
+                               headers=viewer.headers)
+        assert switch.status == 200
+        player.mpv.pause = False
+        assert await player.wait(lambda: 720 in player.heights or player.ended is not None, within=30)
+        assert 720 in player.heights, "the switch never reached the screen: the old rendition was all buffered"
+        assert await player.wait(lambda: player.ended is not None, within=30)
+        assert not player.stalled
     finally:
         player.close()
