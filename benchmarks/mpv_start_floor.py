@@ -78,13 +78,13 @@ class Run:
 
 
 class Mpv:
-    """A headless mpv process driven over its JSON IPC socket."""
+    """A headless mpv process driven over its JSON IPC socket (inside network namespace ``netns`` if given)."""
 
-    def __init__(self, *, workdir: Path, extra: list[str], log_file: Path | None) -> None:
+    def __init__(self, *, workdir: Path, extra: list[str], log_file: Path | None, netns: str | None = None) -> None:
         """Prepare (not start) mpv with ``extra`` options."""
         self.ipc = workdir / f"mpv-{uuid.uuid4().hex[:8]}.sock"
-        self.cmd = ["mpv", "--no-config", "--idle=yes", "--vo=null", "--ao=null", "--no-terminal", "--ytdl=no",
-                    f"--input-ipc-server={self.ipc}", *extra]
+        self.cmd = [*(["ip", "netns", "exec", netns] if netns else []), "mpv", "--no-config", "--idle=yes",
+                    "--vo=null", "--ao=null", "--no-terminal", "--ytdl=no", f"--input-ipc-server={self.ipc}", *extra]
         if log_file is not None:
             self.cmd += [f"--log-file={log_file}", "--msg-level=all=debug"]
         self.proc: asyncio.subprocess.Process | None = None
@@ -163,12 +163,61 @@ class Bench:
             return body
 
 
-def via(url: str, port: int) -> str:
-    """``url`` with its origin replaced by the proxy's."""
+def via(url: str, port: int, host: str = "127.0.0.1") -> str:
+    """``url`` with its origin replaced by the proxy's (or the namespace link's)."""
     from urllib.parse import urlsplit, urlunsplit
 
     u = urlsplit(url)
-    return urlunsplit((u.scheme, f"127.0.0.1:{port}", u.path, u.query, u.fragment))
+    return urlunsplit((u.scheme, f"{host}:{port}", u.path, u.query, u.fragment))
+
+
+class TbfLink:
+    """A veth pair into a network namespace this script creates, shaped by kernel ``tbf`` both ways.
+
+    The server side is ``HOST_IP`` in the root namespace, mpv runs in the namespace. This kernel may
+    lack ``netem``, so only the rate is shaped (the round trip is the veth's, ~0).
+    """
+
+    HOST_IP, PEER_IP = "10.213.7.1", "10.213.7.2"
+
+    def __init__(self, profile: str) -> None:
+        """Plan the link for ``profile`` (rates only)."""
+        self.profile = load_profile(profile)
+        tag = uuid.uuid4().hex[:6]
+        self.netns, self.host_if, self.peer_if = f"ottfloor-{tag}", f"vfl{tag}", f"vfp{tag}"
+
+    @staticmethod
+    def _run(*cmd: str) -> None:
+        import subprocess
+
+        subprocess.run(cmd, check=True, capture_output=True, text=True)
+
+    def up(self) -> None:
+        """Create the namespace, the veth pair, addresses and the two tbf qdiscs (raises when not allowed)."""
+        ns, run = self.netns, self._run
+        run("ip", "netns", "add", ns)
+        run("ip", "link", "add", self.host_if, "type", "veth", "peer", "name", self.peer_if)
+        run("ip", "link", "set", self.peer_if, "netns", ns)
+        run("ip", "addr", "add", f"{self.HOST_IP}/30", "dev", self.host_if)
+        run("ip", "link", "set", self.host_if, "up")
+        run("ip", "netns", "exec", ns, "ip", "addr", "add", f"{self.PEER_IP}/30", "dev", self.peer_if)
+        run("ip", "netns", "exec", ns, "ip", "link", "set", self.peer_if, "up")
+        run("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up")
+        for prefix, dev, kbps in (((), self.host_if, self.profile.down_kbps),
+                                  (("ip", "netns", "exec", ns), self.peer_if, self.profile.up_kbps)):
+            run(*prefix, "tc", "qdisc", "add", "dev", dev, "root", "tbf", "rate", f"{int(kbps)}kbit",
+                "burst", "4kb", "latency", "400ms")
+
+    def tx_bytes(self) -> int:
+        """Bytes the server side has sent into the link so far."""
+        return int(Path(f"/sys/class/net/{self.host_if}/statistics/tx_bytes").read_text())
+
+    def down(self) -> None:
+        """Remove the namespace (and with it the veth pair)."""
+        import subprocess
+
+        subprocess.run(["ip", "netns", "del", self.netns], capture_output=True)
+        subprocess.run(["ip", "link", "del", self.host_if], capture_output=True)
 
 
 async def body_len(http: aiohttp.ClientSession, url: str, headers: dict[str, str]) -> tuple[int, str]:
@@ -179,9 +228,10 @@ async def body_len(http: aiohttp.ClientSession, url: str, headers: dict[str, str
 
 
 async def floor_for(bench: Bench, http: aiohttp.ClientSession, *, path: str, manifest: dict[str, Any],
-                    profile: str) -> tuple[float, int]:
+                    profile: str, tbf: bool = False) -> tuple[float, int]:
     """(floor seconds, floor bytes) for playing ``path`` of ``manifest`` on ``profile``."""
     prof = load_profile(profile)
+    rtt_s = 0.0 if tbf else prof.rtt_ms / 1000  # no netem on the tbf link: the veth's round trip
     start = manifest["start"]
     rendition = bench.asset.rendition(start)
     first_seg = bench.args.work / "media" / ASSET_ID / rendition.directory / rendition.segments[0].uri
@@ -198,25 +248,36 @@ async def floor_for(bench: Bench, http: aiohttp.ClientSession, *, path: str, man
         c, _ = await body_len(http, urljoin(manifest["manifest_url"], child), ua)
         playlists, trips = m + c, 4  # connect, master, media playlist, segment
     total = playlists + seg_bytes
-    return trips * prof.rtt_ms / 1000 + total * 8 / (prof.down_kbps * 1000), total
+    return trips * rtt_s + total * 8 / (prof.down_kbps * 1000), total
 
 
 async def play(bench: Bench, http: aiohttp.ClientSession, *, profile: str, path: str, extra: list[str],
-               watch_s: float, log_file: Path | None) -> Run:
-    """One fresh proxy + mpv playing ``path`` on ``profile``."""
-    run = Run(profile=profile, path=path)
+               watch_s: float, log_file: Path | None, tbf: TbfLink | None = None) -> Run:
+    """One fresh proxy (or the tbf link) + mpv playing ``path`` on ``profile``."""
+    run = Run(profile=f"{profile} tbf" if tbf else profile, path=path)
     manifest = await bench.manifest(http, **({} if bench.args.no_hint else {"net": profile}))
     run.link_kbps = load_profile(profile).down_kbps
-    run.floor_s, run.floor_bytes = await floor_for(bench, http, path=path, manifest=manifest, profile=profile)
+    run.floor_s, run.floor_bytes = await floor_for(bench, http, path=path, manifest=manifest, profile=profile,
+                                                   tbf=tbf is not None)
     url = manifest["steered_url"] if path == "steered" else manifest["manifest_url"]
-    player = Mpv(workdir=bench.args.work, extra=extra, log_file=log_file)
+    player = Mpv(workdir=bench.args.work, extra=extra, log_file=log_file, netns=tbf.netns if tbf else None)
     await player.start()
     try:
-        async with ShapingProxy(profile, upstream=("127.0.0.1", bench.port)) as proxy:
+        async with contextlib.AsyncExitStack() as stack:
+            proxy = None if tbf else await stack.enter_async_context(
+                ShapingProxy(profile, upstream=("127.0.0.1", bench.port)))
+            sent_before = tbf.tx_bytes() if tbf else 0
+
+            def down_bytes() -> int:
+                if proxy is not None:
+                    return int(proxy.stats()["down"]["bytes"])
+                return tbf.tx_bytes() - sent_before if tbf else 0
+
+            target = via(url, proxy.port) if proxy else via(url, bench.args.tbf_port, TbfLink.HOST_IP)
             await player.send("observe_property", 1, "video-params")
             await player.send("observe_property", 2, "paused-for-cache")
             t0 = time.monotonic()
-            await player.send("loadfile", via(url, proxy.port))
+            await player.send("loadfile", target)
             first: float | None = None
             deadline = t0 + bench.args.timeout
             while True:
@@ -239,13 +300,12 @@ async def play(bench: Bench, http: aiohttp.ClientSession, *, profile: str, path:
                     run.heights.append(int(data["h"]))
                     if first is None:
                         first = time.monotonic()
-                        stats = proxy.stats()
                         run.first_frame_s = first - t0
-                        run.bytes_before = int(stats["down"]["bytes"])
+                        run.bytes_before = down_bytes()
                         run.height = int(data["h"])
                 elif event.get("name") == "paused-for-cache" and data is True and first is not None:
                     run.stalls += 1
-            run.connections = int(proxy.stats()["connections"]["total"])
+            run.connections = int(proxy.stats()["connections"]["total"]) if proxy else -1
             est = await throughput.estimate(bench.app[keys.REDIS], namespace=bench.settings.redis_namespace,
                                             user_id=bench.user_id)
             run.estimate_kbps = est.kbps if est else None
@@ -313,6 +373,11 @@ async def bench_server(args: argparse.Namespace, asset: Asset, db_name: str) -> 
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    args.tbf_port = 0
+    if args.tbf_link is not None:  # the namespace's side of the link reaches the server here
+        tbf_site = web.TCPSite(runner, TbfLink.HOST_IP, 0)
+        await tbf_site.start()
+        args.tbf_port = tbf_site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     base = f"http://127.0.0.1:{port}"
     app = runner.app
     async with aiohttp.ClientSession() as http:
@@ -335,10 +400,11 @@ async def bench_server(args: argparse.Namespace, asset: Asset, db_name: str) -> 
 def fmt(run: Run) -> str:
     """One table row."""
     est = f"{run.estimate_kbps:.0f} kbps ({run.estimate_kbps / run.link_kbps:.2f}× link)" if run.estimate_kbps else "—"
+    conns = str(run.connections) if run.connections >= 0 else "—"
     if run.first_frame_s is None:
-        return f"| {run.profile} | {run.path} | — ({run.error}) | {run.floor_s:.2f} s | — | — | {run.connections} | — |"
+        return f"| {run.profile} | {run.path} | — ({run.error}) | {run.floor_s:.2f} s | — | — | {conns} | — |"
     return (f"| {run.profile} | {run.path} | {run.first_frame_s:.2f} s | {run.floor_s:.2f} s | {run.ratio:.2f}× "
-            f"| {run.bytes_before / 1000:.0f} kB ({run.floor_bytes / 1000:.0f} kB) | {run.connections} "
+            f"| {run.bytes_before / 1000:.0f} kB ({run.floor_bytes / 1000:.0f} kB) | {conns} "
             f"| {run.stalls} | {run.height}p | {est} |")
 
 
@@ -354,6 +420,8 @@ async def main() -> None:
     parser.add_argument("--switches", type=int, default=0)
     parser.add_argument("--mpv-defaults", action="store_true", help="plain mpv (no media.mpv_options)")
     parser.add_argument("--set", action="append", default=[], help="extra/override mpv option name=value")
+    parser.add_argument("--tbf", default="3g", help="profiles to also play over a kernel tbf link in a netns "
+                        "(comma-separated; empty: none)")
     parser.add_argument("--no-hint", action="store_true", help="manifest without net= (server auto mode alone)")
     parser.add_argument("--forget", action=argparse.BooleanOptionalAction, default=True,
                         help="clear the viewer's request log before each run (default; --no-forget keeps it)")
@@ -370,6 +438,16 @@ async def main() -> None:
         options[name.lstrip("-")] = value
     extra = cli_args(options)
     asset = await asset_for(args.work)
+    args.tbf_link = None
+    tbf_profiles = [p for p in args.tbf.split(",") if p]
+    if tbf_profiles:
+        link = TbfLink(tbf_profiles[0])
+        try:
+            link.up()
+            args.tbf_link = link
+        except Exception as err:
+            link.down()
+            print(f"tbf link skipped: cannot create a network namespace with tbf here ({err})")
     db_name = f"ott_floor_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(args.pg_admin)
     await admin.execute(f'CREATE DATABASE "{db_name}"')
@@ -393,6 +471,15 @@ async def main() -> None:
                     ok = [r for r in runs if r.first_frame_s is not None]
                     best = sorted(ok, key=lambda r: r.first_frame_s or 0)[len(ok) // 2] if ok else runs[0]
                     print(fmt(best), flush=True)
+            if args.tbf_link is not None:
+                for i, profile in enumerate(tbf_profiles):
+                    if i:  # one namespace, re-shaped per profile
+                        args.tbf_link.down()
+                        args.tbf_link = TbfLink(profile)
+                        args.tbf_link.up()
+                    for path in args.paths.split(","):
+                        print(fmt(await play(bench, http, profile=profile, path=path, extra=extra,
+                                             watch_s=args.watch, log_file=None, tbf=args.tbf_link)), flush=True)
             if args.switches:
                 lat = await switches(bench, http, extra=extra, count=args.switches)
                 print(f"switch latency over {len(lat)} switches (4g): median {statistics.median(lat):.2f} s, "
@@ -400,6 +487,8 @@ async def main() -> None:
     finally:
         if runner is not None:
             await runner.cleanup()
+        if args.tbf_link is not None:
+            args.tbf_link.down()
         await admin.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
         await admin.close()
 
