@@ -154,7 +154,9 @@ class Bench:
     async def manifest(self, http: aiohttp.ClientSession, **params: str) -> dict[str, Any]:
         """A fresh manifest (new session); the viewer's throughput samples are cleared first."""
         if self.args.forget:
-            await self.app[keys.REDIS].delete(throughput.log_key(self.settings.redis_namespace, self.user_id))
+            # (samples_key: the write-time samples of the server before #13, for "before" runs on an old tree)
+            log_key = getattr(throughput, "log_key", None) or getattr(throughput, "samples_key")  # noqa: B009
+            await self.app[keys.REDIS].delete(log_key(self.settings.redis_namespace, self.user_id))
         async with http.get(f"{self.base}{API}/stream/{self.content_id}/manifest",
                             params={"profile_id": self.profile_id, **params}, headers=self.headers) as resp:
             body: dict[str, Any] = await resp.json()
