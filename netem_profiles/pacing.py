@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Literal
 
+from netem_profiles.delivery import first_index_at_or_after, opportunity_time_ms
 from netem_profiles.profiles import Profile
 from netem_profiles.schedules import Schedule, load_schedule
 from netem_profiles.traces import PACKET_BYTES, MahimahiTrace
@@ -77,21 +78,21 @@ class TracePacer:
         """Book `nbytes` entering at trace time `now` (s); seconds until the last byte leaves."""
         t_ms = now * 1000.0
         busy = t_ms - self.last_depart_ms <= self.busy_slack_ms
-        first = self.trace.first_index_at_or_after(t_ms - self.busy_slack_ms if busy else t_ms)
+        first = first_index_at_or_after(self.trace, t_ms - self.busy_slack_ms if busy else t_ms)
         if first >= self.next_index:
             self.next_index = first
             self.credit = 0
         remaining = nbytes - self.credit
         if remaining <= 0:
             self.credit -= nbytes
-            depart = self.trace.opportunity_time_ms(self.next_index - 1)
+            depart = opportunity_time_ms(self.trace, self.next_index - 1)
             self.last_depart_ms = max(self.last_depart_ms, depart)
             return max(0.0, (depart - t_ms) / 1000.0)
         count = math.ceil(remaining / PACKET_BYTES)
         last = self.next_index + count - 1
         self.credit = count * PACKET_BYTES - remaining
         self.next_index = last + 1
-        depart = self.trace.opportunity_time_ms(last)
+        depart = opportunity_time_ms(self.trace, last)
         self.last_depart_ms = depart
         return max(0.0, (depart - t_ms) / 1000.0)
 

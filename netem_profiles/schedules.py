@@ -100,12 +100,25 @@ class Schedule:
         return start + duration
 
     def down_kbps_at(self, t: float) -> float:
-        """Downlink rate (kbit/s) at `t`; trace steps give the trace's 1-s capacity."""
+        """Downlink rate (kbit/s) at `t`; trace steps give the capacity of the 100 ms around
+        `t` (for display: transfers use `bytes_between` / `transfer_end`, which are exact)."""
         index, _, into = self.step_at(t)
         profile = self.steps[index].profile
         if profile.trace:
             return MahimahiTrace.load(profile.trace).capacity_kbps_at(into)
         return profile.down_kbps
+
+    def bytes_between(self, t0: float, t1: float) -> float:
+        """Bytes the downlink delivers in [t0, t1): trace steps packet by packet, as `mm-link`."""
+        from netem_profiles.delivery import schedule_bytes_between
+
+        return schedule_bytes_between(self, t0, t1)
+
+    def transfer_end(self, start: float, nbytes: float) -> float:
+        """When `nbytes` asked at `start` on an idle downlink have left it (inf: never)."""
+        from netem_profiles.delivery import schedule_transfer_end
+
+        return schedule_transfer_end(self, start, nbytes)
 
     def rtt_ms_at(self, t: float) -> float:
         """Round-trip time (ms) at `t`."""
@@ -205,14 +218,10 @@ def load_schedule_file(path: Path) -> Schedule:
 def is_trace_path(name_or_path: str | Path) -> bool:
     """True when the argument points at a Mahimahi trace file."""
     text = str(name_or_path)
-    return text.endswith(TRACE_SUFFIXES) or (
-        looks_like_path(name_or_path) and not text.endswith(".toml")
-    )
+    return text.endswith(TRACE_SUFFIXES) or (looks_like_path(name_or_path) and not text.endswith(".toml"))
 
 
-def load_schedule(
-    name_or_path: str | Path | Profile | Schedule, *, rtt_ms: float = 0.0
-) -> Schedule:
+def load_schedule(name_or_path: str | Path | Profile | Schedule, *, rtt_ms: float = 0.0) -> Schedule:
     """Load a schedule by name or path; profiles and Mahimahi traces become one-step schedules.
 
     Lookup order for a bare name: shipped schedules, then shipped profiles.

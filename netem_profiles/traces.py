@@ -5,10 +5,8 @@ The trace repeats with a period equal to its last timestamp (as Mahimahi's `mm-l
 
 from __future__ import annotations
 
-import bisect
 import functools
 import logging
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,37 +45,27 @@ class MahimahiTrace:
         return len(self.timestamps_ms) * PACKET_BYTES * 8 / self.period_ms
 
     def opportunity_time_ms(self, index: int) -> float:
-        """Time (ms since trace start) of global opportunity `index` (repetitions included)."""
-        n = len(self.timestamps_ms)
-        loop, i = divmod(index, n)
-        return loop * self.period_ms + self.timestamps_ms[i]
+        """Time (ms since trace start) of global opportunity `index` (see `delivery`)."""
+        from netem_profiles import delivery
+
+        return delivery.opportunity_time_ms(self, index)
 
     def first_index_at_or_after(self, t_ms: float) -> int:
-        """Global index of the first opportunity whose time is >= `t_ms`."""
-        n = len(self.timestamps_ms)
-        loop = max(0, math.floor(t_ms / self.period_ms))
-        i = bisect.bisect_left(self.timestamps_ms, t_ms - loop * self.period_ms)
-        if i >= n:
-            loop, i = loop + 1, 0
-            i = bisect.bisect_left(self.timestamps_ms, t_ms - loop * self.period_ms)
-        return loop * n + i
+        """Global index of the first opportunity whose time is >= `t_ms` (see `delivery`)."""
+        from netem_profiles import delivery
 
-    def _count_before(self, t_ms: float) -> int:
-        """Number of opportunities strictly before `t_ms` (from time 0)."""
-        if t_ms <= 0:
-            return 0
-        return self.first_index_at_or_after(t_ms)
+        return delivery.first_index_at_or_after(self, t_ms)
 
     def bytes_between(self, t0: float, t1: float) -> int:
-        """Bytes the link can deliver in [t0, t1) seconds."""
-        if t1 <= t0:
-            return 0
-        count = self._count_before(t1 * 1000.0) - self._count_before(t0 * 1000.0)
-        return count * PACKET_BYTES
+        """Bytes the link can deliver in [t0, t1) seconds (see `delivery.delivered_bytes`)."""
+        from netem_profiles import delivery
 
-    def capacity_kbps_at(self, t: float, *, window_s: float = 1.0) -> float:
-        """Capacity in kbit/s averaged over [t, t + window_s)."""
-        return self.bytes_between(t, t + window_s) * 8 / window_s / 1000.0
+        return delivery.delivered_bytes(self, t0, t1)
+
+    def capacity_kbps_at(self, t: float, *, window_s: float = 0.1) -> float:
+        """Capacity in kbit/s over the `window_s` centred on `t` (an outage reads 0)."""
+        a = max(0.0, t - window_s / 2)
+        return self.bytes_between(a, a + window_s) * 8 / window_s / 1000.0
 
     def as_profile(self, *, rtt_ms: float = 0.0, up_kbps: float | None = None) -> Profile:
         """A `Profile` replaying this trace downstream (up rate defaults to the trace mean)."""

@@ -19,7 +19,7 @@ Modules:
 - `evaluate`: `Case`, `Run` and `run_case` (every rule on one link beside its oracle).
 """
 
-from media.abr_sim.link import ConstantRate, LinkIntegrator, RateSource, StepRate
+from media.abr_sim.link import ConstantRate, ExactSource, LinkIntegrator, RateSource, StepRate
 from media.abr_sim.metrics import SessionMetrics, detect_drops, qoe_lin, switch_reaction_s
 from media.abr_sim.oracle import OracleResult, oracle
 from media.abr_sim.playback import Playback, segment_sizes
@@ -28,6 +28,7 @@ from media.abr_sim.session import Controller, simulate
 __all__ = [
     "ConstantRate",
     "Controller",
+    "ExactSource",
     "LinkIntegrator",
     "OracleResult",
     "Playback",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import math
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 class RateSource(Protocol):
@@ -17,6 +17,20 @@ class RateSource(Protocol):
 
     def rtt_ms_at(self, t: float) -> float:
         """Round-trip time at time `t` in ms."""
+        ...
+
+
+@runtime_checkable
+class ExactSource(Protocol):
+    """A link that knows its own delivery exactly (`netem_profiles.Schedule`: Mahimahi trace
+    steps deliver 1,500-byte packets at their timestamps, as `mm-link`)."""
+
+    def bytes_between(self, t0: float, t1: float) -> float:
+        """Bytes delivered in [t0, t1)."""
+        ...
+
+    def transfer_end(self, start: float, nbytes: float) -> float:
+        """When `nbytes` asked at `start` on an idle link have arrived (inf: never)."""
         ...
 
 
@@ -80,7 +94,8 @@ class LinkIntegrator:
     """Cumulative bits a `RateSource` can deliver, on a grid of `dt` seconds from `t0`.
 
     Capacity is taken as constant within each cell (sampled at the cell's midpoint). Cells are
-    computed lazily up to `horizon_s` after `t0`.
+    computed lazily up to `horizon_s` after `t0`. A source that is an `ExactSource` (every
+    `netem_profiles` schedule, profile or trace) is asked directly instead: no sampling at all.
     """
 
     def __init__(
@@ -93,6 +108,12 @@ class LinkIntegrator:
         self.max_cells = int(horizon_s / dt) + 1
         self.cum: list[float] = [0.0]  # cum[k] = bits delivered in [t0, t0 + k*dt)
         self.rate: list[float] = []  # bits/s in cell k
+        self.exact = source if isinstance(source, ExactSource) else None
+
+    @property
+    def horizon(self) -> float:
+        """The last time this integrator answers for."""
+        return self.t0 + self.max_cells * self.dt
 
     def _extend_to(self, cells: int) -> None:
         """Compute cells up to index `cells` (bounded by the horizon)."""
@@ -107,6 +128,8 @@ class LinkIntegrator:
 
     def bits_by(self, t: float) -> float:
         """Bits deliverable in [t0, t)."""
+        if self.exact is not None:
+            return 8.0 * self.exact.bytes_between(self.t0, min(t, self.horizon))
         x = max(0.0, (t - self.t0) / self.dt)
         k = int(x)
         self._extend_to(k + 1)
@@ -118,10 +141,15 @@ class LinkIntegrator:
         """Bits deliverable in [t_a, t_b)."""
         if t_b <= t_a:
             return 0.0
+        if self.exact is not None:
+            return 8.0 * self.exact.bytes_between(max(t_a, self.t0), min(t_b, self.horizon))
         return self.bits_by(t_b) - self.bits_by(t_a)
 
     def finish_time(self, start: float, bits: float) -> float:
         """Earliest time by which `bits` sent from `start` have arrived; inf past the horizon."""
+        if self.exact is not None:
+            done = self.exact.transfer_end(max(start, self.t0), max(bits, 0.0) / 8.0)
+            return done if done <= self.horizon else math.inf
         target = self.bits_by(start) + max(bits, 0.0)
         cum = self.cum
         while cum[-1] < target and len(self.rate) < self.max_cells:
