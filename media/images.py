@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from media.assets import Images, TrickPlay
-from media.package import POSTER_SIZE, THUMB_SIZE, TRICK_COLUMNS, TRICK_SIZE
+from media.package import POSTER_FILE, POSTER_SIZE, THUMB_FILE, THUMB_SIZE, TRICK_COLUMNS, TRICK_SIZE
 from media.vtt import vtt_timestamp
 
 
@@ -41,9 +41,9 @@ def write_images(root: Path, *, interval: float, duration: float, rows: int) -> 
         trickplay_vtt(count=count, interval=interval, duration=duration, rows=rows), encoding="utf-8"
     )
     return Images(
-        poster="images/poster.jpg",
+        poster=POSTER_FILE,
         poster_size=POSTER_SIZE,
-        thumbnail="images/thumb.jpg",
+        thumbnail=THUMB_FILE,
         thumbnail_size=THUMB_SIZE,
         trickplay=TrickPlay(
             vtt="images/trick/trick.vtt",

@@ -26,6 +26,9 @@ LANGUAGE_NAMES = {"en": "English", "hi": "Hindi"}
 _ISO639_2_TO_1 = {"eng": "en", "hin": "hi", "fra": "fr", "fre": "fr", "deu": "de", "ger": "de",
                   "spa": "es", "tam": "ta", "tel": "te", "ben": "bn", "mar": "mr", "urd": "ur"}
 POSTER_SIZE = (640, 360)
+#: Where the packager writes the still images inside an asset (the catalog links to these names).
+POSTER_FILE = "images/poster.jpg"
+THUMB_FILE = "images/thumb.jpg"
 THUMB_SIZE = (320, 240)
 TRICK_SIZE = (160, 90)
 TRICK_COLUMNS = 10
@@ -281,8 +284,8 @@ def _image_outputs(plan: PackagePlan, a: Any, b: Any, c: Any) -> list[Any]:
     )
     sprite = trick[0].filter("tile", f"{TRICK_COLUMNS}x{plan.trick_rows}")
     return [
-        ffmpeg.output(_still(a, at=at, size=POSTER_SIZE), "images/poster.jpg", **jpeg),
-        ffmpeg.output(_still(b, at=at, size=THUMB_SIZE), "images/thumb.jpg", **jpeg),
+        ffmpeg.output(_still(a, at=at, size=POSTER_SIZE), POSTER_FILE, **jpeg),
+        ffmpeg.output(_still(b, at=at, size=THUMB_SIZE), THUMB_FILE, **jpeg),
         ffmpeg.output(sprite, "images/trick/sprite_%03d.jpg", **{"q:v": 4, "start_number": 1}),
         ffmpeg.output(trick[1], "images/trick/thumb_%05d.jpg", **{"q:v": 4, "start_number": 1}),
     ]

@@ -88,6 +88,8 @@ def _query_parameters(model: type[BaseModel], components: dict[str, Any]) -> lis
 def _path_parameter(name: str) -> dict[str, Any]:
     if name in _INTEGER_PATH_PARAMS:
         schema: dict[str, Any] = {"type": "integer", "minimum": 1}
+    elif name == "asset_id":
+        schema = {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$"}
     elif name.endswith("_id"):
         schema = {"type": "string", "format": "uuid"}
     else:

@@ -8,7 +8,9 @@ from server.api import (
     auth,
     catalog,
     cms,
+    images,
     ops,
+    pages,
     payments,
     playback,
     profiles,
@@ -19,5 +21,5 @@ from server.api import (
 
 AREAS = (
     ops, auth, profiles, admin, catalog, playback, activity, stream, subscriptions, payments, cms,
-    recommendations, analytics, ads,
+    recommendations, analytics, ads, images, pages,
 )

@@ -20,6 +20,7 @@ from typing import Any
 
 import asyncpg
 
+from media.package import POSTER_FILE, THUMB_FILE
 from server.catalog import wordlists as words
 
 log = logging.getLogger(__name__)
@@ -154,9 +155,10 @@ def _choice_weighted(rng: random.Random, options: Sequence[tuple[str, float]]) -
     return rng.choices([o for o, _ in options], weights=[w for _, w in options])[0]
 
 
-def _media_urls(asset_id: str) -> tuple[str, str, str]:
+def _media_urls(asset_id: str) -> tuple[str, str, None]:
+    """Poster and thumbnail the packager wrote for the asset (served by server.api.images); no trailers exist."""
     base = f"/media/{asset_id}"
-    return f"{base}/images/poster.jpg", f"{base}/images/thumbnail.jpg", f"{base}/master.m3u8"
+    return f"{base}/{POSTER_FILE}", f"{base}/{THUMB_FILE}", None
 
 
 class _Builder:
@@ -290,7 +292,7 @@ class _Builder:
                     desc, desc_hi = _description(rng, noun, noun_hi)
                     self.rows.episodes.append((
                         eid, sid, c["id"], e, f"Episode {e}: The {noun}", f"एपिसोड {e}: {noun_hi}", desc, desc_hi,
-                        minutes, f"/media/{asset}/images/thumbnail.jpg", s_release + timedelta(days=7 * (e - 1)),
+                        minutes, f"/media/{asset}/{THUMB_FILE}", s_release + timedelta(days=7 * (e - 1)),
                         asset, self.assets.get(asset)))
                     self._variants(content_id=None, episode_id=eid, asset_id=asset)
             row = list(self.rows.content[-1])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -28,6 +29,16 @@ log = logging.getLogger(__name__)
 
 #: progress shares of the packaging phases (the rest is attaching)
 _PHASES = {"encode": (0, 85), "dash": (85, 95), "done": (95, 95)}
+
+
+_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[/\\][^/\\\s'\":]+){2,}[/\\]?")
+
+
+def public_error(err: Exception) -> str:
+    """The first line of a packaging error without any server file path (at most 500 characters)."""
+    text = str(err).strip()
+    first = text.splitlines()[0] if text else type(err).__name__
+    return _PATH.sub("<upload>", first)[:500]
 
 
 class JobRunner:
@@ -101,8 +112,7 @@ class JobRunner:
             await asyncio.shield(self._fail(job_id, "the server stopped before the job finished"))
             raise
         except (MediaError, OSError) as err:
-            text = str(err).strip()
-            await self._fail(job_id, text.splitlines()[0][:500] if text else type(err).__name__)
+            await self._fail(job_id, public_error(err))
         except (asyncpg.PostgresError, ValueError) as err:
             log.exception("packaging job %s failed", job_id)
             await self._fail(job_id, f"could not attach the renditions: {err}"[:500])
@@ -120,8 +130,15 @@ class JobRunner:
         dash = f"{base}/{asset.dash.mpd}" if asset.dash is not None else None
         async with self.pool.acquire() as conn, conn.transaction():
             await store.fetch_content(conn, content_id=content_id, lock=True)
-            await conn.execute("UPDATE content SET asset_id = $2, asset_duration_s = $3 WHERE id = $1::uuid",
-                               content_id, asset.asset_id, asset.duration)
+            images = asset.images
+            await conn.execute(
+                "UPDATE content SET asset_id = $2, asset_duration_s = $3, duration_minutes = $4,"
+                # artwork an editor set elsewhere is kept; our own (an earlier upload's) is replaced
+                " poster_url = CASE WHEN poster_url IS NULL OR poster_url LIKE '/media/%' THEN $5 ELSE poster_url END,"
+                " thumbnail_url = CASE WHEN thumbnail_url IS NULL OR thumbnail_url LIKE '/media/%' THEN $6"
+                " ELSE thumbnail_url END WHERE id = $1::uuid",
+                content_id, asset.asset_id, asset.duration, max(1, round(asset.duration / 60)),
+                f"{base}/{images.poster}" if images else None, f"{base}/{images.thumbnail}" if images else None)
             await conn.execute("DELETE FROM video_variants WHERE content_id = $1::uuid", content_id)
             await conn.executemany(
                 "INSERT INTO video_variants (content_id, quality, hls_url, dash_url, bitrate_kbps, file_size_mb)"

@@ -90,6 +90,13 @@ async def test_upload_packages_attaches_and_a_bad_upload_keeps_the_old_rendition
     assert (tmp_path / "media" / asset_id / "asset.json").is_file()
     content = await call(api, "GET", f"/api/v1/cms/content/{cid}", headers=admin, status=200)
     assert content["asset_id"] == asset_id and content["version"] == 2
+    art = await api.app[keys.DB].fetchrow(
+        "SELECT poster_url, thumbnail_url, duration_minutes FROM content WHERE id = $1::uuid", cid)
+    assert (art["poster_url"], art["thumbnail_url"], art["duration_minutes"]) == (
+        f"/media/{asset_id}/images/poster.jpg", f"/media/{asset_id}/images/thumb.jpg", 1)
+    for url in (art["poster_url"], art["thumbnail_url"]):
+        image = await api.get(url)
+        assert image.status == 200 and image.content_type == "image/jpeg" and len(await image.read()) > 1000
     variants = await _variants(api, cid)
     assert variants == [(q, f"/media/{asset_id}/video/{q}/index.m3u8") for q in ("108p", "144p")]
     assert not list((tmp_path / "data" / "uploads").iterdir())  # the source is removed after packaging
@@ -116,6 +123,7 @@ async def test_upload_packages_attaches_and_a_bad_upload_keeps_the_old_rendition
     assert peak < 8 * 1024 * 1024, f"upload held {peak} bytes in memory"  # client + server together
     failed, _ = await _wait(api, bad["id"], admin)
     assert failed["state"] == "failed" and failed["error"]
+    assert str(tmp_path) not in failed["error"] and "/uploads/" not in failed["error"], failed["error"]
     after = await call(api, "GET", f"/api/v1/cms/content/{cid}", headers=admin, status=200)
     assert after["asset_id"] == asset_id and after["version"] == 5
     assert await _variants(api, cid) == variants

@@ -62,7 +62,17 @@ async def _walk_auth(w: Walk, api: TestClient) -> None:
     token = await _mailed(api, email, "password_reset")
     await w.call("POST", "/api/v1/auth/password-reset/confirm", expect=204,
                  json={"token": token, "password": "N3w-secret!!"})
-    again = await w.call("POST", "/api/v1/auth/login", expect=200, json={"email": email, "password": "N3w-secret!!"})
+    await w.call("POST", "/api/v1/auth/password-reset/request", expect=202, json={"email": email})
+    token = await _mailed(api, email, "password_reset")
+    await w.call("GET", "/reset-password", expect=200, params={"token": token})
+    await w.call("POST", "/reset-password", expect=200, data={"token": token, "password": "An0ther-secret!"})
+    other = f"walker-{uuid.uuid4().hex[:8]}@example.com"
+    await w.call("POST", "/api/v1/auth/register", expect=201, json={"email": other, "password": "Sup3r-secret!"})
+    token = await _mailed(api, other, "verify_email")
+    await w.call("GET", "/verify-email", expect=200, params={"token": token})
+    await w.call("POST", "/verify-email", expect=200, data={"token": token})
+    again = await w.call("POST", "/api/v1/auth/login", expect=200,
+                         json={"email": email, "password": "An0ther-secret!"})
     h = auth(again.body["access_token"])
     await w.call("GET", "/api/v1/auth/profiles", expect=200, headers=h)
     made = await w.call("POST", "/api/v1/auth/profiles", expect=201, headers=h, json={"name": "Kids",
@@ -178,6 +188,9 @@ async def test_every_operation_answers_what_the_document_says(api: TestClient) -
                  path={**show, "season_number": "1"})
     await w.call("GET", "/api/v1/catalog/search", expect=200, params={"q": "walk"})
     await w.call("GET", "/api/v1/catalog/genres", expect=200)
+    await w.call("GET", "/static/genres/{slug}.svg", path={"slug": "walk-drama"}, expect=200)
+    await w.call("GET", "/media/{asset_id}/images/{name}", path={"asset_id": ASSET_ID, "name": "poster.jpg"},
+                 expect=200)
 
     started = await w.call("POST", "/api/v1/stream/playback/start", expect=200, headers=h,
                            json={"profile_id": pid, **movie, "device_type": "web"})
