@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+import time
+from dataclasses import dataclass
+from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from netem_profiles import ProfileError, list_profiles, load_profile
+from netem_profiles import ProfileError, Schedule, list_profiles, list_schedules, load_schedule
 from netem_profiles.proxy import ProxyError, ShapingProxy
 
 log = logging.getLogger(__name__)
@@ -19,8 +21,44 @@ class ShaperError(RuntimeError):
 
 
 def available_profiles() -> list[str]:
-    """``off`` plus every packaged netem profile name."""
-    return [OFF, *list_profiles()]
+    """``off``, every packaged netem profile name, then every packaged schedule name."""
+    return [OFF, *list_profiles(), *list_schedules()]
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkChoice:
+    """One entry of the network picker: a profile (fixed rate) or a schedule (a timeline of profiles)."""
+
+    name: str
+    kind: Literal["off", "profile", "schedule"]
+    summary: str
+    down_kbps: float = 0.0
+
+
+def _rate(kbps: float) -> str:
+    return f"{kbps / 1000:g} Mbit/s" if kbps >= 1000 else f"{kbps:g} kbit/s"
+
+
+def describe(schedule: Schedule) -> str:
+    """``240 kbit/s · RTT 840 ms`` for a profile; ``4g 30 s → 2g 20 s → 3g 30 s → 4g`` for a schedule."""
+    if len(schedule.steps) == 1:
+        p = schedule.steps[0].profile
+        loss = f" · loss {p.loss_pct:g} %" if p.loss_pct else ""
+        return f"{_rate(p.down_kbps)} · RTT {p.rtt_ms:g} ms{loss}"
+    steps = " → ".join(f"{s.profile.name}" + (f" {s.duration_s:g} s" if s.duration_s else "")
+                       for s in schedule.steps)
+    return steps + (" (loops)" if schedule.loop else "")
+
+
+def network_choices() -> list[NetworkChoice]:
+    """``off``, the profiles slowest first, then the schedules: what the network picker lists."""
+    profiles = []
+    for name in list_profiles():
+        schedule = load_schedule(name)
+        profiles.append(NetworkChoice(name, "profile", describe(schedule), schedule.steps[0].profile.down_kbps))
+    profiles.sort(key=lambda c: (c.down_kbps, c.name))
+    schedules = [NetworkChoice(name, "schedule", describe(load_schedule(name))) for name in list_schedules()]
+    return [NetworkChoice(OFF, "off", "no shaping: straight to the server"), *profiles, *schedules]
 
 
 class NetworkShaper:
@@ -49,7 +87,7 @@ class NetworkShaper:
             await self.stop()
             return
         try:
-            load_profile(name)
+            load_schedule(name)
         except ProfileError as err:
             raise ShaperError(str(err)) from err
         if self.proxy is None:
@@ -88,6 +126,19 @@ class NetworkShaper:
         if self.proxy is None:
             return 0
         return int(self.proxy.stats()["down"].get("bytes", 0))
+
+    def schedule_position(self) -> str:
+        """Where a running schedule is: ``step 2/4 2g · 12 s left`` (empty for a fixed profile or off)."""
+        proxy = self.proxy
+        if proxy is None or len(proxy.schedule.steps) < 2:
+            return ""
+        schedule = proxy.schedule
+        elapsed = time.monotonic() - proxy.schedule_started
+        index, _, _ = schedule.step_at(elapsed)
+        step = schedule.steps[index]
+        change = schedule.next_change_after(elapsed)
+        left = f" · {change - elapsed:.0f} s left" if change is not None else " · until the end"
+        return f"step {index + 1}/{len(schedule.steps)} {step.profile.name}{left}"
 
     def stats(self) -> dict[str, Any] | None:
         """The proxy's stats, or None when not shaping."""

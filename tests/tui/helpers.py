@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from typing import Any
 
+from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import Input
 from textual.worker import WorkerState
@@ -31,6 +33,15 @@ async def wait_for(pilot: Pilot[Any], predicate: Callable[[], Any], *, tries: in
             return
         await pilot.pause(step)
     raise AssertionError("condition never became true")
+
+
+def screen_text(app: OttApp) -> str:
+    """The current screen (with any modal over it) as plain text, as a terminal would show it."""
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True, record=True,
+                      legacy_windows=False, safe_box=False)
+    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
+    return console.export_text()
 
 
 def _busy_workers(app: OttApp) -> list[str]:

@@ -27,6 +27,7 @@ class PlaybackStats:
     """Counters and gauges of one play."""
 
     network_profile: str = "off"
+    network_step: str = ""
     rendition: str = "–"
     rendition_kbps: float = 0.0
     video_bitrate_kbps: float = 0.0
@@ -72,6 +73,7 @@ class PlaybackStats:
             f"Bitrate    {kbps(self.video_bitrate_kbps)} video · estimate {kbps(self.estimate_kbps)}",
             f"Throughput {kbps(recent)} · buffer {self.buffer_s:.1f} s",
             f"Stalls     {self.stalls} ({self.stall_total_s:.1f} s) · dropped frames {self.dropped_frames}",
-            f"Start      {start} · network {self.network_profile} · {human_bytes(self.bytes_downloaded)}",
+            f"Start      {start} · {human_bytes(self.bytes_downloaded)}",
+            f"Network    {self.network_profile}" + (f" · {self.network_step}" if self.network_step else ""),
             f"Switches   {len(self.switches)}" + (f" · last {last.frm}→{last.to}: {last.reason}" if last else ""),
         ]

@@ -28,7 +28,6 @@ from media import AdBreak, AdFormatError, parse_vmap
 from netem_profiles import ProfileError, load_profile
 from tui.errors import ApiError
 from tui.format import clock
-from tui.netshaper import available_profiles
 from tui.payloads import Manifest, NextEpisode, PlaybackSession
 from tui.player.abr_loop import AbrLoop, RenditionChoice
 from tui.player.ad_break import AdBreakPlayer, Then
@@ -158,6 +157,7 @@ class PlayerScreen(OttScreen[None]):
         ott = self.ott
         self.play_started = time.monotonic()
         self.stats.network_profile = ott.shaper.profile_name
+        self.stats.network_step = ott.shaper.schedule_position()
         self.stats.quality_mode = ott.config.preferred_quality
         self._open()
 
@@ -434,6 +434,7 @@ class PlayerScreen(OttScreen[None]):
         self.stats.bytes_downloaded = ott.shaper.down_bytes() if ott.shaper.active else \
             self.stats.bytes_downloaded + int(snap.cache_speed * dt)
         self.stats.network_profile = ott.shaper.profile_name
+        self.stats.network_step = ott.shaper.schedule_position()
 
     def _render_stats(self) -> None:
         self.stats.quality_mode = self.abr.mode if self.abr else self.stats.quality_mode
@@ -580,19 +581,26 @@ class PlayerScreen(OttScreen[None]):
         panel = self.query_one(StatsPanel)
         panel.display = not panel.display
 
+    def action_network(self) -> None:
+        """Open the network picker (profiles and schedules); the choice applies live."""
+        from tui.screens.network_picker import NetworkPickerScreen
+
+        self.app.push_screen(NetworkPickerScreen(current=self.ott.shaper.profile_name), self._network_chosen)
+
+    def _network_chosen(self, name: str | None) -> None:
+        if name is not None and name != self.ott.shaper.profile_name:
+            self._apply_network(name)
+
     @work(exclusive=True, exit_on_error=False, group="network")
-    async def action_network(self) -> None:
-        """Next network profile (the shaping proxy switches live)."""
+    async def _apply_network(self, name: str) -> None:
         ott = self.ott
-        names = available_profiles()
-        current = ott.shaper.profile_name
-        name = names[(names.index(current) + 1) % len(names)] if current in names else names[0]
         if ott.shaper.active != (name != "off"):
             ott.notify("Turning shaping on or off applies from the next play. Next: press Esc and Play again.",
                        severity="warning")
         if await ott.apply_network_profile(name):
             self.stats.network_profile = name
-            ott.notify(f"Network profile: {name}", timeout=2)
+            ott.notify(f"Network: {name}", timeout=2)
+            self._render_stats()
 
     def action_next_episode(self) -> None:
         """Play the next episode (when there is one)."""
