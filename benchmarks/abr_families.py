@@ -26,6 +26,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -84,6 +85,7 @@ def evaluate(
     segments: list[float],
     seeds: list[int],
     cache: dict[str, list[float]] | None,
+    overrides: dict[str, Any] | None = None,
 ) -> list[Run]:
     """Every rule on every case, segment duration and size seed."""
     ladder = [float(r.total_kbps) for r in DEFAULT_LADDER]
@@ -96,7 +98,7 @@ def evaluate(
                 given = OracleResult(cached[0], cached[1], int(cached[2])) if cached else None
                 t0 = time.perf_counter()
                 got = run_case(case, rules=rules, ladder_kbps=ladder, segment_s=seg, seed=seed,
-                               oracle_result=given)  # fmt: skip
+                               oracle_result=given, overrides=overrides)  # fmt: skip
                 if cache is not None and got:
                     o = got[0].oracle
                     cache[key] = [o.avg_kbps, o.stall_s, o.first_index]
@@ -179,6 +181,29 @@ def _ints(text: str) -> list[int]:
     return [int(x) for x in text.split(",") if x]
 
 
+def _overrides(items: list[str]) -> dict[str, Any]:
+    """`KEY=VALUE` pairs as AbrConfig overrides: numbers, true/false, none."""
+    out: dict[str, Any] = {}
+    for item in items:
+        key, _, raw = item.partition("=")
+        low = raw.strip().lower()
+        value: Any
+        if low == "none":
+            value = None
+        elif low in ("true", "false"):
+            value = low == "true"
+        else:
+            try:
+                value = int(raw)
+            except ValueError:
+                try:
+                    value = float(raw)
+                except ValueError:
+                    value = raw
+        out[key.strip()] = value
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments, run, print the tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
@@ -193,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only-family", default="", help="comma-separated families to keep")
     parser.add_argument("--runs", action="store_true", help="also print every run")
     parser.add_argument("--oracle-cache", type=Path, help="JSON file caching oracle results")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="AbrConfig override for the project's rules (repeatable; 'none' = None)")  # fmt: skip
     parser.add_argument("--markdown", action="store_true")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
@@ -219,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         segments=[float(x) for x in args.segments.split(",") if x],
         seeds=_ints(args.seeds),
         cache=cache,
+        overrides=_overrides(args.set),
     )
     if args.oracle_cache and cache is not None:
         args.oracle_cache.write_text(json.dumps(cache))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from media.abr import StartHint, make_controller
 from media.abr_sim.link import LinkIntegrator, RateSource
@@ -54,9 +55,11 @@ def run_case(
     variability: float = 0.2,
     max_buffer_s: float = 30.0,
     oracle_result: OracleResult | None = None,
+    overrides: dict[str, Any] | None = None,
 ) -> list[Run]:
     """Simulate every rule on `case` and compute its oracle (unless `oracle_result` is given),
-    all with the same per-segment sizes (log-normal σ = `variability`, drawn from `seed`)."""
+    all with the same per-segment sizes (log-normal σ = `variability`, drawn from `seed`).
+    `overrides` patch the `AbrConfig` of the project's rules."""
     n = max(1, math.ceil(case.content_s / segment_s - 1e-9))
     sizes = segment_sizes(ladder_kbps, segment_s=segment_s, count=n, variability=variability, seed=seed)
     link = LinkIntegrator(case.source, dt=0.05, horizon_s=give_up_after_s(case.content_s))
@@ -72,7 +75,7 @@ def run_case(
     runs = []
     for rule in rules:
         m = simulate(
-            make_controller(rule, ladder_kbps, segment_s=segment_s),
+            make_controller(rule, ladder_kbps, segment_s=segment_s, **(overrides or {})),
             source=case.source,
             segment_s=segment_s,
             content_s=case.content_s,
