@@ -17,6 +17,7 @@ from server.middlewares import (
     request_id_middleware,
     security_headers_middleware,
 )
+from server.proxies import proxy_middleware
 from server.settings import Settings
 from server.storage.lifecycle import open_stores
 
@@ -33,7 +34,7 @@ async def _storage_ctx(app: web.Application) -> AsyncIterator[None]:
 def create_app(settings: Settings) -> web.Application:
     """Build the application: middlewares, storage lifecycle and every area's routes."""
     app = web.Application(
-        middlewares=[request_id_middleware, metrics_middleware, security_headers_middleware,
+        middlewares=[proxy_middleware, request_id_middleware, metrics_middleware, security_headers_middleware,
                      cors_middleware, error_middleware],
         client_max_size=settings.client_max_size,
     )

@@ -57,7 +57,8 @@ def client_identity(request: web.Request) -> str:
 
     Routes that take no token (login, register, refresh, password reset) always count per IP: a
     token the route ignores must not buy a fresh bucket (each new account's token would otherwise
-    lift the register and login limits). ``X-Forwarded-For`` is never trusted here.
+    lift the register and login limits). The address is ``request.remote`` as resolved by
+    ``server.proxies.proxy_middleware``: ``X-Forwarded-For`` counts only through trusted proxies.
     """
     spec = matched_spec(request)
     claims = verified_claims(request) if spec is None or spec.auth != "none" else None

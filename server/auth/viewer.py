@@ -9,6 +9,7 @@ from aiohttp import web
 
 from server import keys
 from server.errors import NotFound
+from server.proxies import via_trusted_proxy
 from server.routing import principal
 
 Rating = Literal["U", "U/A", "A"]
@@ -45,8 +46,14 @@ class Viewer:
 
 
 def request_country(request: web.Request) -> str:
-    """The viewer's country from the configured trusted header, else the default (upper-case)."""
+    """The viewer's country from the country header set by a trusted proxy, else the default (upper-case).
+
+    The header is believed only when the request came through a trusted hop (``OTT_TRUSTED_PROXIES``):
+    a client talking to the app directly cannot pick its own country.
+    """
     settings = request.app[keys.SETTINGS]
+    if not via_trusted_proxy(request):
+        return str(settings.default_country)
     value = request.headers.get(settings.country_header, "").strip().upper()
     return value if len(value) == 2 and value.isalpha() else settings.default_country
 
