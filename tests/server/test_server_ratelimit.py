@@ -26,7 +26,7 @@ async def pair(aiohttp_client, tmp_path: Path, store_urls: tuple[str, str]) -> t
     for _ in range(2):
         settings = make_settings(tmp_path, database_url=store_urls[0], redis_url=store_urls[1],
                                  bcrypt_rounds=4, redis_namespace=namespace, rate_limits_enabled=True,
-                                 rate_limits=LIMITS)
+                                 rate_limits=LIMITS, trusted_proxies=[])  # direct clients, no proxy
         apps.append(await aiohttp_client(create_app(settings)))
     await truncate_all(apps[0].app[keys.DB])
     return apps[0], apps[1]
