@@ -23,7 +23,6 @@ from aiohttp import web
 from server import keys
 
 log = logging.getLogger(__name__)
-WAKEUP = "mail.wakeup"
 MAX_ATTEMPTS = 5
 POLL_S = 5.0
 BATCH = 20
@@ -61,7 +60,7 @@ async def enqueue(conn: asyncpg.Pool | asyncpg.Connection, *, to: str, subject: 
 
 def wake_sender(app: web.Application) -> None:
     """Tell this process's sender (if running) to look at the outbox now."""
-    event = app[keys.SERVICES].get(WAKEUP)
+    event = app.get(keys.MAIL_WAKEUP)
     if event is not None:
         event.set()
 
@@ -120,7 +119,7 @@ async def sender_ctx(app: web.Application) -> AsyncIterator[None]:
         return
     target = parse_smtp_url(url)
     event = asyncio.Event()
-    app[keys.SERVICES][WAKEUP] = event
+    app[keys.MAIL_WAKEUP] = event
     task = asyncio.create_task(_run_sender(app, target, event), name="mail-sender")
     event.set()
     try:

@@ -17,8 +17,8 @@ import asyncpg
 from aiohttp import web
 from pymongo.errors import PyMongoError
 
-from server.activity.keys import ACTIVITY_STORE
 from server.activity.store import EVENT_TYPES, EngagementEvent
+from server.keys import ACTIVITY_STORE
 
 log = logging.getLogger(__name__)
 

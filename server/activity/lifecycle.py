@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from server import keys
-from server.activity.keys import ACTIVITY_STORE, POSITION_CACHE, TRACKER
 from server.activity.mongo_store import MongoActivityStore
 from server.activity.positions import PositionCache
 from server.activity.postgres_store import PostgresActivityStore
@@ -17,7 +16,6 @@ from server.activity.tracking import PlaybackTracker
 from server.settings import Settings
 
 log = logging.getLogger(__name__)
-_INSTALLED = "activity.installed"
 
 
 def build_store(*, settings: Settings, app: web.Application) -> ActivityStore:
@@ -27,24 +25,17 @@ def build_store(*, settings: Settings, app: web.Application) -> ActivityStore:
     return PostgresActivityStore(pool=app[keys.DB])
 
 
-async def _activity_ctx(app: web.Application) -> AsyncIterator[None]:
+async def activity_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Cleanup context: the activity store, the position cache and the playback tracker (after the stores)."""
     settings = app[keys.SETTINGS]
     store = build_store(settings=settings, app=app)
     await store.open()
     cache = PositionCache(redis=app[keys.REDIS], namespace=settings.redis_namespace)
-    app[ACTIVITY_STORE] = store
-    app[POSITION_CACHE] = cache
-    app[TRACKER] = PlaybackTracker(store=store, cache=cache)
+    app[keys.ACTIVITY_STORE] = store
+    app[keys.POSITION_CACHE] = cache
+    app[keys.TRACKER] = PlaybackTracker(store=store, cache=cache)
     log.info("activity store open", extra={"backend": store.backend})
     try:
         yield
     finally:
         await store.close()
-
-
-def install(app: web.Application) -> None:
-    """Add the activity store's cleanup context once (both playback and activity areas call this)."""
-    if app[keys.SERVICES].get(_INSTALLED):
-        return
-    app[keys.SERVICES][_INSTALLED] = True
-    app.cleanup_ctx.append(_activity_ctx)

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from server import keys
+from server.keys import STREAMING
 from server.streaming import hints as client_hints
 from server.streaming.assets import AssetMissing, rungs_of
 from server.streaming.policy import plan_variants
 from server.streaming.sessions import StreamSession
-from server.streaming.state import STREAMING, session_store
+from server.streaming.state import session_store
 from server.streaming.urls import MediaUrls
 
 log = logging.getLogger(__name__)

@@ -13,8 +13,8 @@ from aiohttp import web
 
 from server import keys
 from server.activity.events import make_event
-from server.activity.keys import ACTIVITY_STORE
 from server.ads.service import PLAN_TTL_S, SessionPlan
+from server.keys import ACTIVITY_STORE
 from server.storage.redis import key
 
 log = logging.getLogger(__name__)

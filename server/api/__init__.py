@@ -1,4 +1,4 @@
-"""One module per API area; each exposes ``router`` (an ApiRouter) and optionally ``setup(app)``."""
+"""One module per API area; each exposes only ``router`` (an ApiRouter). ``server.app`` installs them in this order."""
 
 from server.api import (
     activity,

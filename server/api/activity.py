@@ -9,9 +9,8 @@ from datetime import UTC, datetime
 from aiohttp import web
 
 from server import keys
-from server.activity import catalog_info, lifecycle
+from server.activity import catalog_info
 from server.activity.events import make_event
-from server.activity.keys import ACTIVITY_STORE, TRACKER
 from server.activity.models import (
     ClearedOut,
     ContinueWatchingItem,
@@ -33,16 +32,12 @@ from server.auth.viewer import Viewer, load_viewer
 from server.catalog.availability import visible_content
 from server.errors import NotFound, ValidationFailed
 from server.http_cache import cached_json
+from server.keys import ACTIVITY_STORE, TRACKER
 from server.listing import pagination
 from server.routing import ApiRouter, json_response
 
 log = logging.getLogger(__name__)
 router = ApiRouter(tag="activity")
-
-
-def setup(app: web.Application) -> None:
-    """Open the activity store with the app."""
-    lifecycle.install(app)
 
 
 def _path_content_id(request: web.Request) -> str:

@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from server import keys
-from server.activity import lifecycle
 from server.ads import documents, inventory
 from server.ads.media import ad_media
 from server.ads.models import (
@@ -34,11 +33,6 @@ from server.routing import ApiRouter, json_response, principal
 log = logging.getLogger(__name__)
 router = ApiRouter(tag="ads")
 XML = "application/xml"
-
-
-def setup(app: web.Application) -> None:
-    """Tracking writes to the activity store."""
-    lifecycle.install(app)
 
 
 def _ad_id(request: web.Request) -> str:

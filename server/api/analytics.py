@@ -7,7 +7,7 @@ import logging
 from aiohttp import web
 
 from server import keys
-from server.analytics import figures, playback_start_recorder, top_titles
+from server.analytics import figures, top_titles
 from server.analytics.models import ContentAnalyticsOut, OverviewOut, RangeQuery
 from server.cms.store import fetch_content
 from server.routing import ApiRouter, json_response
@@ -15,11 +15,6 @@ from server.routing import ApiRouter, json_response
 log = logging.getLogger(__name__)
 router = ApiRouter(tag="analytics")
 ROLES = ("analyst", "admin")
-
-
-def setup(app: web.Application) -> None:
-    """Record country and tier of every playback start (a middleware on the start endpoint)."""
-    app.middlewares.append(playback_start_recorder)
 
 
 @router.route("GET", "/api/v1/analytics/content/{content_id}", summary="A title's viewing, QoE and revenue figures",

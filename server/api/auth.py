@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import web
 
-from server import keys, mail, ratelimit
+from server import keys, mail
 from server.auth import audit, one_time, sessions, store
-from server.auth.authenticator import TOKEN_SERVICE, authenticate_request, token_service
+from server.auth.authenticator import token_service
 from server.auth.lockout import Lockout
 from server.auth.messages import password_reset_mail, verification_mail
 from server.auth.models import (
@@ -31,8 +29,7 @@ from server.auth.models import (
 )
 from server.auth.passwords import dummy_hash, hash_password, password_problems, verify_password
 from server.auth.revocation import blacklist_token, revoke_family
-from server.auth.signing import load_or_create_keys
-from server.auth.tokens import InvalidToken, TokenService
+from server.auth.tokens import InvalidToken
 from server.errors import Conflict, Forbidden, Locked, Unauthorized, ValidationFailed
 from server.profiles import store as profiles_store
 from server.routing import ApiRouter, json_response, principal
@@ -259,21 +256,3 @@ async def password_reset_confirm(request: web.Request, *, body: PasswordResetCon
     await _revoke_families_now(request, families)
     await _lockout(request).reset(email=email)
     return web.Response(status=204)
-
-
-async def _tokens_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Load (or create) the signing keys and install the token service."""
-    settings = app[keys.SETTINGS]
-    signing = await asyncio.to_thread(load_or_create_keys, settings=settings)
-    app[keys.SERVICES][TOKEN_SERVICE] = await asyncio.to_thread(  # parses the RSA keys: off the loop
-        TokenService, keys=signing, issuer=settings.jwt_issuer, access_ttl_s=settings.access_token_ttl_s,
-        refresh_ttl_s=settings.refresh_token_ttl_s)
-    yield
-
-
-def setup(app: web.Application) -> None:
-    """Install the authenticator, token keys, the mail sender and the rate-limit middleware."""
-    app[keys.AUTHENTICATOR] = authenticate_request
-    app.cleanup_ctx.append(_tokens_ctx)
-    app.cleanup_ctx.append(mail.sender_ctx)
-    app.middlewares.append(ratelimit.ratelimit_middleware)

@@ -26,7 +26,7 @@ from server.catalog.queries import (
     season_episodes,
 )
 from server.catalog.search import normalise_query, search_content
-from server.catalog.trending import trending_for, trending_refresher
+from server.catalog.trending import trending_for
 from server.errors import Unauthorized, ValidationFailed
 from server.http_cache import cached_json
 from server.listing import Pagination, pagination
@@ -357,8 +357,3 @@ async def trending(request: web.Request, *, query: TrendingQuery) -> web.Respons
         if len(items) >= query.limit:
             break
     return cached_json(request, {"period": query.period, "trending": items}, max_age=60)
-
-
-def setup(app: web.Application) -> None:
-    """Start the periodic trending recompute with the app."""
-    app.cleanup_ctx.append(trending_refresher)

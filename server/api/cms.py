@@ -7,20 +7,10 @@ jobs, CSV import) and ``cms_workflow`` (transitions, versions, audit, bulk); thi
 
 from __future__ import annotations
 
-from aiohttp import web
-
 from server.api import cms_content, cms_media, cms_workflow
-from server.cms.jobs import runner_ctx
-from server.cms.scheduler import publish_ctx
 from server.routing import ApiRouter
 
-__all__ = ["router", "setup"]
+__all__ = ["router"]
 
 router = ApiRouter(tag="cms")
 router.include(cms_content.router, cms_media.router, cms_workflow.router)
-
-
-def setup(app: web.Application) -> None:
-    """Run the scheduled-publish task and the packaging job runner with the app."""
-    app.cleanup_ctx.append(publish_ctx)
-    app.cleanup_ctx.append(runner_ctx)

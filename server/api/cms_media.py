@@ -8,7 +8,7 @@ from server import keys
 from server.auth import audit
 from server.cms import service, store, taxonomy
 from server.cms.csv_import import import_rows, parse_csv
-from server.cms.jobs import RUNNER, fetch_job
+from server.cms.jobs import fetch_job
 from server.cms.models import ImportOut, JobOut
 from server.cms.uploads import VIDEO_TYPES, check_video_type, read_capped, receive
 from server.cms.workflow import EDITORS, STAFF
@@ -37,7 +37,7 @@ async def upload_video(request: web.Request) -> web.Response:
     cid = str(row["id"])
     try:
         async with db.acquire() as conn, conn.transaction():
-            job_id = await app[RUNNER].create(conn, content_id=cid, author_id=who.user_id, size=size,
+            job_id = await app[keys.JOB_RUNNER].create(conn, content_id=cid, author_id=who.user_id, size=size,
                                               content_type=ctype)
             await audit.record(conn, action="cms.content.upload_video", actor_id=who.user_id,
                                target_type="content", target_id=cid, details={"job_id": job_id, "bytes": size},
@@ -45,7 +45,7 @@ async def upload_video(request: web.Request) -> web.Response:
     except BaseException:
         source.unlink(missing_ok=True)
         raise
-    app[RUNNER].start(job_id=job_id, content_id=cid, source=source, author_id=who.user_id)
+    app[keys.JOB_RUNNER].start(job_id=job_id, content_id=cid, source=source, author_id=who.user_id)
     return json_response(await fetch_job(db, job_id), status=202,
                          headers={"Location": f"/api/v1/cms/jobs/{job_id}"})
 

@@ -7,9 +7,8 @@ import logging
 from aiohttp import web
 
 from server import keys
-from server.activity import catalog_info, lifecycle
+from server.activity import catalog_info
 from server.activity.events import make_event
-from server.activity.keys import ACTIVITY_STORE, TRACKER
 from server.activity.models import (
     CompleteIn,
     CompleteOut,
@@ -24,15 +23,11 @@ from server.ads.service import playback_ads
 from server.auth.viewer import Viewer, load_viewer
 from server.catalog.availability import playable_item
 from server.errors import NotFound
+from server.keys import ACTIVITY_STORE, TRACKER
 from server.routing import ApiRouter, json_response
 
 log = logging.getLogger(__name__)
 router = ApiRouter(tag="stream-playback")
-
-
-def setup(app: web.Application) -> None:
-    """Open the activity store with the app."""
-    lifecycle.install(app)
 
 
 def _opt(value: object | None) -> str | None:

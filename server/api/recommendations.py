@@ -12,11 +12,10 @@ import logging
 from aiohttp import web
 
 from server import keys
-from server.activity import lifecycle
-from server.activity.keys import ACTIVITY_STORE
 from server.auth.viewer import Viewer, load_viewer
 from server.catalog.availability import parse_uuid, visible_content
 from server.http_cache import cached_json
+from server.keys import ACTIVITY_STORE
 from server.recs import cache, engine
 from server.recs.fallback import trending_items
 from server.recs.models import (
@@ -34,11 +33,6 @@ from server.routing import ApiRouter, json_response
 
 log = logging.getLogger(__name__)
 router = ApiRouter(tag="recommendations")
-
-
-def setup(app: web.Application) -> None:
-    """Recommendations read the activity store."""
-    lifecycle.install(app)
 
 
 async def _ranked(request: web.Request, *, viewer: Viewer) -> list[Recommendation]:

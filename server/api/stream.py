@@ -13,11 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from netem_profiles import ProfileError, load_profile
 from server import keys
-from server.activity.keys import ACTIVITY_STORE
 from server.auth.authenticator import require_verified_if_configured
 from server.auth.viewer import load_viewer
 from server.catalog.availability import playable_item
 from server.errors import NotFound, ValidationFailed
+from server.keys import ACTIVITY_STORE, STREAMING
 from server.routing import ApiRouter, json_response, principal
 from server.streaming import hints as client_hints
 from server.streaming import manifests, throughput
@@ -26,7 +26,7 @@ from server.streaming.paths import CONTENT_TYPES
 from server.streaming.policy import NetHint, header_value, plan_variants
 from server.streaming.serve import record_switch, serve_media
 from server.streaming.sessions import StreamSession
-from server.streaming.state import STREAMING, batcher, install, session_store
+from server.streaming.state import batcher, session_store
 from server.streaming.urls import STEERED_PLAYLIST, MediaUrls
 
 log = logging.getLogger(__name__)
@@ -34,11 +34,6 @@ router = ApiRouter(tag="stream")
 
 #: Extra seconds a session outlives its URLs, so a late segment still finds its state.
 SESSION_GRACE_S = 300
-
-
-def setup(app: web.Application) -> None:
-    """Create the URL signer and asset cache."""
-    install(app)
 
 
 class _Strict(BaseModel):

@@ -28,18 +28,12 @@ from server.billing.models import (
     SubscriptionOut,
 )
 from server.billing.plans import PLANS, format_inr
-from server.billing.sweep import billing_sweeper
 from server.errors import NotFound
 from server.listing import Pagination, pagination
 from server.routing import ApiRouter, json_response, principal
 
 log = logging.getLogger(__name__)
 router = ApiRouter(tag="subscriptions")
-
-
-def setup(app: web.Application) -> None:
-    """Run the renewal/expiry sweep with the app."""
-    app.cleanup_ctx.append(billing_sweeper)
 
 
 def _sub(row: Any) -> SubscriptionOut:

@@ -21,13 +21,11 @@ from server.errors import Forbidden
 from server.routing import Principal
 
 log = logging.getLogger(__name__)
-TOKEN_SERVICE = "auth.tokens"  # noqa: S105 - a SERVICES key, not a secret
 
 
 def token_service(app: web.Application) -> TokenService:
     """The app's token service (installed at startup by the auth area)."""
-    service: TokenService = app[keys.SERVICES][TOKEN_SERVICE]
-    return service
+    return app[keys.TOKENS]
 
 
 def bearer_token(request: web.Request) -> str | None:
@@ -42,7 +40,7 @@ def bearer_token(request: web.Request) -> str | None:
 def verified_claims(request: web.Request) -> dict[str, Any] | None:
     """The claims of the request's access token if its signature and lifetime are valid (no DB/Redis)."""
     token = bearer_token(request)
-    service = request.config_dict[keys.SERVICES].get(TOKEN_SERVICE)
+    service = request.config_dict.get(keys.TOKENS)
     if token is None or service is None:
         return None
     try:

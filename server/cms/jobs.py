@@ -168,15 +168,12 @@ async def fetch_job(db: store.Db, job_id: str) -> JobOut:
                   finished_at=row["finished_at"].isoformat() if row["finished_at"] else None)
 
 
-RUNNER: web.AppKey[JobRunner] = web.AppKey("cms_job_runner", JobRunner)
-
-
 async def runner_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Own the job runner for the app's lifetime."""
+    """Cleanup context: own the job runner for the app's lifetime."""
     settings = app[keys.SETTINGS]
-    app[RUNNER] = JobRunner(pool=app[keys.DB], media_dir=settings.resolved_media_dir,
+    app[keys.JOB_RUNNER] = JobRunner(pool=app[keys.DB], media_dir=settings.resolved_media_dir,
                             concurrency=settings.cms_job_concurrency)
     try:
         yield
     finally:
-        await app[RUNNER].close()
+        await app[keys.JOB_RUNNER].close()

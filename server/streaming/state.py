@@ -1,4 +1,4 @@
-"""The streaming area's shared objects, kept on the application under one typed key."""
+"""The streaming area's shared objects, kept on the application under ``keys.STREAMING``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from server import keys
+from server.keys import STREAMING
 from server.streaming.assets import AssetCache
 from server.streaming.batch import ListBatcher
 from server.streaming.hot import ResolveCache, SessionCache
@@ -28,19 +29,12 @@ class Streaming:
     paths: ResolveCache = field(default_factory=ResolveCache)
 
 
-STREAMING: web.AppKey[Streaming] = web.AppKey("streaming", Streaming)
-
-
-def install(app: web.Application) -> None:
-    """Create the signer (secret from settings or the data dir) and the asset cache on ``app``."""
+async def streaming_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Cleanup context: the URL signer (secret from settings or the data dir), the caches and the bookkeeping
+    batcher over the app's Redis, flushed on shutdown (runs inside the storage context)."""
     settings = app[keys.SETTINGS]
     secret = load_secret(configured=settings.url_signing_secret, data_dir=settings.data_dir)
     app[STREAMING] = Streaming(signer=UrlSigner(secret=secret), assets=AssetCache())
-    app.cleanup_ctx.append(_batch_ctx)
-
-
-async def _batch_ctx(app: web.Application) -> AsyncIterator[None]:
-    """The bookkeeping batcher over the app's Redis, flushed on shutdown (runs inside the storage context)."""
     batcher = ListBatcher(app[keys.REDIS])
     batcher.start()
     app[STREAMING].batch = batcher

@@ -9,7 +9,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from server.activity.events import record_event
-from server.activity.keys import ACTIVITY_STORE
+from server.keys import ACTIVITY_STORE
 from tests.activity.conftest import Catalog, start
 from tests.helpers import Viewer, new_viewer
 

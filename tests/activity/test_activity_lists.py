@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 
 from server import keys
-from server.activity.keys import POSITION_CACHE
+from server.keys import POSITION_CACHE
 from tests.activity.conftest import Catalog, report, start
 from tests.helpers import Viewer, new_viewer
 

@@ -8,7 +8,7 @@ import random
 from aiohttp.test_utils import TestClient
 
 from server import keys
-from server.activity.keys import ACTIVITY_STORE, POSITION_CACHE
+from server.keys import ACTIVITY_STORE, POSITION_CACHE
 from tests.activity.conftest import Catalog, report, start
 from tests.helpers import Viewer, new_viewer, set_tier
 

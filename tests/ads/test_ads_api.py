@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 from aiohttp.test_utils import TestClient
 
 from server import keys
-from server.activity.keys import ACTIVITY_STORE
 from server.ads.documents import VAST_NS, VMAP_NS
+from server.keys import ACTIVITY_STORE
 from tests.ads.conftest import People, add_ad, check_vast, check_vmap, parse_xml, start, title
 from tests.helpers import auth, set_tier
 

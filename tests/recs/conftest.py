@@ -11,8 +11,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from server import keys
-from server.activity.keys import ACTIVITY_STORE
 from server.activity.store import PositionUpdate
+from server.keys import ACTIVITY_STORE
 from server.settings import Settings
 from tests.conftest import make_settings
 from tests.helpers import Viewer, new_viewer

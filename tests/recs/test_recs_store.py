@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from aiohttp.test_utils import TestClient
 
-from server.activity.keys import ACTIVITY_STORE
 from server.activity.mongo_queries import co_watched_pipeline
+from server.keys import ACTIVITY_STORE
 from tests.helpers import new_viewer
 from tests.recs.conftest import watch
 

@@ -9,8 +9,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from server import keys
+from server.keys import STREAMING
 from server.streaming.signing import Grant
-from server.streaming.state import STREAMING
 from tests.helpers import Viewer, new_viewer
 from tests.streaming.conftest import MediaRoot, add_title, local, manifest, media_playlist
 
