@@ -97,10 +97,11 @@ class OttApp(App[None]):
         self.api.set_base_url(self.config.server_url)
         self.remember()
 
-    def report(self, err: Exception, *, doing: str) -> None:
-        """Show a failed action as a notification with the next step; never raises."""
+    def report(self, err: Exception, *, doing: str, next_step: str | None = None) -> None:
+        """Show a failed action as a notification with the next step (``next_step``: the screen's own hint,
+        naming an action that works there); never raises."""
         if isinstance(err, ApiError):
-            message = err.user_message()
+            message = err.user_message(next_step=next_step)
         else:
             log.exception("unexpected error while %s", doing, exc_info=err)
             message = f"{err}. Next: retry."

@@ -28,19 +28,28 @@ class ApiError(Exception):
             out.setdefault(field, str(err.get("message") or ""))
         return out
 
-    def user_message(self) -> str:
-        """One line for a notification: what happened and what to do next."""
+    @property
+    def retry_helps(self) -> bool:
+        """Whether trying the same thing again can work (no answer, a server error, a timeout, a rate limit)."""
+        return self.status == 0 or self.status >= 500 or self.status in (408, 429)
+
+    def user_message(self, *, next_step: str | None = None) -> str:
+        """One line for a notification: what happened and what to do next (``next_step``: the screen's own
+        hint, naming an action that works there; otherwise a generic one that does not promise a retry
+        when the request itself was refused)."""
         text = self.detail or self.title
         fields = self.field_messages()
         if fields:
             text += " (" + "; ".join(f"{k}: {v}" if k else v for k, v in fields.items()) + ")"
-        return f"{text}. Next: {self.next_step}."
+        step = next_step or (self.next_step if self.retry_helps or type(self) is not ApiError
+                             else "change what it says and try again")
+        return f"{text}. Next: {step}."
 
 
 class ServerUnreachable(ApiError):
     """No connection to the server (refused, reset, DNS)."""
 
-    next_step = "check the server URL and press r to retry"
+    next_step = "check that the server is running, then retry"
 
 
 class RequestTimedOut(ApiError):

@@ -25,6 +25,7 @@ from textual.widgets.option_list import Option
 from tui.errors import ApiError
 from tui.format import human_bytes
 from tui.screens.base import OttScreen
+from tui.widgets.first_row_list import FirstRowList
 
 log = logging.getLogger(__name__)
 POLL_EVERY_S = 2.0
@@ -134,7 +135,7 @@ class AccountScreen(OttScreen[None]):
         with VerticalScroll(id="account-body"):
             yield Static("Loading …", id="account-info")
             yield Label("Plans (Enter or u: upgrade)", classes="heading")
-            yield OptionList(id="plans")
+            yield FirstRowList(id="plans")
             yield Static("", id="order")
             yield Label("Invoices", classes="heading")
             yield Static("", id="invoices", classes="muted")

@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 from tui.errors import ApiError
 from tui.format import card_line, content_id_of
 from tui.screens.base import OttScreen
+from tui.widgets.first_row_list import FirstRowList
 
 DEBOUNCE_S = 0.3
 TYPES = [("Movies", "movie"), ("Shows", "tv_show"), ("Sports", "sports")]
@@ -72,7 +73,7 @@ class BrowseScreen(OttScreen[None]):
             yield Select(SORTS, value="trending", allow_blank=False, id="f-sort", compact=True)
             yield Input(placeholder="Year", id="year", type="integer", max_length=4, compact=True)
         yield Static("", id="browse-status", classes="muted")
-        yield OptionList(id="results")
+        yield FirstRowList(id="results")
         yield Footer()
 
     def on_mount(self) -> None:

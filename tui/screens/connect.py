@@ -19,7 +19,9 @@ from tui.screens.base import OttScreen
 class ConnectScreen(OttScreen[None]):
     """Checks the server; shows the error and a Retry button when it is not there."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("r", "retry", "Retry", id="connect.retry")]
+    # ctrl+r, not r: the URL field has the focus and a plain letter would be typed into it
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+r", "retry", "Retry", id="connect.retry")]
+    RETRY_HINT = "check the server URL, then press ctrl+r or Retry"
 
     @dataclass
     class CheckFailed(Message):
@@ -78,7 +80,7 @@ class ConnectScreen(OttScreen[None]):
         try:
             await ott.api.health()
         except ApiError as err:
-            self.post_message(self.CheckFailed(err.user_message()))
+            self.post_message(self.CheckFailed(err.user_message(next_step=self.RETRY_HINT)))
             return
         self.post_message(self.CheckSucceeded(ott.api.base_url))
 

@@ -20,6 +20,7 @@ from tui.errors import ApiError
 from tui.format import clock, description_of, title_of
 from tui.player.prefetch import Prefetched, prefetch
 from tui.screens.base import OttScreen
+from tui.widgets.first_row_list import FirstRowList
 from tui.widgets.tier_badge import TierBadge
 
 
@@ -89,7 +90,7 @@ class DetailsScreen(OttScreen[None]):
             yield Static("", id="description")
             yield Static("", id="cast")
             yield Label("", id="season-label", classes="heading")
-            yield OptionList(id="episodes")
+            yield FirstRowList(id="episodes")
             with Horizontal(id="buttons"):
                 yield Button("Play", id="play", variant="primary")
                 yield Button("Start over", id="start-over")

@@ -13,6 +13,7 @@ from textual.widgets.option_list import Option
 
 from tui.netshaper import NetworkChoice, network_choices
 from tui.screens.base import OttModal
+from tui.widgets.first_row_list import FirstRowList
 
 
 def choice_line(choice: NetworkChoice, *, current: bool) -> str:
@@ -43,7 +44,7 @@ class NetworkPickerScreen(OttModal[str | None]):
         """Heading, the list, a hint."""
         with Vertical():
             yield Label("Network: profiles (slowest first) and schedules", classes="heading")
-            yield OptionList(*[Option(choice_line(c, current=c.name == self.current), id=c.name)
+            yield FirstRowList(*[Option(choice_line(c, current=c.name == self.current), id=c.name)
                                for c in self.choices], id="network-list")
             yield Static("Enter applies at once · Esc keeps the current one", classes="muted")
 

@@ -17,6 +17,7 @@ from tui.errors import ApiError
 from tui.screens.base import OttScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.profile_form import ProfileFormScreen
+from tui.widgets.first_row_list import FirstRowList
 
 
 def profile_line(profile: dict[str, Any]) -> str:
@@ -51,7 +52,7 @@ class ProfilesScreen(OttScreen[None]):
         """Heading, list, buttons."""
         with Vertical(classes="centered"), Vertical(classes="form"):
             yield Label("Who's watching?", classes="heading")
-            yield OptionList(id="profile-list")
+            yield FirstRowList(id="profile-list")
             yield Static("Enter: watch · n: new · e: edit · d: delete", classes="muted")
             with Horizontal(classes="buttons"):
                 yield Button("New", id="new")
@@ -130,7 +131,9 @@ class ProfilesScreen(OttScreen[None]):
                 await ott.api.update_profile(profile_id, **fields)
                 ott.notify(f"Profile {fields['name']} saved.")
         except ApiError as err:
-            ott.report(err, doing="save the profile")
+            hint = "delete a profile first (d on this screen), then n for a new one" if err.status == 409 \
+                and profile_id is None else None
+            ott.report(err, doing="save the profile", next_step=hint)
             return
         self.load()
 

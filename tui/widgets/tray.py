@@ -12,6 +12,7 @@ from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from tui.format import card_line, clock, content_id_of, progress_bar
+from tui.widgets.first_row_list import FirstRowList
 
 
 def tray_line(item: dict[str, Any], *, language: str) -> str:
@@ -34,8 +35,9 @@ class Tray(Vertical):
     DEFAULT_CSS = """
     Tray { height: auto; margin-bottom: 1; }
     Tray > Label { text-style: bold; color: $accent; }
-    Tray > OptionList { height: auto; max-height: 6; border: none; padding: 0; }
-    Tray > OptionList:focus { border: none; background: $boost; }
+    Tray > OptionList { height: auto; max-height: 6; border: none; border-left: blank; padding: 0; }
+    Tray > OptionList:focus { border: none; border-left: thick $accent; background: $boost; }
+    Tray:focus-within > Label { text-style: bold reverse; }
     """
 
     @dataclass
@@ -56,7 +58,7 @@ class Tray(Vertical):
     def compose(self) -> ComposeResult:
         """Heading and list."""
         yield Label(self.title)
-        yield OptionList(id=f"list-{self.tray_id}")
+        yield FirstRowList(id=f"list-{self.tray_id}")
 
     def set_title(self, title: str) -> None:
         """Change the heading."""
