@@ -139,18 +139,19 @@ class PacedLink:
             self.sleep(wait)
 
     def exchange(self, call: Callable[[], T], *, size: Callable[[T], int], watch: Watch | None = None,
-                 every_s: float = WATCH_EVERY_S) -> Paced[T]:
+                 every_s: float = WATCH_EVERY_S, new_connection: bool = False) -> Paced[T]:
         """Run ``call`` (the real request), then wait until the modelled exchange time has passed.
 
         ``size(reply)`` is the response body length in bytes. The first byte arrives one RTT after
-        the request was sent (two on a new connection), and not before the server really answered.
+        the request was sent (two on a new connection: the first request, or ``new_connection``),
+        and not before the server really answered.
         With ``watch``, the transfer is offered to it every ``every_s`` (from the request); when it
         returns True the transfer stops there (``abandoned``; only the bytes received count).
         """
         t0 = self.clock()
         owd = self.pacer.one_way_delay_s(t0)
         rtt = 2 * owd
-        setup = 0.0 if self.connected else rtt
+        setup = 0.0 if self.connected and not new_connection else rtt
         reply = call()
         self.connected = True
         total = max(0, int(size(reply))) + HEADER_BYTES

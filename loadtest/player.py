@@ -36,6 +36,7 @@ from typing import Any, Literal, Protocol
 from urllib.parse import urlencode
 
 from loadtest.link import HEADER_BYTES, Paced, PacedLink, Progress, Watch
+from loadtest.player_models import DEFAULT_MODEL, load_model
 from media import (
     DEFAULT_RULE,
     AbrController,
@@ -50,6 +51,7 @@ from media import (
     parse_media,
 )
 from netem_profiles import list_profiles
+from netem_profiles.pacing import default_burst
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +108,8 @@ class PlayerConfig:
 
     abr: Literal["client", "server"] = "client"
     rule: str = DEFAULT_RULE
-    max_buffer_s: float = 30.0
+    model: str = DEFAULT_MODEL  # a player of loadtest/player_models.toml
+    max_buffer_s: float | None = None  # None: the model's read-ahead limit
     position_every_s: float = 10.0
     watch_s: float | None = None  # media seconds to fetch (None: the whole title)
     max_session_s: float = 3 * 3600.0  # hard bound on one session's wall time
@@ -155,6 +158,8 @@ class SimulatedPlayer:
         self.profile_id = profile_id
         self.network = network
         self.config = config or PlayerConfig()
+        self.model = load_model(self.config.model)
+        self.max_buffer_s = self.config.max_buffer_s or self.model.max_buffer_s
         self.emit: Emit = emit or (lambda kind, value, extra: None)
         self.clock = link.clock
         self.sleep = link.sleep
@@ -163,13 +168,15 @@ class SimulatedPlayer:
 
     # ------------------------------------------------------------------ plumbing
     def _call(self, method: str, url: str, *, name: str, json: Any = None, context: dict[str, Any] | None = None,
-              required: bool = True, watch: Watch | None = None) -> Paced[Reply]:
+              required: bool = True, watch: Watch | None = None, new_connection: bool = False) -> Paced[Reply]:
         ctx = {"network": self.network, **(context or {})}
         paced = self.link.exchange(lambda: self.transport(method, url, name=name, json=json, context=ctx),
-                                   size=lambda r: len(r.body), watch=watch, every_s=self.config.abandon_check_s)
+                                   size=lambda r: len(r.body), watch=watch, every_s=self.config.abandon_check_s,
+                                   new_connection=new_connection)
         if self.floor_open:
             rate = max(self.link.pacer.rate_bps(paced.started), 1.0)
-            self.floor_s += paced.ttfb_s + paced.nbytes / rate
+            # the link (as the proxy's) may send one burst of default_burst bytes without waiting
+            self.floor_s += paced.ttfb_s + max(0.0, paced.nbytes - default_burst(rate)) / rate
         if required and not paced.reply.ok:
             raise PlayerError(f"{method} {name}: HTTP {paced.reply.status}")
         return paced
@@ -270,7 +277,14 @@ class _Run:
 
     def _playlist(self, variant: Variant) -> list[PlaylistSegment]:
         if variant.name not in self.playlists:
-            reply = self.p._call("GET", variant.url, name="/media/[playlist]", context={"kind": "playlist"}).reply
+            model = self.p.model
+            first = not self.playlists
+            # before the first segment a player may open the playlist several times (mpv probes the URL,
+            # then ffmpeg's HLS demuxer opens it again), each time on a new connection
+            opens = model.playlist_opens if first else 1
+            for _ in range(opens):
+                reply = self.p._call("GET", variant.url, name="/media/[playlist]", context={"kind": "playlist"},
+                                     new_connection=first and model.playlist_new_connection).reply
             self.playlists[variant.name] = parse_media(reply.text(), base=variant.url)
         return self.playlists[variant.name]
 
@@ -316,7 +330,7 @@ class _Run:
 
     def _wait_for_room(self, seg_s: float) -> None:
         self.pb.advance(self.p.clock())
-        over = self.pb.buffer_s + seg_s - self.cfg.max_buffer_s
+        over = self.pb.buffer_s + seg_s - self.p.max_buffer_s
         if over > 0 and self.pb.started_at is not None:
             self._idle(self.p.clock() + over)
         if self.p.clock() >= self.deadline:
@@ -364,8 +378,11 @@ class _Run:
         self.wasted = 0
         while True:
             self.abandoned = None
+            model = self.p.model
+            fresh = model.segment_new_connection if self.report.segments == 0 else not model.persistent_segments
             paced = self.p._call("GET", seg.url, name="/media/[segment]", watch=self._watch(variant),
-                                 context={"kind": "segment", "rendition": variant.name, "kbps": variant.kbps})
+                                 context={"kind": "segment", "rendition": variant.name, "kbps": variant.kbps},
+                                 new_connection=fresh)
             decision = self.abandoned
             if not paced.abandoned or decision is None or self.abr is None:
                 return paced, seg, variant
@@ -391,6 +408,8 @@ class _Run:
             if self.report.segments > 0 and rendition != self.current:
                 self.pending_switch = (paced.started, self.current, rendition, "server")
             self.current = rendition
+        self.pb.advance(paced.finished)
+        ahead = self.pb.buffer_s if self.pb.started_at is not None else 0.0  # media queued before this one
         self.pb.add(seg.duration, paced.finished)
         if self.pb.stall_s - self.report.stall_s > 1e-6:  # a segment ends the stall in progress
             self.p.emit("rebuffer", (self.pb.stall_s - self.report.stall_s) * 1000, {"rendition": rendition})
@@ -400,11 +419,12 @@ class _Run:
                                  index=self.variants.index(variant), ttfb_s=paced.ttfb_s)
         self.report.segments += 1
         self.report.kbps.append(kbps)
-        if self.report.stream_start_s is None:
+        if self.report.stream_start_s is None and self.report.segments >= self.p.model.segments_before_decode:
             self.report.stream_start_s = paced.finished - self.t_play
             self.p.floor_open = False
             self.p.emit("stream_start", self.report.stream_start_s * 1000,
-                        {"rendition": rendition, "kbps": kbps, "floor_ms": round(self.p.floor_s * 1000, 1)})
+                        {"rendition": rendition, "kbps": kbps, "floor_ms": round(self.p.floor_s * 1000, 1),
+                         "model": self.p.model.name})
         if self.pending_switch is not None and self.pending_switch[2] == rendition:
             decided, old, new, reason = self.pending_switch
             self.pending_switch = None
@@ -413,7 +433,10 @@ class _Run:
                       "by": self.cfg.abr, "segment": index + 1, "reason": reason}
             if reason == "abandon":
                 record["wasted_bytes"] = self.wasted  # received of this segment at the rungs abandoned
-            first_frame_ms = (first_frame_at(paced) - decided) * 1000
+            visible = first_frame_at(paced)
+            if self.p.model.switch_after_buffer:  # appended after what is buffered: on screen once that played
+                visible = max(visible, paced.finished + ahead)
+            first_frame_ms = (visible - decided) * 1000
             timed = {**record, "segment_ms": round((paced.finished - decided) * 1000, 1)}
             self.report.switches.append({**timed, "ms": first_frame_ms})
             self.p.emit("bitrate_switch", first_frame_ms, timed)

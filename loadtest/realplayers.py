@@ -214,7 +214,6 @@ def _urllib_transport(host: str, token_box: dict[str, str]) -> Any:
 def sim_session(*, host: str, profile: str, account: Account, watch_s: float) -> dict[str, Any]:
     """One simulated player (server-steered, as the real one) on ``profile``; its stream start in ms."""
     link = PacedLink(profile, clock=time.monotonic, sleep=time.sleep)
-    link.connected = True  # the real player's connection to the proxy is local
     starts: list[float] = []
     player = SimulatedPlayer(transport=_urllib_transport(host, {"token": account.token}), link=link,
                              profile_id=account.profile_id, network=profile,

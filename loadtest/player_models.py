@@ -1,0 +1,87 @@
+"""Player models for the simulated viewer (#14): one data file, `loadtest/player_models.toml`.
+
+A `PlayerModel` says what a real player does on the wire: which requests open a new connection
+(one round trip of handshake each), how often the first playlist is fetched before the first
+segment, how many segments the demuxer reads before it decodes, its forward-buffer limits and
+when a rendition switch reaches the screen. `first_frame_factor` is the calibration measured
+last (real ÷ simulated first frame p50, by `benchmarks/sim_vs_real.py`); None = uncalibrated.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+MODELS_FILE = Path(__file__).with_name("player_models.toml")
+DEFAULT_MODEL = "mpv"
+
+
+class ModelError(ValueError):
+    """The models file is missing a model or holds a bad value."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlayerModel:
+    """What one real player does (fields documented in `player_models.toml`)."""
+
+    name: str
+    description: str = ""
+    measured_by: str = ""
+    api_new_connection: bool = True
+    playlist_opens: int = 1
+    playlist_new_connection: bool = False
+    segment_new_connection: bool = False
+    persistent_segments: bool = True
+    segments_before_decode: int = 1
+    max_buffer_s: float = 30.0
+    max_buffer_bytes: int = 0
+    switch_after_buffer: bool = True
+    first_frame_factor: float | None = None
+    calibrated_at: str = ""
+    calibration_command: str = ""
+
+    @property
+    def calibrated(self) -> bool:
+        """Whether a calibration factor was measured for this model."""
+        return self.first_frame_factor is not None
+
+    def start_round_trips(self, *, master: bool = False) -> int:
+        """Round trips before the first frame on a fresh link, handshakes included: the play command's
+        two API calls, the master playlist when the player reads one (on the API's connection), the
+        first media playlist's opens and the `segments_before_decode` segments."""
+        trips = 2 + (1 if self.api_new_connection else 0) + (1 if master else 0)
+        trips += self.playlist_opens * (2 if self.playlist_new_connection else 1)
+        trips += self.segments_before_decode + (1 if self.segment_new_connection else 0)
+        return trips
+
+
+def _model(name: str, table: dict[str, object]) -> PlayerModel:
+    """One model from its TOML table (unknown keys are an error)."""
+    known = set(PlayerModel.__dataclass_fields__) - {"name"}
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise ModelError(f"{MODELS_FILE.name} [{name}]: unknown keys {unknown}")
+    try:
+        model = PlayerModel(name=name, **table)  # type: ignore[arg-type]
+    except TypeError as err:
+        raise ModelError(f"{MODELS_FILE.name} [{name}]: {err}") from err
+    if model.playlist_opens < 1 or model.segments_before_decode < 1 or model.max_buffer_s <= 0:
+        raise ModelError(f"{MODELS_FILE.name} [{name}]: playlist_opens, segments_before_decode >= 1, max_buffer_s > 0")
+    return model
+
+
+@functools.lru_cache(maxsize=4)
+def load_models(path: Path = MODELS_FILE) -> dict[str, PlayerModel]:
+    """Every model in the data file, by name."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return {name: _model(name, dict(table)) for name, table in data.items()}
+
+
+def load_model(name: str = DEFAULT_MODEL, *, path: Path = MODELS_FILE) -> PlayerModel:
+    """The model called `name` (ModelError naming the known ones otherwise)."""
+    models = load_models(path)
+    if name not in models:
+        raise ModelError(f"unknown player model {name!r} (known: {', '.join(sorted(models))})")
+    return models[name]

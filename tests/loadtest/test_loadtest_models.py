@@ -1,0 +1,82 @@
+"""Player models (#14): the simulated first frame is the arithmetic of its model, never below its floor."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from loadtest.link import HEADER_BYTES, PacedLink
+from loadtest.player import PlayerConfig, SimulatedPlayer
+from loadtest.player_models import ModelError, load_model, load_models
+from netem_profiles import load_profile
+from netem_profiles.pacing import default_burst
+from tests.loadtest.fakes import FakeClock, FakeServer
+
+
+def _play(model: str, profile: Any, *, segments: int = 4) -> tuple[SimulatedPlayer, FakeServer, list[float]]:
+    clock = FakeClock()
+    server = FakeServer(segments=segments)
+    link = PacedLink(profile, clock=clock, sleep=clock.sleep)
+    starts: list[float] = []
+    player = SimulatedPlayer(transport=server, link=link, profile_id="p1", network="synthetic",
+                             config=PlayerConfig(model=model, send_net_hint=False),
+                             emit=lambda kind, value, extra: starts.append(value / 1000) if kind == "stream_start"
+                             else None)
+    player.play(content_id="c1")
+    return player, server, starts
+
+
+@pytest.mark.parametrize("name", ["mpv", "hls.js"])
+def test_first_frame_is_handshakes_plus_playlists_plus_probe_segments(name: str) -> None:
+    # 1 Mbit/s, 200 ms RTT: every exchange = its round trips + its bytes at 125,000 B/s
+    profile = load_profile("3g").model_copy(update={"name": "synthetic", "down_kbps": 1000.0, "rtt_ms": 200.0,
+                                                    "jitter_ms": 0.0, "loss_pct": 0.0})
+    model = load_model(name)
+    player, server, starts = _play(name, profile)
+    assert len(starts) == 1
+    before = server.calls[: server.calls.index(("GET", "/media/[segment]"))]  # requests before the first segment
+    assert sum(1 for _, call in before if call == "/media/[playlist]") == model.playlist_opens  # as the real player
+    # bytes before the first frame: every answer so far (API, master, playlist opens) + the probe segments
+    bodies = server.other_bodies[: len(before)]
+    first_rung = server.segment_gets[0][0]
+    exchanges = len(bodies) + model.segments_before_decode
+    segment_bytes = model.segments_before_decode * server.segment_bytes(first_rung)
+    nbytes = sum(len(b) for b in bodies) + segment_bytes + exchanges * HEADER_BYTES
+    expected = model.start_round_trips(master=True) * 0.200 + nbytes / 125_000
+    # the link's token bucket lets each exchange after an idle round trip start with a 3,000-byte burst
+    burst_s = exchanges * default_burst(125_000) / 125_000
+    assert expected - burst_s - 1e-6 <= starts[0] <= expected + 1e-6
+    assert starts[0] >= player.floor_s - 1e-9
+
+
+@pytest.mark.parametrize("name", ["mpv", "hls.js"])
+@pytest.mark.parametrize("profile", ["2g", "3g", "4g", "5g"])
+def test_first_frame_never_below_the_floor_of_its_own_flow(name: str, profile: str) -> None:
+    player, _, starts = _play(name, profile)
+    spec = load_profile(profile)
+    model = load_model(name)
+    assert starts and starts[0] >= player.floor_s - 1e-9
+    # and never below the round trips alone
+    assert starts[0] >= model.start_round_trips(master=True) * spec.rtt_ms / 1000 - 1e-9
+
+
+def test_mpv_opens_more_connections_than_hlsjs_so_starts_later_on_2g() -> None:
+    mpv = _play("mpv", "2g")[2][0]
+    hls = _play("hls.js", "2g")[2][0]
+    trips = load_model("mpv").start_round_trips(master=True) - load_model("hls.js").start_round_trips(master=True)
+    assert mpv - hls == pytest.approx(trips * load_profile("2g").rtt_ms / 1000, abs=0.05)
+
+
+def test_models_file_is_complete_and_strict(tmp_path: Path) -> None:
+    models = load_models()
+    assert {"mpv", "hls.js"} <= set(models)
+    for model in models.values():
+        assert model.measured_by.strip()  # every model says where its figures come from
+    with pytest.raises(ModelError, match="unknown player model"):
+        load_model("vlc")
+    bad = tmp_path / "m.toml"
+    bad.write_text("[x]\nplaylist_opens = 1\nbogus = 2\n")
+    with pytest.raises(ModelError, match="unknown keys"):
+        load_models(bad)
