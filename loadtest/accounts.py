@@ -3,9 +3,10 @@
 ``ott-load run --seed-accounts N`` registers N viewer accounts; with Editors in the run it also
 seeds ``--seed-staff K`` CMS teams (one creator, one reviewer and one publisher account each).
 Roles and ads need an admin: either ``--admin-email/--admin-password`` (an existing admin, e.g.
-from ``ott-server create-admin``) or ``--database-url`` (the server's PostgreSQL): a fresh account
-is registered and made admin by direct SQL, as ``ott-server grant-role`` does. Everything else
-goes through the public API (``PUT /admin/users/{id}/roles``, ``POST /ads/inventory``).
+from ``ott-server create-admin``) or ``--database-url`` (the server's PostgreSQL): a fresh admin is
+made by running the server's own CLI, ``ott-server create-admin``, against that database (the load
+tool never writes the server's tables itself). Everything else goes through the public API
+(``PUT /admin/users/{id}/roles``, ``POST /ads/inventory``).
 """
 
 from __future__ import annotations
@@ -13,13 +14,15 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import shutil
+import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import asyncpg
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +37,7 @@ class SeedError(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class AdminAccess:
-    """How to become admin: existing credentials, or a database URL to grant the role to a fresh account."""
+    """How to become admin: existing credentials, or the server's database URL for ``ott-server create-admin``."""
 
     email: str | None = None
     password: str | None = None
@@ -73,22 +76,30 @@ async def seed_accounts(*, host: str, count: int, timeout_s: float = 600.0) -> l
         raise SeedError(f"cannot reach {host}: {err}") from err
 
 
-async def grant_role_sql(*, database_url: str, email: str, role: str) -> None:
-    """Add ``role`` to the account with ``email`` directly in PostgreSQL (like ``ott-server grant-role``)."""
+def _server_cli() -> list[str]:
+    """The ``ott-server`` command of this environment (its entry point, else ``python -m server``)."""
+    beside = os.path.join(os.path.dirname(sys.executable), "ott-server")
+    found = beside if os.access(beside, os.X_OK) else shutil.which("ott-server")
+    return [found] if found else [sys.executable, "-m", "server"]
+
+
+async def create_admin_cli(*, database_url: str, email: str, password: str, timeout_s: float = 120.0) -> None:
+    """Make ``email`` a verified admin with ``password`` by running ``ott-server create-admin`` on that database."""
+    env = {**os.environ, "OTT_DATABASE_URL": database_url}
     try:
-        conn = await asyncpg.connect(database_url)
-    except (OSError, asyncpg.PostgresError) as err:
-        raise SeedError(f"cannot connect to the database to grant {role}: {err}") from err
+        proc = await asyncio.create_subprocess_exec(
+            *_server_cli(), "create-admin", email, "--password", password, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    except OSError as err:
+        raise SeedError(f"cannot run ott-server create-admin: {err}") from err
     try:
-        status = await conn.execute(
-            "UPDATE users SET roles = ARRAY(SELECT DISTINCT unnest(roles || ARRAY[$2::text])), updated_at = now()"
-            " WHERE lower(email) = lower($1)", email, role)
-    except asyncpg.PostgresError as err:
-        raise SeedError(f"cannot grant {role} to {email}: {err}") from err
-    finally:
-        await conn.close()
-    if status != "UPDATE 1":
-        raise SeedError(f"no account {email} in that database (is it the server's?)")
+        _out, err_text = await asyncio.wait_for(proc.communicate(), timeout=timeout_s)
+    except TimeoutError as err:
+        proc.kill()
+        await proc.wait()
+        raise SeedError(f"ott-server create-admin took over {timeout_s:g} s") from err
+    if proc.returncode != 0:
+        raise SeedError(f"ott-server create-admin failed: {err_text.decode(errors='replace').strip()[:300]}")
 
 
 async def _login(session: aiohttp.ClientSession, *, host: str, email: str, password: str) -> str:
@@ -99,15 +110,14 @@ async def _login(session: aiohttp.ClientSession, *, host: str, email: str, passw
 
 
 async def admin_token(session: aiohttp.ClientSession, *, host: str, access: AdminAccess) -> str:
-    """A bearer token of an admin (made by SQL from a fresh account when no credentials are given)."""
+    """A bearer token of an admin (a fresh one made with ``ott-server create-admin`` when no credentials are given)."""
     if access.email and access.password:
         return await _login(session, host=host, email=access.email, password=access.password)
     if not access.database_url:
         raise SeedError("roles and ads need an admin: give --admin-email/--admin-password or --database-url")
-    made = await _register(session, host=host, email=f"load-admin-{uuid.uuid4().hex[:10]}@example.com",
-                           sem=asyncio.Semaphore(1))
-    await grant_role_sql(database_url=access.database_url, email=made["email"], role="admin")
-    return await _login(session, host=host, email=made["email"], password=made["password"])
+    email = f"load-admin-{uuid.uuid4().hex[:10]}@example.com"
+    await create_admin_cli(database_url=access.database_url, email=email, password=PASSWORD)
+    return await _login(session, host=host, email=email, password=PASSWORD)
 
 
 async def _set_roles(session: aiohttp.ClientSession, *, host: str, token: str, user_id: str,

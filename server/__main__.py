@@ -110,24 +110,24 @@ def cmd_seed(args: argparse.Namespace) -> None:
 
 def cmd_grant_role(args: argparse.Namespace) -> None:
     """Give an existing user a role."""
+    from server.admin import store
     from server.routing import ALL_ROLES
 
     if args.role not in ALL_ROLES:
         raise CliError(f"unknown role {args.role!r}; choose one of {', '.join(ALL_ROLES)}")
 
     async def work(stores: Stores) -> None:
-        row = await stores.db.fetchrow(
-            "UPDATE users SET roles = ARRAY(SELECT DISTINCT unnest(roles || ARRAY[$2::text])), updated_at = now()"
-            " WHERE lower(email) = lower($1) RETURNING roles", args.email, args.role)
-        if row is None:
+        roles = await store.grant_role(stores.db, email=args.email, role=args.role)
+        if roles is None:
             raise CliError(f"no user with email {args.email}")
-        print(f"{args.email}: roles {', '.join(sorted(row['roles']))}")
+        print(f"{args.email}: roles {', '.join(sorted(roles))}")
 
     asyncio.run(_with_storage(_settings(args), work))
 
 
 def cmd_create_admin(args: argparse.Namespace) -> None:
     """Create an admin account (or make an existing account admin)."""
+    from server.admin import store
     from server.auth.passwords import hash_password, password_problems
 
     password = args.password or secrets.token_urlsafe(12) + "A1!"
@@ -138,13 +138,7 @@ def cmd_create_admin(args: argparse.Namespace) -> None:
 
     async def work(stores: Stores) -> None:
         hashed = await hash_password(password, rounds=settings.bcrypt_rounds)
-        row = await stores.db.fetchrow(
-            "INSERT INTO users (email, password_hash, roles, email_verified_at)"
-            " VALUES ($1, $2, ARRAY['user','admin'], now())"
-            " ON CONFLICT (lower(email)) DO UPDATE SET roles ="
-            "  ARRAY(SELECT DISTINCT unnest(users.roles || ARRAY['admin'])), updated_at = now()"
-            " RETURNING (xmax = 0) AS created", args.email, hashed)
-        if row["created"]:
+        if await store.upsert_admin(stores.db, email=args.email, password_hash=hashed):
             shown = "(as given)" if args.password else password
             print(f"created admin {args.email} with password {shown}")
         else:

@@ -50,3 +50,22 @@ async def set_roles(conn: asyncpg.Connection, *, user_id: str, roles: list[str])
         f"UPDATE users SET roles = $2::text[], updated_at = now() WHERE id = $1::uuid RETURNING {_COLUMNS}",  # noqa: S608
         user_id, roles)
     return _out(row)
+
+
+async def grant_role(db: Db, *, email: str, role: str) -> list[str] | None:
+    """Add ``role`` to the account with ``email`` (any case); its roles, or None for an unknown email."""
+    roles: list[str] | None = await db.fetchval(
+        "UPDATE users SET roles = ARRAY(SELECT DISTINCT unnest(roles || ARRAY[$2::text])), updated_at = now()"
+        " WHERE lower(email) = lower($1) RETURNING roles", email, role)
+    return roles
+
+
+async def upsert_admin(db: Db, *, email: str, password_hash: str) -> bool:
+    """Create a verified admin account, or add the admin role to an existing one (password kept); True if created."""
+    created: bool = await db.fetchval(
+        "INSERT INTO users (email, password_hash, roles, email_verified_at)"
+        " VALUES ($1, $2, ARRAY['user','admin'], now())"
+        " ON CONFLICT (lower(email)) DO UPDATE SET roles ="
+        "  ARRAY(SELECT DISTINCT unnest(users.roles || ARRAY['admin'])), updated_at = now()"
+        " RETURNING (xmax = 0) AS created", email, password_hash)
+    return created
