@@ -74,7 +74,8 @@ def smoke_run(load_server: LoadServer,
               tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
     """One 20 s run with 10 users (6 viewers, 2 browsers, an ad viewer, a CMS team) and the passing targets.
 
-    Seeds the accounts, one CMS team (roles granted through an admin made with ott-server create-admin) and one ad on the card."""
+    Seeds the accounts, one CMS team (roles granted through an admin made with ``ott-server create-admin``)
+    and one ad on the card."""
     base = tmp_path_factory.mktemp("smoke")
     (base / "flap.toml").write_text(FLAP, encoding="utf-8")
     (base / "mix.toml").write_text(MIX.replace("flap = 1", f'"{base / "flap.toml"}" = 1'), encoding="utf-8")
