@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     jwt_issuer: str = APP_NAME
     access_token_ttl_s: int = Field(default=15 * 60, ge=1)
     refresh_token_ttl_s: int = Field(default=7 * 24 * 3600, ge=1)
+    refresh_grace_s: float = Field(default=10.0, ge=0)  # a refresh token used again this soon: same pair
     password_reset_ttl_s: int = Field(default=3600, ge=1)
     email_verify_ttl_s: int = Field(default=48 * 3600, ge=1)
     bcrypt_rounds: int = Field(default=12, ge=4, le=16)

@@ -146,7 +146,8 @@ async def refresh(request: web.Request, *, body: RefreshIn) -> web.Response:
     except InvalidToken as err:
         raise Unauthorized("the refresh token is not valid") from err
     try:
-        pair, _account = await sessions.rotate(request.app[keys.DB], tokens, claims=claims)
+        pair, _account = await sessions.rotate(request.app[keys.DB], tokens, claims=claims, token=body.refresh_token,
+                                               grace_s=request.app[keys.SETTINGS].refresh_grace_s)
     except sessions.RefreshReused as err:
         await _revoke_families_now(request, [err.family_id])
         await audit.record(request.app[keys.DB], action="auth.refresh_reuse", target_type="user",

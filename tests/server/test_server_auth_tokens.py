@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import stat
@@ -125,6 +126,42 @@ async def test_access_token_claims(api: TestClient) -> None:
     assert refresh["exp"] - refresh["iat"] == 7 * 24 * 3600
 
 
+async def _age_used_tokens(api: TestClient, *, seconds: float) -> None:
+    """Make every used refresh token look used ``seconds`` ago (past or within the grace window)."""
+    await api.app[keys.DB].execute(
+        "UPDATE refresh_tokens SET used_at = now() - make_interval(secs => $1) WHERE used_at IS NOT NULL", seconds)
+
+
+async def test_parallel_refreshes_of_one_token_get_the_same_pair(api: TestClient) -> None:
+    """Two refreshes of one token at once (a benign client race) both get the same rotated pair."""
+    user = await register(api)
+    body = {"refresh_token": user["refresh_token"]}
+    answers = await asyncio.gather(*(api.post("/api/v1/auth/refresh", json=body) for _ in range(2)))
+    assert [a.status for a in answers] == [200, 200]
+    first, second = [await a.json() for a in answers]
+    assert first == second
+    assert await _me_status(api, first["access_token"]) == 200
+    # within the window a third presentation still gets it; the pair's own refresh token works on
+    await _age_used_tokens(api, seconds=9)
+    third = await api.post("/api/v1/auth/refresh", json=body)
+    assert third.status == 200 and await third.json() == first
+    nxt = await api.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert nxt.status == 200
+    assert await _me_status(api, (await nxt.json())["access_token"]) == 200
+
+
+async def test_a_replay_after_the_grace_window_revokes_the_family(api: TestClient) -> None:
+    """Outside the grace window the same token is reuse: 401, and the pair it was rotated into dies too."""
+    user = await register(api)
+    body = {"refresh_token": user["refresh_token"]}
+    pair = await (await api.post("/api/v1/auth/refresh", json=body)).json()
+    await _age_used_tokens(api, seconds=11)
+    late = await api.post("/api/v1/auth/refresh", json=body)
+    assert late.status == 401 and "already used" in (await late.json())["detail"]
+    assert await _me_status(api, pair["access_token"]) == 401
+    assert (await api.post("/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]})).status == 401
+
+
 async def test_refresh_rotates_and_reuse_revokes_the_whole_family(api: TestClient) -> None:
     user = await register(api)
     first = await api.post("/api/v1/auth/refresh", json={"refresh_token": user["refresh_token"]})
@@ -132,7 +169,9 @@ async def test_refresh_rotates_and_reuse_revokes_the_whole_family(api: TestClien
     pair = await first.json()
     assert pair["refresh_token"] != user["refresh_token"]
     assert await _me_status(api, pair["access_token"]) == 200
-    # the old refresh token comes back (stolen): reuse → the family is dead, including the new tokens
+    # the old refresh token comes back (stolen) after the grace window: reuse → the family is dead,
+    # including the new tokens
+    await _age_used_tokens(api, seconds=11)
     reuse = await api.post("/api/v1/auth/refresh", json={"refresh_token": user["refresh_token"]})
     assert reuse.status == 401
     assert "already used" in (await reuse.json())["detail"]
