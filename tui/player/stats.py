@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tui.format import human_bytes, kbps
 
 HISTORY = 60
+SWITCH_LOG = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +21,12 @@ class Switch:
     to: str
     reason: str
     by: str = "abr"
+    to_screen_s: float | None = None
+
+    def line(self) -> str:
+        """``12:03:04 144p→360p 1.8 s to screen · reason`` (``…`` while the new rendition is not on screen)."""
+        shown = f"{self.to_screen_s:.1f} s" if self.to_screen_s is not None else "…"
+        return f"{time.strftime('%H:%M:%S', time.localtime(self.at))} {self.frm}→{self.to} {shown} · {self.reason}"
 
 
 @dataclass
@@ -38,6 +45,7 @@ class PlaybackStats:
     stall_total_s: float = 0.0
     stall_started: float | None = None
     stream_start_ms: float | None = None
+    ad_time_s: float = 0.0
     switches: list[Switch] = field(default_factory=list)
     dropped_frames: int = 0
     bytes_downloaded: int = 0
@@ -65,9 +73,10 @@ class PlaybackStats:
 
     def lines(self) -> list[str]:
         """The panel's text rows."""
-        last = self.switches[-1] if self.switches else None
         recent = self.throughput_kbps[-1] if self.throughput_kbps else 0.0
         start = f"{self.stream_start_ms:.0f} ms" if self.stream_start_ms is not None else "…"
+        if self.ad_time_s:
+            start += f" (+ ads {self.ad_time_s:.1f} s)"
         return [
             f"Rendition  {self.rendition} ({self.resolution}) · {kbps(self.rendition_kbps)} · mode {self.quality_mode}",
             f"Bitrate    {kbps(self.video_bitrate_kbps)} video · estimate {kbps(self.estimate_kbps)}",
@@ -75,5 +84,13 @@ class PlaybackStats:
             f"Stalls     {self.stalls} ({self.stall_total_s:.1f} s) · dropped frames {self.dropped_frames}",
             f"Start      {start} · {human_bytes(self.bytes_downloaded)}",
             f"Network    {self.network_profile}" + (f" · {self.network_step}" if self.network_step else ""),
-            f"Switches   {len(self.switches)}" + (f" · last {last.frm}→{last.to}: {last.reason}" if last else ""),
+            f"Switches   {len(self.switches)}" + (" (time, from→to, to screen, reason)" if self.switches else ""),
+            *(f"  {s.line()}" for s in self.switches[-SWITCH_LOG:]),
         ]
+
+    def shown(self, rendition: str, *, after_s: float) -> None:
+        """``rendition`` reached the screen ``after_s`` after the last switch to it was asked for."""
+        for i in range(len(self.switches) - 1, -1, -1):
+            if self.switches[i].to == rendition and self.switches[i].to_screen_s is None:
+                self.switches[i] = replace(self.switches[i], to_screen_s=after_s)
+                return

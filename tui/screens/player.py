@@ -33,6 +33,7 @@ from tui.player.abr_loop import AbrLoop, RenditionChoice
 from tui.player.ad_break import AdBreakPlayer, Then
 from tui.player.ads import AdProgress, from_playback_start
 from tui.player.controller import CacheStallChanged, MpvController, PlaybackEnded, Snapshot, VideoParamsChanged
+from tui.player.episodes import episode_place
 from tui.player.prefetch import Prefetched
 from tui.player.recovery import ended_early, reachable_stream
 from tui.player.reporting import PlaybackReporter
@@ -113,6 +114,9 @@ class PlayerScreen(OttScreen[None]):
         self.resume_at: float | None = None
         self.recovering = False
         self.recoveries = 0
+        self.paused = False
+        self.switch_pending: tuple[str, float] | None = None
+        self.break_started: float | None = None
         self.play_started = time.monotonic()
         self.first_frame_at: float | None = None
         self.last_tick = time.monotonic()
@@ -239,7 +243,9 @@ class PlayerScreen(OttScreen[None]):
         self.ads.set_breaks(message.breaks, resume_s=message.start_s)
         try:
             self.mpv = MpvController(target=self, headless=ott.headless, vo=ott.vo)
-            if not self.ads.start_pre_roll(resume_s=message.start_s):
+            if self.ads.start_pre_roll(resume_s=message.start_s):
+                self.break_started = time.monotonic()
+            else:
                 self.mpv.load(message.url, start_s=message.start_s)
         except Exception as err:  # libmpv failing to start must not take the app down
             log.exception("mpv failed")
@@ -253,6 +259,27 @@ class PlayerScreen(OttScreen[None]):
         self.last_tick = time.monotonic()
         self.set_interval(TICK_S, self._tick)
         self._render_stats()
+        if self.episode_id or session.episode_id:
+            self.episode_id = self.episode_id or session.episode_id
+            self._learn_episodes()
+
+    @work(exclusive=True, exit_on_error=False, group="episodes")
+    async def _learn_episodes(self) -> None:
+        """The episode playing (header) and the next one (``n`` works at any time)."""
+        ott = self.ott
+        if not self.episode_id:
+            return
+        try:
+            place = await episode_place(ott.api, content_id=self.content_id, episode_id=self.episode_id,
+                                        profile_id=ott.profile_id)
+        except ApiError as err:
+            log.info("episode list unavailable: %s", err)
+            return
+        self.next_episode = place.next or self.next_episode
+        if place.current is not None:
+            show = self.play_title.split(" · ")[0] if self.play_title else ""
+            self.play_title = f"{show} · {place.current.label()}" if show else place.current.label()
+            self.query_one("#now-playing", Label).update(self.play_title)
 
     # ------------------------------------------------------------------ AdHost (for tui.player.ad_break)
     @property
@@ -284,6 +311,9 @@ class PlayerScreen(OttScreen[None]):
     def break_over(self, then: Then) -> None:
         """Back to the content (at the break's position) or on to completion."""
         self.hide_ad()
+        if self.break_started is not None:
+            self.stats.ad_time_s += time.monotonic() - self.break_started
+            self.break_started = None
         what, resume_s = then
         if what == "complete":
             self.ended = True
@@ -302,7 +332,8 @@ class PlayerScreen(OttScreen[None]):
         now = time.monotonic()
         if self.first_frame_at is None:
             self.first_frame_at = now
-            self.stats.stream_start_ms = (now - self.play_started) * 1000
+            # Play press → first content frame, without the ads played before it (shown apart)
+            self.stats.stream_start_ms = max(0.0, now - self.play_started - self.stats.ad_time_s) * 1000
             if self.reporter:
                 self.reporter.event("stream_start", position_s=self.position_s,
                                     stream_start_ms=round(self.stats.stream_start_ms, 1))
@@ -312,6 +343,9 @@ class PlayerScreen(OttScreen[None]):
             if name:
                 self.stats.rendition = name
                 self.stats.rendition_kbps = self.abr.kbps_of(name)
+                if self.switch_pending is not None and self.switch_pending[0] == name:
+                    self.stats.shown(name, after_s=now - self.switch_pending[1])
+                    self.switch_pending = None
         self._render_stats()
 
     def on_cache_stall_changed(self, message: CacheStallChanged) -> None:
@@ -341,6 +375,7 @@ class PlayerScreen(OttScreen[None]):
             return
         if message.reason == "eof":
             if self.ads is not None and self.ads.start_post_roll(self.position_s):
+                self.break_started = time.monotonic()
                 return
             self.ended = True
             self._complete()
@@ -405,8 +440,8 @@ class PlayerScreen(OttScreen[None]):
         if self.first_frame_at is not None and not self.recovering:
             choice = self.abr.tick(now=now, dt=dt, cache_speed_bps=snap.cache_speed, buffer_s=snap.buffer_s)
             self._apply_choice(choice, by="abr")
-            if self.ads is not None:
-                self.ads.start_mid_roll(self.position_s)
+            if self.ads is not None and self.ads.start_mid_roll(self.position_s):
+                self.break_started = time.monotonic()
         self.stats.estimate_kbps = self.abr.estimate_kbps
         self._render_stats()
         if self.reporter:
@@ -424,6 +459,7 @@ class PlayerScreen(OttScreen[None]):
             self.position_s = snap.time_pos
             self.resume_at = None
         self.duration_s = snap.duration or self.duration_s
+        self.paused = snap.paused
         if not snap.paused and self.first_frame_at is not None and self.stats.stall_started is None:
             self.watched_s += dt
         self.stats.add_throughput(snap.cache_speed * 8 / 1000)
@@ -442,6 +478,8 @@ class PlayerScreen(OttScreen[None]):
         pct = 100 * self.position_s / self.duration_s if self.duration_s else 0
         self.query_one("#position", ProgressBar).update(progress=pct)
         started = "" if self.first_frame_at is not None else " · waiting for the first frame"
+        if self.paused:
+            started += " · ⏸ Paused"
         self.query_one("#position-row", Static).update(
             f"{clock(self.position_s)} / {clock(self.duration_s)}{started}")
 
@@ -457,6 +495,7 @@ class PlayerScreen(OttScreen[None]):
             return
         self.stats.switches.append(Switch(at=time.time(), frm=choice.previous, to=choice.rendition,
                                           reason=choice.reason, by=by))
+        self.switch_pending = (choice.rendition, time.monotonic())
         if self.reporter:
             self.reporter.event("quality_change", position_s=self.position_s, **{
                 "from": choice.previous, "to": choice.rendition, "reason": choice.reason[:200]})
@@ -480,7 +519,7 @@ class PlayerScreen(OttScreen[None]):
         answer = await self.reporter.complete(watched_s=self.watched_s)
         if answer is None:
             return
-        self.next_episode = answer.next_episode
+        self.next_episode = answer.next_episode or self.next_episode
         if self.next_episode:
             from tui.screens.next_episode import NextEpisodeScreen
 
@@ -521,7 +560,8 @@ class PlayerScreen(OttScreen[None]):
     def action_pause(self) -> None:
         """Play/pause."""
         if self.mpv:
-            paused = self.mpv.toggle_pause()
+            paused = self.paused = self.mpv.toggle_pause()
+            self._render_stats()
             if self.reporter:
                 self.reporter.event("pause" if paused else "resume", position_s=self.position_s)
 
@@ -605,10 +645,12 @@ class PlayerScreen(OttScreen[None]):
     def action_next_episode(self) -> None:
         """Play the next episode (when there is one)."""
         if not self.next_episode:
-            self.app.notify("No next episode known yet.", timeout=2)
+            self.app.notify("This is the last episode (or not a show)." if self.episode_id
+                            else "Not a show: there is no next episode.", timeout=2)
             return
         nxt = self.next_episode
-        screen = PlayerScreen(content_id=self.content_id, episode_id=nxt.id, title=nxt.title)
+        show = self.play_title.split(" · ")[0]
+        screen = PlayerScreen(content_id=self.content_id, episode_id=nxt.id, title=f"{show} · {nxt.label()}")
         self._shutdown()
         self.app.switch_screen(screen)
 
