@@ -20,11 +20,6 @@ class Plan:
     tier: str = "premium"
 
     @property
-    def monthly_equivalent_paise(self) -> int:
-        """Price per month, rounded down."""
-        return self.price_paise // self.months
-
-    @property
     def discount_percent(self) -> int:
         """Saving against paying the monthly price every month, in whole percent."""
         full = PLANS["monthly"].price_paise * self.months
@@ -36,11 +31,6 @@ PLANS: dict[str, Plan] = {
     "quarterly": Plan(id="quarterly", name="Premium Quarterly", months=3, price_paise=79_900),
     "annual": Plan(id="annual", name="Premium Annual", months=12, price_paise=299_900),
 }
-
-
-def plan_by_id(plan_id: str) -> Plan:
-    """The plan called ``plan_id``; KeyError for an unknown one."""
-    return PLANS[plan_id]
 
 
 def is_upgrade(*, current: str, target: str) -> bool:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
 import subprocess
 import time
@@ -147,14 +146,3 @@ class EmbeddedServices:
             await asyncio.to_thread(self.redis.stop)
         if self.postgres is not None:
             await asyncio.to_thread(self.postgres.stop)
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether a process id is alive (used by tests to check servers stopped)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -40,8 +40,3 @@ class MediaUrls:
     def url(self, path: str, *, scope: str | None = None) -> str:
         """Signed URL of ``path``; the token covers ``scope`` (default: the path itself)."""
         return self.prefix(path if scope is None else scope) + path
-
-    def with_base(self, base: str) -> MediaUrls:
-        """The same signer for absolute URLs under ``base``."""
-        return MediaUrls(signer=self.signer, session_id=self.session_id, user_id=self.user_id,
-                         asset_id=self.asset_id, expires=self.expires, base=base.rstrip("/"))
