@@ -1,0 +1,74 @@
+"""The one-way import rule between top-level packages, and handlers as leaves of the server (README §Architecture).
+
+Pure source parsing (``ast``): every ``import`` and ``from … import`` of every module, including imports
+inside functions and under ``TYPE_CHECKING``.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+#: package → the other top-level packages it may import (README §Architecture)
+ALLOWED: dict[str, frozenset[str]] = {
+    "server": frozenset({"media", "netem_profiles"}),
+    "tui": frozenset({"media", "netem_profiles"}),
+    "loadtest": frozenset({"media", "netem_profiles"}),
+    "media": frozenset({"netem_profiles"}),
+    "netem_profiles": frozenset(),
+}
+
+
+def _imports(path: Path) -> Iterator[tuple[int, str]]:
+    """(line, absolute module name) of every import in one source file."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield node.lineno, node.module
+
+
+def _modules(package: str) -> list[Path]:
+    return sorted((ROOT / package).rglob("*.py"))
+
+
+def test_every_package_is_parsed() -> None:
+    for package in ALLOWED:
+        assert _modules(package), f"no modules found under {package}/"
+
+
+def test_packages_import_one_way() -> None:
+    wrong = []
+    for package, allowed in ALLOWED.items():
+        for path in _modules(package):
+            for line, module in _imports(path):
+                top = module.split(".")[0]
+                if top in ALLOWED and top != package and top not in allowed:
+                    wrong.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
+    assert not wrong, "imports against the one-way rule:\n" + "\n".join(wrong)
+
+
+def test_no_cycle_between_packages() -> None:
+    # The allowed graph itself must stay acyclic (a depth-first walk from every package).
+    def reaches(start: str, goal: str, seen: frozenset[str] = frozenset()) -> bool:
+        return any(nxt == goal or (nxt not in seen and reaches(nxt, goal, seen | {nxt})) for nxt in ALLOWED[start])
+
+    assert not [p for p in ALLOWED if reaches(p, p)]
+
+
+def test_server_handlers_are_leaves() -> None:
+    # Only the application assembly imports the HTTP handlers; areas never reach back into server.api.
+    wrong = []
+    for path in _modules("server"):
+        relative = path.relative_to(ROOT).as_posix()
+        if relative.startswith("server/api/") or relative == "server/app.py":
+            continue
+        for line, module in _imports(path):
+            if module == "server.api" or module.startswith("server.api."):
+                wrong.append(f"{relative}:{line} imports {module}")
+    assert not wrong, "\n".join(wrong)
