@@ -4,14 +4,15 @@ A `PlayerModel` says what a real player does on the wire: which requests open a 
 (one round trip of handshake each), how often the first playlist is fetched before the first
 segment, how many segments the demuxer reads before it decodes, its forward-buffer limits and
 when a rendition switch reaches the screen. `first_frame_factor` is the calibration measured
-last (real ÷ simulated first frame p50, by `benchmarks/sim_vs_real.py`); None = uncalibrated.
+last per network (real ÷ simulated first frame p50, by `benchmarks/sim_vs_real.py`); a network
+without one is uncalibrated.
 """
 
 from __future__ import annotations
 
 import functools
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 MODELS_FILE = Path(__file__).with_name("player_models.toml")
@@ -38,14 +39,13 @@ class PlayerModel:
     max_buffer_s: float = 30.0
     max_buffer_bytes: int = 0
     switch_after_buffer: bool = True
-    first_frame_factor: float | None = None
+    first_frame_factor: dict[str, float] = field(default_factory=dict)  # network -> real ÷ simulated p50
     calibrated_at: str = ""
     calibration_command: str = ""
 
-    @property
-    def calibrated(self) -> bool:
-        """Whether a calibration factor was measured for this model."""
-        return self.first_frame_factor is not None
+    def factor(self, network: str) -> float | None:
+        """The calibration factor measured last on ``network`` (None: uncalibrated there)."""
+        return self.first_frame_factor.get(network)
 
     def start_round_trips(self, *, master: bool = False) -> int:
         """Round trips before the first frame on a fresh link, handshakes included: the play command's
@@ -60,6 +60,11 @@ class PlayerModel:
 def _model(name: str, table: dict[str, object]) -> PlayerModel:
     """One model from its TOML table (unknown keys are an error)."""
     known = set(PlayerModel.__dataclass_fields__) - {"name"}
+    table = dict(table)
+    factors = table.get("first_frame_factor", {})
+    if not isinstance(factors, dict) or not all(isinstance(v, int | float) and v > 0 for v in factors.values()):
+        raise ModelError(f"{MODELS_FILE.name} [{name}]: first_frame_factor must map network -> factor > 0")
+    table["first_frame_factor"] = {str(k): float(v) for k, v in factors.items()}
     unknown = sorted(set(table) - known)
     if unknown:
         raise ModelError(f"{MODELS_FILE.name} [{name}]: unknown keys {unknown}")

@@ -153,6 +153,7 @@ async def real_session(*, host: str, profile: str, mpv: str, watch_s: float, tim
             origin = f"http://127.0.0.1:{proxy.port}"
             await player.send("observe_property", 1, "video-params")
             await player.send("observe_property", 2, "paused-for-cache")
+            await player.send("observe_property", 3, "video-bitrate")
             headers = {"Authorization": f"Bearer {account.token}"}
             async with aiohttp.ClientSession(headers=headers) as shaped:
                 t0 = time.monotonic()
@@ -170,8 +171,11 @@ async def real_session(*, host: str, profile: str, mpv: str, watch_s: float, tim
 
 
 async def _watch(player: MpvIpc, *, t0: float, watch_s: float, timeout_s: float) -> dict[str, Any]:
+    """Stream start (first ``video-params``), then ``watch_s`` of stalls, switches and bitrate from mpv's events."""
     first: float | None = None
-    stalls = 0
+    stalls, stall_s, stalled_at = 0, 0.0, None
+    heights: list[int] = []
+    bitrates: list[float] = []
     deadline = t0 + timeout_s
     while time.monotonic() < deadline:
         end = first + watch_s if first is not None else deadline
@@ -185,13 +189,29 @@ async def _watch(player: MpvIpc, *, t0: float, watch_s: float, timeout_s: float)
             return {"stream_start_ms": None, "stalls": stalls, "error": f"mpv end-file: {event.get('reason')}"}
         if event.get("event") != "property-change":
             continue
-        if event.get("name") == "video-params" and event.get("data") and first is None:
-            first = time.monotonic()
-        elif event.get("name") == "paused-for-cache" and event.get("data") is True and first is not None:
-            stalls += 1
+        name, data = event.get("name"), event.get("data")
+        if name == "video-params" and data:
+            if first is None:
+                first = time.monotonic()
+            height = int(data.get("h") or 0) if isinstance(data, dict) else 0
+            if height and (not heights or heights[-1] != height):
+                heights.append(height)
+        elif name == "video-bitrate" and isinstance(data, int | float) and data > 0 and first is not None:
+            bitrates.append(float(data) / 1000)
+        elif name == "paused-for-cache" and first is not None:
+            if data is True and stalled_at is None:
+                stalls += 1
+                stalled_at = time.monotonic()
+            elif data is False and stalled_at is not None:
+                stall_s += time.monotonic() - stalled_at
+                stalled_at = None
+    if stalled_at is not None:
+        stall_s += time.monotonic() - stalled_at
     if first is None:
         return {"stream_start_ms": None, "stalls": stalls, "error": "no first frame before the timeout"}
-    return {"stream_start_ms": round((first - t0) * 1000, 1), "stalls": stalls, "error": None}
+    return {"stream_start_ms": round((first - t0) * 1000, 1), "stalls": stalls, "stall_s": round(stall_s, 3),
+            "switches": max(0, len(heights) - 1),
+            "avg_kbps": round(sum(bitrates) / len(bitrates), 1) if bitrates else None, "error": None}
 
 
 def _urllib_transport(host: str, token_box: dict[str, str]) -> Any:
@@ -211,17 +231,19 @@ def _urllib_transport(host: str, token_box: dict[str, str]) -> Any:
     return call
 
 
-def sim_session(*, host: str, profile: str, account: Account, watch_s: float) -> dict[str, Any]:
-    """One simulated player (server-steered, as the real one) on ``profile``; its stream start in ms."""
+def sim_session(*, host: str, profile: str, account: Account, watch_s: float, model: str = "mpv") -> dict[str, Any]:
+    """One simulated player (server-steered, as the real one, following player ``model``) on ``profile``:
+    stream start (ms), stalls, stall time, switches and average bitrate."""
     link = PacedLink(profile, clock=time.monotonic, sleep=time.sleep)
     starts: list[float] = []
     player = SimulatedPlayer(transport=_urllib_transport(host, {"token": account.token}), link=link,
                              profile_id=account.profile_id, network=profile,
-                             config=PlayerConfig(abr="server", watch_s=watch_s),
+                             config=PlayerConfig(abr="server", watch_s=watch_s, model=model),
                              emit=lambda kind, value, extra: starts.append(value) if kind == "stream_start" else None)
     report = player.play(content_id=account.content_id)
     return {"stream_start_ms": round(starts[0], 1) if starts else None, "stalls": report.stalls,
-            "error": report.error}
+            "stall_s": round(report.stall_s, 3), "switches": len(report.switches),
+            "avg_kbps": None if report.avg_kbps is None else round(report.avg_kbps, 1), "error": report.error}
 
 
 async def _profile_run(*, host: str, profile: str, count: int, mpv: str, watch_s: float, timeout_s: float,
