@@ -212,11 +212,15 @@ def _profiles_table(summary: dict[str, Any]) -> str:
     rows = []
     for net, b in summary["profiles"].items():
         s, w, r, a = b["stream_start"], b["bitrate_switch"], b["rebuffer"], b["avg_bitrate"]
-        cells = [net, s["count"], s["p50_ms"], s["p95_ms"], s["floor_p50_ms"], w["count"], w["p50_ms"], w["p95_ms"],
+        factor = s.get("calibration_factor")
+        calibration = f"×{factor:g} ({s.get('model', 'mpv')})" if factor is not None else "uncalibrated"
+        cells = [net, s["count"], s["p50_ms"], s["p95_ms"], calibration, s["floor_p50_ms"], w["count"],
+                 w["p50_ms"], w["p95_ms"],
                  r["ratio_pct"], r["stalls"], a["mean_kbps"], a["link_kbps"], b["ad_start"]["count"],
                  b["ad_start"]["p95_ms"], b["ad_start"]["content_p95_ms"]]
         rows.append("<tr>" + "".join(f"<td>{html.escape('—' if c is None else str(c))}</td>" for c in cells) + "</tr>")
-    head = ("network", "starts", "start p50 ms", "start p95 ms", "floor p50 ms", "switches", "switch p50 ms",
+    head = ("network", "starts", "start p50 ms", "start p95 ms", "real ÷ simulated start", "floor p50 ms",
+            "switches", "switch p50 ms",
             "switch p95 ms", "rebuffer %", "stalls", "avg kbps", "link kbps", "ad starts", "ad start p95 ms",
             "content after ads p95 ms")
     return "<table><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>" + "".join(rows) + "</table>"

@@ -6,9 +6,11 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from loadtest.config import PER_PROFILE_METRICS, TargetModel
+from loadtest.player_models import DEFAULT_MODEL, MODELS_FILE, load_model
 from loadtest.samples import CMS_TYPES
 
 PROFILE_METRICS = PER_PROFILE_METRICS
@@ -87,6 +89,18 @@ def profile_block(metrics: Sequence[dict[str, Any]]) -> dict[str, Any]:
                "p50_kbps": _r(percentile(rates, 50)), "link_kbps": _r(sum(links) / len(links) if links else None)}
     return {"stream_start": start, "bitrate_switch": switch, "rebuffer": rebuffer, "avg_bitrate": bitrate,
             "ad_start": ad_start_block(by_type)}
+
+
+def calibrate(network: str, block: dict[str, Any], *, model: str = DEFAULT_MODEL,
+              models: Path = MODELS_FILE) -> dict[str, Any]:
+    """Mark the simulated stream start of ``network`` with the calibration factor measured last for the player
+    model (``loadtest/player_models.toml``: real mpv first frame p50 ÷ simulated p50); ``calibrated`` False and
+    the factor None when it was never measured on that network."""
+    factor = load_model(model, path=models).factor(network)
+    block["stream_start"]["model"] = model
+    block["stream_start"]["calibration_factor"] = factor
+    block["stream_start"]["calibrated"] = factor is not None
+    return block
 
 
 def _fill_pct(fills: Sequence[dict[str, Any]]) -> float | None:
@@ -184,7 +198,7 @@ def summarize(records: Iterable[dict[str, Any]], *, networks: Sequence[str] = ()
         "media": latency_block(media, span_s=span),
         "all": latency_block(api + media, span_s=span),
         "endpoints": {k: latency_block(v, span_s=span) for k, v in sorted(endpoints.items())},
-        "profiles": {name: profile_block(metrics.get(name, [])) for name in names},
+        "profiles": {name: calibrate(name, profile_block(metrics.get(name, []))) for name in names},
         "ads": ads_block([m for ms in metrics.values() for m in ms], api),
         "cms": cms_block(cms, api),
     }

@@ -80,3 +80,18 @@ def test_models_file_is_complete_and_strict(tmp_path: Path) -> None:
     bad.write_text("[x]\nplaylist_opens = 1\nbogus = 2\n")
     with pytest.raises(ModelError, match="unknown keys"):
         load_models(bad)
+
+
+def test_the_report_shows_the_calibration_factor_or_marks_uncalibrated(tmp_path: Path) -> None:
+    from loadtest.report import _profiles_table
+    from loadtest.summary import calibrate, summarize
+
+    models = tmp_path / "models.toml"
+    models.write_text('[mpv]\nmeasured_by = "test"\n[mpv.first_frame_factor]\n"3g" = 1.07\n', encoding="utf-8")
+    summary = summarize([], networks=["3g", "edge"])
+    for net, block in summary["profiles"].items():
+        calibrate(net, block, models=models)
+    assert summary["profiles"]["3g"]["stream_start"]["calibration_factor"] == 1.07
+    assert summary["profiles"]["edge"]["stream_start"]["calibrated"] is False
+    table = _profiles_table(summary)
+    assert "×1.07 (mpv)" in table and "uncalibrated" in table
