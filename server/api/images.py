@@ -15,6 +15,7 @@ from html import escape
 from aiohttp import web
 
 from server import keys
+from server.catalog import queries
 from server.errors import NotFound
 from server.routing import ApiRouter
 
@@ -56,8 +57,7 @@ def genre_icon(slug: str, name: str) -> str:
 async def genre_icon_svg(request: web.Request) -> web.Response:
     """The genre's icon (SVG); 404 for an unknown slug."""
     slug = request.match_info["slug"]
-    name = await request.app[keys.DB].fetchval("SELECT name FROM genres WHERE slug = $1", slug) \
-        if SLUG.match(slug) else None
+    name = await queries.genre_name(request.app[keys.DB], slug=slug) if SLUG.match(slug) else None
     if name is None:
         raise NotFound(f"no genre {slug}")
     return web.Response(text=genre_icon(slug, name), content_type="image/svg+xml",

@@ -17,6 +17,7 @@ from server.catalog.availability import parse_uuid, visible_content
 from server.http_cache import cached_json
 from server.keys import ACTIVITY_STORE
 from server.recs import cache, engine
+from server.recs import store as recs_store
 from server.recs.fallback import trending_items
 from server.recs.models import (
     FeedbackIn,
@@ -54,10 +55,7 @@ async def _ranked(request: web.Request, *, viewer: Viewer) -> list[Recommendatio
 async def _describe(request: web.Request, *, items: list[Scored], titles: dict[str, Title] | None,
                     ) -> list[Recommendation]:
     if titles is None:
-        rows = await request.app[keys.DB].fetch(
-            "SELECT id::text AS id, title, poster_url, type FROM content WHERE id = ANY($1::uuid[])",
-            [i.content_id for i in items])
-        info = {r["id"]: (r["title"], r["poster_url"], r["type"]) for r in rows}
+        info = await recs_store.title_facts(request.app[keys.DB], content_ids=[i.content_id for i in items])
     else:
         info = {k: (t.title, t.poster_url, t.type) for k, t in titles.items()}
     return [Recommendation(content_id=i.content_id, title=info[i.content_id][0], poster_url=info[i.content_id][1],
@@ -116,10 +114,7 @@ async def feedback(request: web.Request, *, body: FeedbackIn) -> web.Response:
     await visible_content(db, viewer=viewer, content_id=str(body.content_id))
     content_id = parse_uuid(str(body.content_id), what="content")
     assert viewer.profile is not None
-    await db.execute(
-        "INSERT INTO recs_feedback (profile_id, content_id, signal) VALUES ($1::uuid, $2::uuid, $3)"
-        " ON CONFLICT (profile_id, content_id) DO UPDATE SET signal = EXCLUDED.signal, at = now()",
-        viewer.profile.id, content_id, body.signal)
+    await recs_store.record_feedback(db, profile_id=viewer.profile.id, content_id=content_id, signal=body.signal)
     await cache.invalidate(request.app[keys.REDIS], namespace=request.app[keys.SETTINGS].redis_namespace,
                            profile_id=viewer.profile.id)
     return json_response(FeedbackOut(profile_id=viewer.profile.id, content_id=content_id, signal=body.signal))

@@ -208,3 +208,9 @@ async def cards_by_ids(db: Db, *, viewer: Viewer, ids: list[str]) -> dict[str, d
     rows = await db.fetch(f"SELECT {CARD_COLUMNS} FROM content c WHERE c.id = ANY($1::uuid[]) AND {cond}",  # noqa: S608
                           *params)
     return {r["id"]: card(r) for r in rows}
+
+
+async def genre_name(db: Db, *, slug: str) -> str | None:
+    """The name of the genre with ``slug``, or None."""
+    name: str | None = await db.fetchval("SELECT name FROM genres WHERE slug = $1", slug)
+    return name

@@ -1,4 +1,4 @@
-"""The one-way import rule between top-level packages, and handlers as leaves of the server (README §Architecture).
+"""The one-way import rule between top-level packages; handlers as SQL-free leaves of the server (README §Architecture).
 
 Pure source parsing (``ast``): every ``import`` and ``from … import`` of every module, including imports
 inside functions and under ``TYPE_CHECKING``.
@@ -7,6 +7,7 @@ inside functions and under ``TYPE_CHECKING``.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -72,3 +73,17 @@ def test_server_handlers_are_leaves() -> None:
             if module == "server.api" or module.startswith("server.api."):
                 wrong.append(f"{relative}:{line} imports {module}")
     assert not wrong, "\n".join(wrong)
+
+
+SQL = re.compile(r"\b(SELECT\s.+\sFROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM)\b", re.IGNORECASE | re.DOTALL)
+
+
+def test_server_handlers_hold_no_sql() -> None:
+    # SQL lives in the areas' store modules; a handler calls them (README §Architecture).
+    wrong = []
+    for path in _modules("server/api"):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL.search(node.value):
+                wrong.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.value[:60]!r}")
+    assert not wrong, "SQL in HTTP handlers:\n" + "\n".join(wrong)
