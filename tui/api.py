@@ -228,7 +228,8 @@ class ApiClient:
         return self._login(body)
 
     async def logout(self) -> None:
-        """Revoke this login (errors ignored: the tokens are forgotten anyway)."""
+        """Log out: the server ends every login of the account (spec §6.1); errors are ignored (the tokens are
+        forgotten anyway)."""
         try:
             if self.tokens is not None:
                 await self.request("POST", "/api/v1/auth/logout", json={})

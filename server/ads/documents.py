@@ -113,8 +113,10 @@ def vmap_offset(kind: str, offset_s: float) -> str:
     return {"pre-roll": "start", "post-roll": "end"}.get(kind, timecode(offset_s))
 
 
-def vmap_element(breaks: Sequence[VmapBreak], *, tracker: Tracker) -> ET.Element:
-    """A ``<vmap:VMAP version="1.0">`` element with each break's pod as inline VAST."""
+def vmap_element(breaks: Sequence[VmapBreak], *, tracker: Tracker,
+                 per_break: Callable[[int], Tracker] | None = None) -> ET.Element:
+    """A ``<vmap:VMAP version="1.0">`` element with each break's pod as inline VAST (``per_break(index)``
+    gives the tracker of one break, so each showing of an ad has beacons of its own)."""
     root = ET.Element(f"{{{VMAP_NS}}}VMAP", {"version": "1.0"})
     for b in breaks:
         brk = _sub(root, f"{{{VMAP_NS}}}AdBreak", timeOffset=vmap_offset(b.kind, b.offset_s), breakType="linear",
@@ -122,7 +124,7 @@ def vmap_element(breaks: Sequence[VmapBreak], *, tracker: Tracker) -> ET.Element
         source = _sub(brk, f"{{{VMAP_NS}}}AdSource", id=f"pod-{b.index}", allowMultipleAds="true",
                       followRedirects="true")
         data = _sub(source, f"{{{VMAP_NS}}}VASTAdData")
-        data.append(vast_element(b.creatives, tracker=tracker))
+        data.append(vast_element(b.creatives, tracker=per_break(b.index) if per_break else tracker))
     return root
 
 

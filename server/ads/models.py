@@ -21,6 +21,9 @@ from pydantic import (
 from server.input_guard import omittable
 from server.listing import PageParams, Pagination
 
+#: Spec FR-AD-001/004: video ads of 15, 30 or 60 s; the skip button appears after 5 s at the earliest.
+MAX_AD_SECONDS = 60
+MIN_SKIP_AFTER_S = 5
 TRACK_EVENTS = ("impression", "start", "firstQuartile", "midpoint", "thirdQuartile", "complete", "click", "skip",
                 "error")
 TrackEvent = Literal["impression", "start", "firstQuartile", "midpoint", "thirdQuartile", "complete", "click", "skip",
@@ -47,11 +50,11 @@ class AdFields(_In):
     campaign: str | None = Field(default=None, max_length=255)
     category: str | None = Field(default=None, max_length=100)
     asset_id: str = omittable(max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
-    duration_seconds: int = omittable(ge=1, le=120)
+    duration_seconds: int = omittable(ge=1, le=MAX_AD_SECONDS)
     click_url: ClickUrl | None = None
     priority: int = omittable(ge=1, le=100)
     skippable: bool = omittable()
-    skip_after_seconds: int = omittable(ge=0, le=60)
+    skip_after_seconds: int = omittable(ge=MIN_SKIP_AFTER_S, le=MAX_AD_SECONDS)
     start_date: AwareDatetime | None = None
     end_date: AwareDatetime | None = None
     max_impressions: int | None = Field(default=None, ge=1, le=10**9)
@@ -97,7 +100,7 @@ class AdIn(AdFields):
 
     title: str = Field(min_length=1, max_length=255)
     asset_id: str = Field(max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
-    duration_seconds: int = Field(ge=1, le=120)
+    duration_seconds: int = Field(ge=1, le=MAX_AD_SECONDS)
 
 
 class AdOut(BaseModel):
@@ -159,6 +162,7 @@ class TrackQuery(_In):
     ad_id: UUID
     event: TrackEvent
     code: int | None = Field(default=None, ge=100, le=999)   # VAST error code for ``error``
+    showing: int | None = Field(default=None, ge=1, le=1000, description="which break of the VMAP (from 1)")
 
 
 class TrackOut(BaseModel):

@@ -26,6 +26,10 @@ from server.storage.redis import key
 
 log = logging.getLogger(__name__)
 PLAN_TTL_S = 12 * 3600
+#: Frequency cap per user (spec FR-AD-001): one ad is planned at most this often for one account in
+#: ``USER_CAP_WINDOW_S``, whatever the sessions (and at most twice per session, ``plan_breaks``).
+USER_CAP = 4
+USER_CAP_WINDOW_S = 24 * 3600
 
 ELIGIBLE_SQL = """
 WITH g AS (
@@ -80,6 +84,31 @@ async def load_plan(app: web.Application, *, session_id: str) -> SessionPlan | N
     return SessionPlan(**json.loads(raw)) if raw else None
 
 
+def _cap_key(app: web.Application, user_id: str) -> str:
+    return key(app[keys.SETTINGS].redis_namespace, "ads", "user", user_id)
+
+
+async def shown_to_user(app: web.Application, *, user_id: str) -> dict[str, int]:
+    """How often each ad was planned for the account in the current cap window."""
+    raw = await app[keys.REDIS].hgetall(_cap_key(app, user_id))
+    return {(k.decode() if isinstance(k, bytes) else k): int(v) for k, v in raw.items()}
+
+
+async def count_for_user(app: web.Application, *, user_id: str, ad_ids: list[str]) -> None:
+    """Add planned showings to the account's counts; the window starts with its first showing."""
+    if not ad_ids:
+        return
+    name = _cap_key(app, user_id)
+    redis = app[keys.REDIS]
+    async with redis.pipeline(transaction=True) as pipe:
+        for ad_id in ad_ids:
+            pipe.hincrby(name, ad_id, 1)
+        pipe.ttl(name)
+        results = await pipe.execute()
+    if results[-1] < 0:
+        await redis.expire(name, USER_CAP_WINDOW_S)
+
+
 async def decide(app: web.Application, *, viewer: Viewer, item: PlayableItem, session_id: str) -> SessionPlan:
     """Choose and store the session's ad breaks (none for premium viewers or with ads disabled)."""
     assert viewer.profile is not None
@@ -89,15 +118,18 @@ async def decide(app: web.Application, *, viewer: Viewer, item: PlayableItem, se
         young, old = age_band(viewer)
         rows = await app[keys.DB].fetch(ELIGIBLE_SQL, item.content_id, viewer.country, young, old)
         rows = [r for r in rows if packaged(app, asset_id=r["asset_id"])]
+        seen = await shown_to_user(app, user_id=viewer.user_id)
+        rows = [r for r in rows if seen.get(r["id"], 0) < USER_CAP]
         ads = {r["id"]: {"title": r["title"], "advertiser": r["advertiser"], "asset_id": r["asset_id"],
                          "duration_s": float(r["duration_seconds"]), "click_url": r["click_url"],
                          "skip_after_s": r["skip_after_seconds"] if r["skippable"] else None} for r in rows}
         breaks = plan_breaks(content_s=item.duration_s, candidates=[
             Candidate(id=r["id"], duration_s=float(r["duration_seconds"]), priority=r["priority"],
-                      remaining=None if r["max_impressions"] is None
-                      else r["max_impressions"] - r["current_impressions"]) for r in rows])
+                      remaining=min(USER_CAP - seen.get(r["id"], 0), USER_CAP if r["max_impressions"] is None
+                                    else r["max_impressions"] - r["current_impressions"])) for r in rows])
         used = {a for b in breaks for a in b.ads}
         ads = {k: v for k, v in ads.items() if k in used}
+        await count_for_user(app, user_id=viewer.user_id, ad_ids=[a for b in breaks for a in b.ads])
     plan = SessionPlan(session_id=session_id, user_id=viewer.user_id, profile_id=viewer.profile.id,
                        content_id=item.content_id, tier=viewer.tier, breaks=[asdict(b) for b in breaks], ads=ads)
     await app[keys.REDIS].set(plan_key(app[keys.SETTINGS].redis_namespace, session_id), json.dumps(asdict(plan)),

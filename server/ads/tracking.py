@@ -23,16 +23,22 @@ EVENT_TYPES = {"impression": "ad_start", "start": "ad_start", "firstQuartile": "
                "click": "ad_click", "skip": "ad_skip", "error": "error"}
 
 
-async def record(app: web.Application, *, plan: SessionPlan, ad_id: str, event: str, code: int | None) -> bool:
-    """Store the beacon; True when it was an impression counted against the ad's cap for the first time."""
-    served = sum(b["ads"].count(ad_id) for b in plan.breaks)
+async def record(app: web.Application, *, plan: SessionPlan, ad_id: str, event: str, code: int | None,
+                 showing: int | None = None) -> bool:
+    """Store the beacon; True when it was the first impression of that showing (the only one counted).
+
+    A showing is one break of the session's VMAP (``showing``, 1-based); beacons of the per-ad VAST
+    carry none and stand for the ad's first showing. Replayed or retried beacons are recorded, never counted.
+    """
     counted = False
-    if event == "impression":
-        # One count per planned showing: the n-th impression beacon of this ad in this session.
-        n = await app[keys.REDIS].incr(key(app[keys.SETTINGS].redis_namespace, "ads", "imp", plan.session_id, ad_id))
-        await app[keys.REDIS].expire(key(app[keys.SETTINGS].redis_namespace, "ads", "imp", plan.session_id, ad_id),
-                                     PLAN_TTL_S)
-        if n <= served:
+    planned = [i for i, b in enumerate(plan.breaks, start=1) if ad_id in b["ads"]]
+    if showing is None and planned:
+        showing = planned[0]  # the per-ad VAST: its beacons stand for the ad's first showing
+    if event == "impression" and showing in planned:
+        name = key(app[keys.SETTINGS].redis_namespace, "ads", "imp", plan.session_id, ad_id, str(showing))
+        n = await app[keys.REDIS].incr(name)
+        await app[keys.REDIS].expire(name, PLAN_TTL_S)
+        if n == 1:
             await app[keys.DB].execute(
                 "UPDATE ads SET current_impressions = current_impressions + 1 WHERE id = $1::uuid", ad_id)
             counted = True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import uuid
 from typing import Any
 from urllib.parse import urlencode
@@ -26,13 +27,28 @@ from server.ads.models import (
 from server.ads.service import SessionPlan, load_plan
 from server.ads.tracking import record
 from server.auth import audit
-from server.errors import NotFound
+from server.errors import NotFound, ValidationFailed
 from server.listing import Pagination, pagination
 from server.routing import ApiRouter, json_response, principal
+from server.streaming.assets import AssetMissing
+
 
 log = logging.getLogger(__name__)
 router = ApiRouter(tag="ads")
 XML = "application/xml"
+
+
+def check_creative(app: web.Application, *, asset_id: str, duration_s: int) -> None:
+    """422 unless ``asset_id`` is a packaged asset at least ``duration_s`` long (1 s of rounding allowed)."""
+    try:
+        asset = app[keys.STREAMING].assets.load(media_dir=app[keys.SETTINGS].resolved_media_dir, asset_id=asset_id)
+    except AssetMissing as err:
+        raise ValidationFailed(errors=[{"field": "asset_id", "type": "value_error",
+                                        "message": f"no packaged asset {asset_id}: package the creative first"}]
+                               ) from err
+    if duration_s > math.ceil(asset.duration) + 1:
+        raise ValidationFailed(errors=[{"field": "duration_seconds", "type": "value_error",
+                                        "message": f"the creative {asset_id} plays {asset.duration:.1f} s"}])
 
 
 def _ad_id(request: web.Request) -> str:
@@ -52,6 +68,7 @@ def _out(row: Any) -> AdOut:
 async def create_ad(request: web.Request, *, body: AdIn) -> web.Response:
     """201 with the ad."""
     who = principal(request)
+    check_creative(request.app, asset_id=body.asset_id, duration_s=body.duration_seconds)
     row = await inventory.create(request.app[keys.DB], ad=body, created_by=who.user_id)
     await audit.record(request.app[keys.DB], action="ads.create", actor_id=who.user_id, target_type="ad",
                        target_id=row["id"])
@@ -80,6 +97,11 @@ async def get_ad(request: web.Request) -> web.Response:
 async def update_ad(request: web.Request, *, body: AdFields) -> web.Response:
     """200 with the changed ad (only the fields sent change)."""
     ad_id = _ad_id(request)
+    if {"asset_id", "duration_seconds"} & body.model_fields_set:
+        current = await inventory.get(request.app[keys.DB], ad_id=ad_id)
+        check_creative(request.app, asset_id=body.asset_id if "asset_id" in body.model_fields_set
+                       else current["asset_id"], duration_s=body.duration_seconds
+                       if "duration_seconds" in body.model_fields_set else current["duration_seconds"])
     row = await inventory.update(request.app[keys.DB], ad_id=ad_id, fields=body)
     await audit.record(request.app[keys.DB], action="ads.update", actor_id=principal(request).user_id,
                        target_type="ad", target_id=ad_id, details={"fields": sorted(body.model_fields_set)})
@@ -101,13 +123,15 @@ def _base(request: web.Request) -> str:
     return (request.app[keys.SETTINGS].public_base_url or str(request.url.origin())).rstrip("/")
 
 
-def _tracker(request: web.Request, session_id: str | None) -> documents.Tracker:
+def _tracker(request: web.Request, session_id: str | None, showing: int | None = None) -> documents.Tracker:
     base = _base(request)
 
     def url(ad_id: str, event: str) -> str:
         query: dict[str, str] = {"ad_id": ad_id, "event": event}
         if session_id:
             query = {"session_id": session_id, **query}
+        if showing is not None:
+            query["showing"] = str(showing)
         return f"{base}/api/v1/ads/track?{urlencode(query)}"
 
     return url
@@ -149,7 +173,8 @@ async def vmap(request: web.Request, *, query: SessionQuery) -> web.Response:
                      if (c := await _creative(request, ad_id=ad_id, ad=plan.ads[ad_id], session_id=session_id))]
         breaks.append(documents.VmapBreak(kind=brk["kind"], offset_s=brk["offset_s"], index=index,
                                           creatives=creatives))
-    return _xml(documents.vmap_element(breaks, tracker=_tracker(request, session_id)))
+    return _xml(documents.vmap_element(breaks, tracker=_tracker(request, session_id),
+                                       per_break=lambda index: _tracker(request, session_id, index)))
 
 
 @router.route("GET", "/api/v1/ads/vast/{ad_id}", summary="VAST 4.2 of one ad", query=VastQuery,
@@ -182,5 +207,6 @@ async def track(request: web.Request, *, query: TrackQuery) -> web.Response:
     plan = await load_plan(request.app, session_id=session_id)
     if plan is None or ad_id not in plan.ads:
         raise NotFound(f"ad {ad_id} is not planned in session {session_id}")
-    counted = await record(request.app, plan=plan, ad_id=ad_id, event=query.event, code=query.code)
+    counted = await record(request.app, plan=plan, ad_id=ad_id, event=query.event, code=query.code,
+                           showing=query.showing)
     return json_response(TrackOut(recorded=True, counted=counted))

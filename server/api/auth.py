@@ -162,10 +162,11 @@ async def refresh(request: web.Request, *, body: RefreshIn) -> web.Response:
     return json_response(out)
 
 
-@router.route("POST", "/api/v1/auth/logout", summary="Log out: revoke this login (or all) and the access token",
+@router.route("POST", "/api/v1/auth/logout", summary="Log out: end every login of the account (or only this one)",
               body=LogoutIn, status=204, errors=(401,))
 async def logout(request: web.Request, *, body: LogoutIn) -> web.Response:
-    """204; the access token and the login's refresh tokens stop working (all logins with all_sessions)."""
+    """204; every login's refresh tokens and this access token stop working; ``all_sessions: false`` ends only
+    this login (this device)."""
     who = principal(request)
     claims: dict[str, Any] = request["token_claims"]
     db = request.app[keys.DB]

@@ -285,7 +285,7 @@ async def list_titles(request: web.Request, *, query: ListQuery) -> web.Response
     viewer = await catalog_viewer(request, query.profile_id)
     trending_ids: list[str] = []
     if query.sort == "trending":
-        trending_ids = [e.content_id for e in await trending_for(request.app, period="7d")]
+        trending_ids = [e.content_id for e in await trending_for(request.app, period="7d", country=viewer.country)]
     filters = ListFilters(type=query.type, genre=query.genre, language=query.language, tier=query.tier,
                           year=query.year, year_from=query.year_from, year_to=query.year_to, maturity=query.maturity)
     items, total = await list_content(request.app[keys.DB], viewer=viewer, filters=filters, sort=query.sort,
@@ -343,9 +343,10 @@ async def genres(request: web.Request, *, query: ViewerQuery) -> web.Response:
               query=TrendingQuery, response=TrendingOut, auth="optional", errors=(401, 404, 422),
               headers=("country", "If-None-Match"))
 async def trending(request: web.Request, *, query: TrendingQuery) -> web.Response:
-    """Titles ranked by views and completion in the period (ties by popularity), visible ones only."""
+    """Titles ranked by views and completion in the period (ties by popularity), visible ones only; what
+    viewers in the caller's region (country header) watch comes first."""
     viewer = await catalog_viewer(request, query.profile_id)
-    entries = await trending_for(request.app, period=query.period)
+    entries = await trending_for(request.app, period=query.period, country=viewer.country)
     cards = await cards_by_ids(request.app[keys.DB], viewer=viewer, ids=[e.content_id for e in entries])
     items: list[dict[str, Any]] = []
     for entry in entries:

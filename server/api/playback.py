@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from aiohttp import web
 
@@ -25,6 +26,8 @@ from server.catalog.availability import playable_item
 from server.errors import NotFound
 from server.keys import ACTIVITY_STORE, TRACKER
 from server.routing import ApiRouter, json_response
+from server.streaming.assets import AssetMissing
+from server.streaming.state import STREAMING
 
 log = logging.getLogger(__name__)
 router = ApiRouter(tag="stream-playback")
@@ -48,10 +51,18 @@ async def _session(request: web.Request, *, viewer: Viewer, session_id: str, con
 @router.route("POST", "/api/v1/stream/playback/start", summary="Start a playback session", body=PlaybackStartIn,
               response=PlaybackStartOut, errors=(401, 403, 404, 422), headers=("country",))
 async def start(request: web.Request, *, body: PlaybackStartIn) -> web.Response:
-    """200 with the session id, resume position and ads; 403 when the tier is too low; 404 if not playable."""
+    """200 with the session id, resume position and ads; 403 when the tier is too low; 404 if not playable
+    (unknown, not visible, or not packaged yet)."""
     viewer = await load_viewer(request, str(body.profile_id))
     item = await playable_item(request.app[keys.DB], viewer=viewer, content_id=str(body.content_id),
                                episode_id=_opt(body.episode_id))
+    if item.duration_s <= 0:  # the catalog does not know the length: only a packaged asset does
+        try:
+            asset = request.app[STREAMING].assets.load(
+                media_dir=request.app[keys.SETTINGS].resolved_media_dir, asset_id=item.asset_id)
+        except AssetMissing as err:
+            raise NotFound(f"{item.title} is not packaged yet") from err
+        item = replace(item, duration_s=asset.duration)
     assert viewer.profile is not None
     session, resume = await request.app[TRACKER].start(
         user_id=viewer.user_id, profile_id=viewer.profile.id, content_id=item.content_id,

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
+from media import Asset
 from netem_profiles import ProfileError, load_profile
 from server import keys
 from server.auth.authenticator import require_verified_if_configured
@@ -79,6 +80,7 @@ class SubtitleOut(BaseModel):
     label: str
     url: str
     vtt_url: str
+    is_default: bool = Field(description="shown by default: the profile's language when no audio track has it")
 
 
 class ManifestOut(BaseModel):
@@ -199,6 +201,7 @@ async def manifest(request: web.Request, *, query: ManifestQuery) -> web.Respons
     urls = MediaUrls(signer=app[STREAMING].signer, session_id=session_id, user_id=who.user_id,
                      asset_id=asset.asset_id, expires=expires, base=_base_url(request))
     by_name = {r.name: r for r in rungs}
+    audio_lang, subtitle_lang = default_languages(asset, viewer.profile.language if viewer.profile else None)
     top = asset.master if query.format == "hls" else asset.dash.mpd  # type: ignore[union-attr]
     body = ManifestOut(
         manifest_url=urls.url(top),
@@ -207,11 +210,12 @@ async def manifest(request: web.Request, *, query: ManifestQuery) -> web.Respons
                               peak_kbps=round(by_name[name].peak_kbps), width=asset.rendition(name).width,
                               height=asset.rendition(name).height,
                               url=manifests.child_url(asset, urls, "video", name)) for name in plan.variants],
-        audio_tracks=[AudioOut(language=a.language, label=a.name, is_default=a.default,
+        audio_tracks=[AudioOut(language=a.language, label=a.name, is_default=a.language == audio_lang,
                                url=manifests.child_url(asset, urls, "audio", a.language)) for a in asset.audio],
         subtitles=[SubtitleOut(language=s.language, label=s.name,
                                url=manifests.child_url(asset, urls, "subtitles", s.language),
-                               vtt_url=urls.url(s.uri, scope=manifests.subtitle_scope(asset, s.language)))
+                               vtt_url=urls.url(s.uri, scope=manifests.subtitle_scope(asset, s.language)),
+                               is_default=s.language == subtitle_lang)
                    for s in asset.subtitles],
         session_id=session_id,
         expires_at=datetime.fromtimestamp(expires, UTC),
@@ -221,6 +225,17 @@ async def manifest(request: web.Request, *, query: ManifestQuery) -> web.Respons
     )
     log.info("manifest", extra={"session_id": session_id, "start": plan.start, "variants": list(plan.variants)})
     return json_response(body, headers={"X-OTT-ABR": header_value(plan), "Cache-Control": "no-store"})
+
+
+def default_languages(asset: Asset, language: str | None) -> tuple[str | None, str | None]:
+    """(default audio, default subtitles) for a profile's language: audio in that language when the
+    asset has it (else the asset's default) and, only when it has not, subtitles in that language."""
+    audio = [a.language for a in asset.audio]
+    fallback = next((a.language for a in asset.audio if a.default), audio[0] if audio else None)
+    if language is None or language in audio:
+        return (language or fallback), None
+    subtitles = {s.language for s in asset.subtitles}
+    return fallback, language if language in subtitles else None
 
 
 async def _owned_session(request: web.Request) -> StreamSession:

@@ -32,10 +32,10 @@ class RefreshIn(BaseModel):
 
 
 class LogoutIn(BaseModel):
-    """POST /auth/logout: end this login, or every login of the account."""
+    """POST /auth/logout: end every login of the account (spec §6.1), or only this one."""
 
     model_config = ConfigDict(extra="forbid")
-    all_sessions: bool = False
+    all_sessions: bool = Field(default=True, description="false: end only this login (this device)")
 
 
 class TokenIn(BaseModel):

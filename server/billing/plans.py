@@ -19,17 +19,15 @@ class Plan:
     currency: str = "INR"
     tier: str = "premium"
 
-    @property
-    def discount_percent(self) -> int:
-        """Saving against paying the monthly price every month, in whole percent."""
-        full = PLANS["monthly"].price_paise * self.months
-        return round(100 * (full - self.price_paise) / full) if full else 0
+    #: The advertised saving (spec §2.3: quarterly 11 %, annual 17 %); against paying the monthly price
+    #: every month the exact saving is 10.9 % and 16.4 %.
+    discount_percent: int = 0
 
 
 PLANS: dict[str, Plan] = {
     "monthly": Plan(id="monthly", name="Premium Monthly", months=1, price_paise=29_900),
-    "quarterly": Plan(id="quarterly", name="Premium Quarterly", months=3, price_paise=79_900),
-    "annual": Plan(id="annual", name="Premium Annual", months=12, price_paise=299_900),
+    "quarterly": Plan(id="quarterly", name="Premium Quarterly", months=3, price_paise=79_900, discount_percent=11),
+    "annual": Plan(id="annual", name="Premium Annual", months=12, price_paise=299_900, discount_percent=17),
 }
 
 

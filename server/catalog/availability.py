@@ -132,6 +132,8 @@ async def playable_item(db: Db, *, viewer: Viewer, content_id: str, episode_id: 
             raise ValidationFailed("a show is played one episode at a time: give episode_id", errors=[
                 {"field": "episode_id", "message": "required for tv_show content", "type": "missing"}])
         ep = await _episode(db, content_id=cid, episode_id=episode_id)
+        if not ep["asset_id"]:
+            raise NotFound(f"episode {episode_id} has nothing to play yet")
         asset_id, title = ep["asset_id"], f"{row['title']} S{ep['season_number']}E{ep['episode_number']}: {ep['title']}"
         duration = _duration(ep["asset_duration_s"], ep["duration_minutes"])
         eid, next_id, season_no, episode_no = ep["id"], ep["next_episode_id"], ep["season_number"], ep["episode_number"]

@@ -75,8 +75,8 @@ async def title(api: TestClient, *, seconds: float, genre: str | None = "Action"
 
 
 async def add_ad(api: TestClient, admin: str, **fields: Any) -> dict[str, Any]:
-    """Create an ad through the API (defaults: 15 s test-card creative); assert 201."""
-    body = {"title": "Ad", "asset_id": CREATIVE_ASSET, "duration_seconds": 15, **fields}
+    """Create an ad through the API (defaults: the 6 s test-card creative); assert 201."""
+    body = {"title": "Ad", "asset_id": CREATIVE_ASSET, "duration_seconds": 6, **fields}
     resp = await api.post("/api/v1/ads/inventory", json=body, headers=auth(admin))
     out: dict[str, Any] = await resp.json()
     assert resp.status == 201, out

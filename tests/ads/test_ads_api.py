@@ -15,7 +15,7 @@ from server import keys
 from server.ads.documents import VAST_NS, VMAP_NS
 from server.keys import ACTIVITY_STORE
 from tests.ads.conftest import People, add_ad, check_vast, check_vmap, parse_xml, start, title
-from tests.helpers import auth, set_tier
+from tests.helpers import auth, new_viewer, set_tier
 
 
 async def test_inventory_crud(api: TestClient, people: People) -> None:
@@ -48,12 +48,18 @@ async def test_inventory_rejects_garbage(api: TestClient, people: People) -> Non
          "end_date": "2030-01-01T00:00:00Z"},
         {"title": "x", "asset_id": "card720", "duration_seconds": 15, "click_url": "javascript:alert(1)"},
         {"title": "x", "asset_id": "card720", "duration_seconds": 15, "surprise": 1},
+        {"title": "x", "asset_id": "no-such-creative", "duration_seconds": 6},  # unknown asset
+        {"title": "x", "asset_id": "card720", "duration_seconds": 45},  # longer than the 6 s creative
+        {"title": "x", "asset_id": "card720", "duration_seconds": 90},  # over the 60 s maximum
+        {"title": "x", "asset_id": "card720", "duration_seconds": 6, "skip_after_seconds": 2},  # skip before 5 s
     ]:
         resp = await api.post("/api/v1/ads/inventory", json=payload, headers=h)
         assert resp.status == 422, (payload, await resp.text())
     ad = await add_ad(api, people.admin)
-    resp = await api.patch(f"/api/v1/ads/inventory/{ad['id']}", json={"title": None}, headers=h)
-    assert resp.status == 422
+    for patch in ({"title": None}, {"duration_seconds": 45}, {"asset_id": "no-such-creative"},
+                  {"skip_after_seconds": 1}):
+        resp = await api.patch(f"/api/v1/ads/inventory/{ad['id']}", json=patch, headers=h)
+        assert resp.status == 422, patch
     for path in ("/api/v1/ads/inventory/nope", f"/api/v1/ads/inventory/{uuid.uuid4()}"):
         assert (await api.get(path, headers=h)).status == 404
     assert (await api.get("/api/v1/ads/inventory?limit=0", headers=h)).status == 422
@@ -188,3 +194,29 @@ async def test_ad_service_failure_never_blocks_playback(api: TestClient, people:
         await db.execute("ALTER TABLE ads_away RENAME TO ads")
     assert body["ads"] == [] and body["session_id"]
     assert len((await start(api, people, cid))["ads"]) == 2
+
+
+async def test_frequency_cap_per_user_holds_across_sessions(api: TestClient, people: People) -> None:
+    from server.ads.service import USER_CAP
+
+    cid = await title(api, seconds=2 * 3600)
+    ads = [await add_ad(api, people.admin, title=name) for name in ("A", "B")]
+    planned: Counter[str] = Counter()
+    for _ in range(4):
+        planned.update(a["ad_id"] for a in (await start(api, people, cid))["ads"])
+    assert planned == {ad["id"]: USER_CAP for ad in ads}, "each ad reaches the per-user cap, never more"
+    other = await new_viewer(api)
+    fresh = await api.post("/api/v1/stream/playback/start", json={"profile_id": other.profile_id,
+                                                                  "content_id": cid}, headers=other.headers)
+    assert len((await fresh.json())["ads"]) == 4, "the cap is per user: another viewer still gets ads"
+
+
+async def test_impression_of_a_showing_counts_once(api: TestClient, people: People) -> None:
+    cid = await title(api, seconds=600)
+    ad = await add_ad(api, people.admin)
+    session = (await start(api, people, cid))["session_id"]
+    track = f"/api/v1/ads/track?session_id={session}&ad_id={ad['id']}&event=impression"
+    answers = [await (await api.get(track + "&showing=1")).json() for _ in range(3)]
+    assert [a["counted"] for a in answers] == [True, False, False]
+    assert (await (await api.get(track + "&showing=9")).json())["counted"] is False, "not a planned showing"
+    assert await api.app[keys.DB].fetchval("SELECT current_impressions FROM ads WHERE id = $1::uuid", ad["id"]) == 1

@@ -21,7 +21,7 @@ async def test_plans_are_the_spec_prices_in_paise(api: TestClient) -> None:
     assert {k: p["price_paise"] for k, p in plans.items()} == {"monthly": 29_900, "quarterly": 79_900,
                                                                "annual": 299_900}
     assert plans["annual"]["price_display"] == "₹2,999.00"
-    assert plans["quarterly"]["discount_percent"] == 11 and plans["annual"]["discount_percent"] == 16
+    assert plans["quarterly"]["discount_percent"] == 11 and plans["annual"]["discount_percent"] == 17
     assert {p["tier"] for p in plans.values()} == {"premium"}
 
 

@@ -200,11 +200,11 @@ async def test_refresh_token_whose_row_expired_is_401(api: TestClient) -> None:
     assert resp.status == 401
 
 
-async def test_logout_rejects_the_access_token_and_the_refresh_family(api: TestClient) -> None:
+async def test_logout_of_this_device_rejects_the_access_token_and_the_refresh_family(api: TestClient) -> None:
     user = await register(api)
     other_login = await (await api.post("/api/v1/auth/login", json={"email": user["email"],
                                                                     "password": "Sup3r-secret!"})).json()
-    resp = await api.post("/api/v1/auth/logout", headers=auth(user["access_token"]))
+    resp = await api.post("/api/v1/auth/logout", json={"all_sessions": False}, headers=auth(user["access_token"]))
     assert resp.status == 204
     assert await _me_status(api, user["access_token"]) == 401
     refresh = await api.post("/api/v1/auth/refresh", json={"refresh_token": user["refresh_token"]})
@@ -218,11 +218,12 @@ async def test_logout_rejects_the_access_token_and_the_refresh_family(api: TestC
     assert 0 < ttl <= settings.access_token_ttl_s + 1
 
 
-async def test_logout_all_sessions_ends_every_login(api: TestClient) -> None:
+@pytest.mark.parametrize("body", [None, {}, {"all_sessions": True}])
+async def test_logout_ends_every_login_by_default(api: TestClient, body: dict[str, bool] | None) -> None:
     user = await register(api)
     other = await (await api.post("/api/v1/auth/login", json={"email": user["email"],
                                                               "password": "Sup3r-secret!"})).json()
-    resp = await api.post("/api/v1/auth/logout", json={"all_sessions": True}, headers=auth(user["access_token"]))
+    resp = await api.post("/api/v1/auth/logout", json=body, headers=auth(user["access_token"]))
     assert resp.status == 204
     assert await _me_status(api, other["access_token"]) == 401
     assert (await api.post("/api/v1/auth/refresh", json={"refresh_token": other["refresh_token"]})).status == 401
