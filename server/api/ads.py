@@ -32,7 +32,6 @@ from server.listing import Pagination, pagination
 from server.routing import ApiRouter, json_response, principal
 from server.streaming.assets import AssetMissing
 
-
 log = logging.getLogger(__name__)
 router = ApiRouter(tag="ads")
 XML = "application/xml"

@@ -27,7 +27,6 @@ from server.errors import NotFound
 from server.keys import ACTIVITY_STORE, TRACKER
 from server.routing import ApiRouter, json_response
 from server.streaming.assets import AssetMissing
-from server.streaming.state import STREAMING
 
 log = logging.getLogger(__name__)
 router = ApiRouter(tag="stream-playback")
@@ -58,7 +57,7 @@ async def start(request: web.Request, *, body: PlaybackStartIn) -> web.Response:
                                episode_id=_opt(body.episode_id))
     if item.duration_s <= 0:  # the catalog does not know the length: only a packaged asset does
         try:
-            asset = request.app[STREAMING].assets.load(
+            asset = request.app[keys.STREAMING].assets.load(
                 media_dir=request.app[keys.SETTINGS].resolved_media_dir, asset_id=item.asset_id)
         except AssetMissing as err:
             raise NotFound(f"{item.title} is not packaged yet") from err
