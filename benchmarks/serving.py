@@ -1,0 +1,349 @@
+"""Media serving and API latency, side by side with nginx serving the same files (#19).
+
+Media (wrk, 2 threads, ``--connections`` connections, ``--seconds`` per row, one URL per row):
+
+- **nginx static**: nginx (2 workers, sendfile) serving the packaged files directly: the reference;
+- **embedded**: the app alone (``ott-server serve``, no nginx), the default deployment;
+- **front**: the compose stack's shape: ``deploy/nginx.conf`` (of ``--project``) in front of an app
+  with ``OTT_MEDIA_ACCEL_REDIRECT=/protected-media/``.
+
+Rows: a 720p and a 108p segment, the master playlist, the 720p media playlist, the steered
+playlist and a steered segment (session pinned to 720p so the reference is the same file). The
+static reference for a built playlist is the packaged file of the same kind.
+
+API (``--api-users``): ``ott-load run`` (Locust, India mix, 2 Locust worker processes, spawn 20/s,
+``--api-seconds`` each, accounts seeded first) against the embedded app: p50/p95/p99 over the
+whole run, spawn included.
+
+Everything runs on 127.0.0.1 against a scratch database on the system PostgreSQL and a fresh Redis
+namespace; removed afterwards. ``--project DIR`` measures another checkout (e.g. the commit before
+a change: ``git worktree add /tmp/before <sha>``) with this script and this load tool. Run it under
+the machine's benchmark lock:
+
+    flock /work/coord/bench.lock .venv/bin/python benchmarks/serving.py [--seconds 5] [--api-users 100 200 400]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import aiohttp
+import asyncpg
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN = os.environ.get("OTT_BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("OTT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+ASSET_ID = "benchcard"
+CARD_SECONDS = 12.0
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def packaged_media(cache: Path) -> Path:
+    """A media dir with ``benchcard`` (108p + 720p TS renditions), packaged once into ``cache``."""
+    from media.ladder import DEFAULT_LADDER
+    from media.pipeline import package_asset
+    from media.testcard import make_testcard
+
+    root = cache / "media"
+    if (root / ASSET_ID / "asset.json").is_file():
+        return root
+    root.mkdir(parents=True, exist_ok=True)
+    card = cache / "card.mp4"
+    await make_testcard(card, duration=CARD_SECONDS, width=1280, height=720)
+    ladder = tuple(r for r in DEFAULT_LADDER if r.name in ("108p", "720p"))
+    await package_asset(card, root / ASSET_ID, ladder=ladder, title="Bench card")
+    for path in [root, *root.rglob("*")]:  # readable by nginx's workers whatever the packager did
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return root
+
+
+def nginx_conf(work: Path, *, project: Path, static: int, front: int, app_port: int, media: Path) -> Path:
+    """A main config with a static server on ``static`` and ``project``'s deploy/nginx.conf on ``front``."""
+    site = (project / "deploy" / "nginx.conf").read_text(encoding="utf-8")
+    for old, new in (("server server:8080;", f"server 127.0.0.1:{app_port};"),
+                     ("listen 80;", f"listen 127.0.0.1:{front};"),
+                     ("/srv/media/", f"{media}/"), ("/var/cache/nginx/", f"{work}/cache/")):
+        site = site.replace(old, new)
+    (work / "cache").mkdir(exist_ok=True)
+    user = "user root;" if os.geteuid() == 0 else ""
+    conf = work / "nginx.conf"
+    conf.write_text(f"""
+{user}
+worker_processes 2;
+daemon off; pid {work}/nginx.pid; error_log {work}/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+  include /etc/nginx/mime.types;
+  access_log off; keepalive_requests 100000;
+  client_body_temp_path {work}/body; proxy_temp_path {work}/proxy;
+  fastcgi_temp_path {work}/fcgi; uwsgi_temp_path {work}/uwsgi; scgi_temp_path {work}/scgi;
+  server {{
+    listen 127.0.0.1:{static};
+    sendfile on; tcp_nopush on;
+    location / {{ root {media}; }}
+  }}
+  {site}
+}}
+""", encoding="utf-8")
+    return conf
+
+
+@dataclass
+class WrkResult:
+    """One wrk run."""
+
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def _ms(text: str) -> float:
+    m = re.match(r"([\d.]+)(us|ms|s)", text)
+    if not m:
+        return float("nan")
+    value, unit = float(m[1]), m[2]
+    return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+
+def wrk(url: str, *, seconds: float, connections: int) -> WrkResult:
+    """Run wrk on ``url``; its req/s, p50/p99 and non-2xx/socket errors."""
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds:g}s", "--latency", url],
+                         capture_output=True, text=True, timeout=seconds + 30, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])  # type: ignore[index]
+    p50 = _ms(re.search(r"\s50%\s+(\S+)", out)[1])  # type: ignore[index]
+    p99 = _ms(re.search(r"\s99%\s+(\S+)", out)[1])  # type: ignore[index]
+    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses:\s+(\d+)", out))
+    errors += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    return WrkResult(rps=rps, p50_ms=p50, p99_ms=p99, errors=errors)
+
+
+async def wait_ready(base: str, *, timeout_s: float = 60) -> None:
+    """Poll /ready until it answers 200."""
+    deadline = time.monotonic() + timeout_s
+    async with aiohttp.ClientSession() as http:
+        while time.monotonic() < deadline:
+            try:
+                async with http.get(f"{base}/ready") as resp:
+                    if resp.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.2)
+    raise RuntimeError(f"{base} did not become ready")
+
+
+async def viewer(base: str) -> tuple[dict[str, str], str]:
+    """Register a viewer on ``base``: (auth headers, profile id)."""
+    async with aiohttp.ClientSession() as http:
+        email = f"bench-{uuid.uuid4().hex[:8]}@example.com"
+        async with http.post(f"{base}/api/v1/auth/register", json={"email": email, "password": "Sup3r-secret!"}) as r:
+            token = (await r.json())["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        async with http.get(f"{base}/api/v1/auth/profiles", headers=headers) as r:
+            return headers, (await r.json())["profiles"][0]["id"]
+
+
+async def media_urls(base: str, content_id: str) -> dict[str, str]:
+    """A session on ``base`` pinned to 720p: the URL of each measured resource."""
+    headers, profile = await viewer(base)
+    async with aiohttp.ClientSession(headers=headers) as http:
+        async with http.get(f"{base}/api/v1/stream/{content_id}/manifest", params={"profile_id": profile},
+                            headers={"Downlink": "10"}) as r:
+            body = await r.json()
+            assert r.status == 200, body
+        async with http.put(f"{base}/api/v1/stream/sessions/{body['session_id']}/rendition",
+                            json={"rendition": "720p"}) as r:
+            assert r.status == 200, await r.text()
+        urls = {"master playlist": body["manifest_url"], "steered playlist": body["steered_url"]}
+        for q in body["qualities"]:
+            async with http.get(q["url"]) as r:
+                text = await r.text()
+            seg2 = [line for line in text.splitlines() if line and not line.startswith("#")][1]
+            urls[f"{q['quality']} segment"] = urljoin(q["url"], seg2)
+            if q["quality"] == "720p":
+                urls["720p media playlist"] = q["url"]
+        async with http.get(body["steered_url"]) as r:
+            text = await r.text()
+        urls["steered segment (720p)"] = urljoin(body["steered_url"], [
+            line for line in text.splitlines() if line and not line.startswith("#")][1])
+    return urls
+
+
+STATIC_PATHS = {"720p segment": "video/720p/seg_00002.ts", "108p segment": "video/108p/seg_00002.ts",
+                "master playlist": "master.m3u8", "720p media playlist": "video/720p/index.m3u8",
+                "steered playlist": "video/720p/index.m3u8", "steered segment (720p)": "video/720p/seg_00002.ts"}
+
+
+async def run_media(args: argparse.Namespace, env: dict[str, str], media: Path, content_id: str,
+                    work: Path) -> list[dict[str, object]]:
+    """Start the embedded app, the accel app and nginx; wrk every row; stop them."""
+    app_port, accel_port, static_port, front_port = free_port(), free_port(), free_port(), free_port()
+    procs: list[asyncio.subprocess.Process] = []
+    try:
+        for port, extra in ((app_port, {}), (accel_port, {"OTT_MEDIA_ACCEL_REDIRECT": "/protected-media/"})):
+            procs.append(await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "server", "serve", env={**env, "OTT_PORT": str(port), **extra},
+                cwd=args.project))
+        conf = nginx_conf(work, project=args.project, static=static_port, front=front_port, app_port=accel_port,
+                          media=media)
+        procs.append(await asyncio.create_subprocess_exec("nginx", "-c", str(conf), "-p", str(work)))
+        await wait_ready(f"http://127.0.0.1:{app_port}")
+        await wait_ready(f"http://127.0.0.1:{front_port}")
+        embedded = await media_urls(f"http://127.0.0.1:{app_port}", content_id)
+        front = await media_urls(f"http://127.0.0.1:{front_port}", content_id)
+        rows: list[dict[str, object]] = []
+        for name, rel in STATIC_PATHS.items():
+            static_url = f"http://127.0.0.1:{static_port}/{ASSET_ID}/{rel}"
+            size = (media / ASSET_ID / rel).stat().st_size
+            row: dict[str, object] = {"what": name, "bytes": size}
+            for label, url in (("static", static_url), ("embedded", embedded[name]), ("front", front[name])):
+                found = await asyncio.to_thread(wrk, url if urlsplit(url).scheme else static_url,
+                                                seconds=args.seconds, connections=args.connections)
+                row[label] = found.__dict__
+                await asyncio.sleep(0.5)
+            rows.append(row)
+        return rows
+    finally:
+        for p in procs:
+            if p.returncode is None:
+                p.terminate()
+        for p in procs:
+            await p.wait()
+
+
+async def run_api(args: argparse.Namespace, base_env: dict[str, str], work: Path) -> list[dict[str, object]]:
+    """``ott-load run`` at each user count against one embedded app process."""
+    port = free_port()
+    env = {**base_env, "OTT_PORT": str(port)}
+    server = await asyncio.create_subprocess_exec(sys.executable, "-m", "server", "serve", env=env, cwd=args.project)
+    rows: list[dict[str, object]] = []
+    try:
+        base = f"http://127.0.0.1:{port}"
+        await wait_ready(base)
+        for users in args.api_users:
+            out = work / f"load-{users}"
+            cmd = [str(Path(sys.executable).parent / "ott-load"), "run", "--host", base, "--users", str(users),
+                   "--spawn-rate", "20", "--duration", f"{args.api_seconds:g}s", "--mix", "india",
+                   "--seed-accounts", str(users), "--workers", "2", "--out", str(out)]
+            proc = await asyncio.create_subprocess_exec(*cmd, stdout=asyncio.subprocess.DEVNULL,
+                                                        stderr=asyncio.subprocess.DEVNULL)
+            await proc.wait()
+            summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+            api = summary["api"]
+            slow = sorted(((k, v) for k, v in summary["endpoints"].items() if k.split(" ", 1)[1].startswith("/api/")),
+                          key=lambda kv: -(kv[1]["p95_ms"] or 0))[:3]
+            rows.append({"users": users, **{k: api[k] for k in ("requests", "failures", "rps", "p50_ms", "p95_ms",
+                                                                  "p99_ms")},
+                         "slowest": [f"{k} p95 {v['p95_ms']}" for k, v in slow]})
+        return rows
+    finally:
+        server.terminate()
+        await server.wait()
+
+
+async def run(args: argparse.Namespace) -> int:
+    """Set up the database and media, run the parts asked for, print the tables."""
+    media = await packaged_media(Path(args.media_cache))
+    db_name = f"ott_bench_serving_{uuid.uuid4().hex[:6]}"
+    admin = await asyncpg.connect(PG_ADMIN)
+    await admin.execute(f'CREATE DATABASE "{db_name}"')
+    db_url = f"{PG_ADMIN.rsplit('/', 1)[0]}/{db_name}"
+    work = Path(tempfile.mkdtemp(prefix="ott-bench-serving-"))
+    os.chmod(work, 0o755)  # noqa: S103 - nginx's workers read the config dir's cache and temp paths
+    env = {**os.environ, "OTT_DATABASE_URL": db_url, "OTT_REDIS_URL": REDIS_URL, "PYTHONPATH": str(args.project),
+           "OTT_REDIS_NAMESPACE": f"bench-{uuid.uuid4().hex[:6]}", "OTT_RATE_LIMITS_ENABLED": "false",
+           "OTT_LOG_LEVEL": "WARNING", "OTT_BCRYPT_ROUNDS": "4", "OTT_DATA_DIR": str(work / "data"),
+           "OTT_MEDIA_DIR": str(media), "OTT_URL_SIGNING_SECRET": "bench-serving-secret-0123456789",
+           "OTT_HOST": "127.0.0.1", "OTT_CATALOG_TRENDING_INTERVAL_S": "0"}
+    try:
+        seed = await asyncio.create_subprocess_exec(sys.executable, "-m", "server", "seed", "--movies", "40",
+                                                    "--shows", "5", "--sports", "5", env=env, cwd=args.project,
+                                                    stdout=asyncio.subprocess.DEVNULL)
+        if await seed.wait() != 0:
+            raise RuntimeError("seeding failed")
+        conn = await asyncpg.connect(db_url)
+        try:
+            await conn.execute("UPDATE content SET asset_id = $1, asset_duration_s = $2 WHERE asset_id IS NOT NULL",
+                               ASSET_ID, CARD_SECONDS)
+            await conn.execute("UPDATE episodes SET asset_id = $1, asset_duration_s = $2", ASSET_ID, CARD_SECONDS)
+            content_id = str(await conn.fetchval(
+                "SELECT id::text FROM content WHERE type = 'movie' AND tier_requirement = 'free' "
+                "AND workflow_state = 'published' AND asset_id IS NOT NULL ORDER BY title LIMIT 1"))
+        finally:
+            await conn.close()
+        result: dict[str, object] = {"project": str(args.project), "seconds": args.seconds,
+                                     "connections": args.connections}
+        if args.seconds > 0:
+            rows = await run_media(args, env, media, content_id, work)
+            result["media"] = rows
+            print(f"\nmedia: wrk -t2 -c{args.connections} -d{args.seconds:g}s; nginx 2 workers, sendfile "
+                  f"(project {args.project})")
+            print(f"{'what':<24}{'bytes':>9}{'static r/s':>12}{'embedded':>10}{'×':>7}{'front':>10}{'×':>7}"
+                  f"{'p99 st/emb/fr ms':>22}{'errors':>8}")
+            for r in rows:
+                st, em, fr = (r[k] for k in ("static", "embedded", "front"))
+                assert isinstance(st, dict) and isinstance(em, dict) and isinstance(fr, dict)
+                print(f"{r['what']:<24}{r['bytes']:>9}{st['rps']:>12.0f}{em['rps']:>10.0f}{em['rps'] / st['rps']:>7.2f}"
+                      f"{fr['rps']:>10.0f}{fr['rps'] / st['rps']:>7.2f}"
+                      f"{st['p99_ms']:>8.1f}/{em['p99_ms']:.1f}/{fr['p99_ms']:.1f}"
+                      f"{st['errors'] + em['errors'] + fr['errors']:>8}")
+        if args.api_users:
+            api = await run_api(args, env, work)
+            result["api"] = api
+            print(f"\nAPI: ott-load run, India mix, spawn 20/s, {args.api_seconds:g} s, 2 Locust workers, one server "
+                  "process, whole run incl. spawn")
+            print(f"{'users':>6}{'requests':>10}{'failures':>10}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
+            for a in api:
+                print(f"{a['users']:>6}{a['requests']:>10}{a['failures']:>10}{a['rps']:>8}{a['p50_ms']:>9}"
+                      f"{a['p95_ms']:>9}{a['p99_ms']:>9}   slowest: {'; '.join(a['slowest'])}")  # type: ignore[arg-type]
+        if args.json:
+            await asyncio.to_thread(Path(args.json).write_text, json.dumps(result, indent=1), encoding="utf-8")
+        return 0
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+        await admin.close()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> int:
+    """Parse arguments and run the benchmark."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=5.0, help="wrk time per media row and path (0: skip media)")
+    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--api-users", type=int, nargs="*", default=[100, 200, 400], help="user counts (none: skip)")
+    parser.add_argument("--api-seconds", type=float, default=40.0, help="ott-load run time per user count")
+    parser.add_argument("--project", type=Path, default=ROOT, help="checkout whose server and nginx.conf run")
+    parser.add_argument("--media-cache", default=str(Path(tempfile.gettempdir()) / "ott-bench-serving"),
+                        help="where the packaged bench card is kept between runs")
+    parser.add_argument("--json", default=None, help="also write the figures here")
+    args = parser.parse_args()
+    args.project = args.project.resolve()
+    if shutil.which("wrk") is None and args.seconds > 0:
+        print("wrk is not installed (apt-get install wrk)", file=sys.stderr)
+        return 2
+    return asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
