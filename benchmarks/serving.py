@@ -164,6 +164,12 @@ async def viewer(base: str) -> tuple[dict[str, str], str]:
             return headers, (await r.json())["profiles"][0]["id"]
 
 
+def on(base: str, url: str) -> str:
+    """``url`` re-pointed at ``base`` (a front that drops the port hands out port-80 URLs: #19 defect 2)."""
+    parts = urlsplit(url)
+    return f"{base}{parts.path}" + (f"?{parts.query}" if parts.query else "")
+
+
 async def media_urls(base: str, content_id: str) -> dict[str, str]:
     """A session on ``base`` pinned to 720p: the URL of each measured resource."""
     headers, profile = await viewer(base)
@@ -175,8 +181,10 @@ async def media_urls(base: str, content_id: str) -> dict[str, str]:
         async with http.put(f"{base}/api/v1/stream/sessions/{body['session_id']}/rendition",
                             json={"rendition": "720p"}) as r:
             assert r.status == 200, await r.text()
+        body["manifest_url"], body["steered_url"] = on(base, body["manifest_url"]), on(base, body["steered_url"])
         urls = {"master playlist": body["manifest_url"], "steered playlist": body["steered_url"]}
         for q in body["qualities"]:
+            q["url"] = on(base, q["url"])
             async with http.get(q["url"]) as r:
                 text = await r.text()
             seg2 = [line for line in text.splitlines() if line and not line.startswith("#")][1]

@@ -1,7 +1,7 @@
 """Per-process caches of the media path's per-request work that only needs doing once in a while.
 
 - :class:`SessionCache`: a stream session read from Redis is reused for ``SESSION_TTL_S`` by the
-  requests that only *check* it (playlists, rendition files); the steered stream, which decides
+  requests that only *check* it (playlists, rendition files); the steered segments, which decide
   and writes, always reads it fresh. The price: a session that ends (or whose variants change)
   is noticed up to ``SESSION_TTL_S`` later by those requests.
 - :class:`ResolveCache`: the checked real path of a file inside an asset (packaged files do not

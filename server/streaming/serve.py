@@ -37,7 +37,7 @@ from server.streaming.policy import Estimate
 from server.streaming.sessions import StreamSession
 from server.streaming.signing import Grant, SignatureError
 from server.streaming.state import STREAMING, batcher, session_store
-from server.streaming.urls import STEERED_DIR, STEERED_PLAYLIST, MediaUrls
+from server.streaming.urls import STEERED_PLAYLIST, MediaUrls
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ async def serve_media(request: web.Request) -> web.StreamResponse:
         clean_relative(path)
     except UnsafePath as err:
         raise NotFound(f"no such media file: {err}") from err
-    steered = path.startswith(STEERED_DIR)
+    steered = _STEERED_SEGMENT.match(path) is not None  # decides and writes: read the session fresh
     grant, session = await _authorise(request, session_id=session_id, token=token, path=path, fresh=steered)
     app = request.app
     settings = app[keys.SETTINGS]
