@@ -54,15 +54,29 @@ class PlaybackEnded(Message):
     error: str = ""
 
 
+def picture_note(*, headless: bool, vo: str) -> str:
+    """What the viewer is told about the picture: mpv's own window, or why there is none.
+
+    ``tct`` (coloured text) is never used inside the client: it would paint over the Textual screen and
+    leave the terminal full of blocks after quitting.
+    """
+    if vo == "tct":
+        return "no picture (tct would draw over this screen)"
+    if headless or vo == "null":
+        return "no picture (headless)"
+    return "picture in mpv's own window"
+
+
 def mpv_options(*, headless: bool, vo: str) -> dict[str, Any]:
-    """The mpv options for this terminal: null outputs when headless, ``tct`` when asked, a window otherwise."""
+    """The mpv options for this terminal: a window with a display, null outputs otherwise (``tct`` included:
+    see :func:`picture_note`)."""
     # media.streaming_options: bounded read-ahead, probe limits, one persistent connection (shared with
     # ott-load real-players and the README); a local playlist (fast start) may point at http segments.
     opts: dict[str, Any] = {"config": False, "ytdl": False, "input_default_bindings": False, "osc": False,
                             **python_mpv_kwargs(streaming_options(local_playlist=True)), "keep_open": "no",
                             "terminal": False, "msg_level": "all=no"}
     if vo == "tct":
-        opts.update(vo="tct", ao="null" if headless else "auto")
+        opts.update(vo="null", ao="null" if headless else "auto")
     elif headless or vo == "null":
         opts.update(vo="null", ao="null")
     else:
@@ -169,6 +183,22 @@ class MpvController:
         muted = not bool(self.prop("mute", False))
         self.set("mute", muted)
         return muted
+
+    def add_track(self, kind: str, url: str, *, lang: str, title: str, select: bool) -> None:
+        """Add an external ``sub`` (WebVTT) or ``audio`` (an HLS rendition) track to the file playing."""
+        self.command(f"{kind}-add", url, "select" if select else "auto", title, lang)
+
+    def selected_track(self, kind: str) -> str:
+        """The language (or title) of the selected ``sub``/``audio`` track, ``off`` when none is."""
+        for track in self.prop("track-list", []) or []:
+            if track.get("type") == kind and track.get("selected"):
+                return str(track.get("lang") or track.get("title") or track.get("id"))
+        return "off"
+
+    def track_languages(self, kind: str) -> list[str]:
+        """Languages of the ``sub``/``audio`` tracks mpv has."""
+        return [str(t.get("lang") or t.get("title") or t.get("id")) for t in self.prop("track-list", []) or []
+                if t.get("type") == kind]
 
     def cycle(self, prop: str) -> Any:
         """Cycle a track property (``sid``, ``aid``) and return the new value."""

@@ -32,7 +32,14 @@ from tui.payloads import Manifest, NextEpisode, PlaybackSession
 from tui.player.abr_loop import AbrLoop, RenditionChoice
 from tui.player.ad_break import AdBreakPlayer, Then
 from tui.player.ads import AdProgress, from_playback_start
-from tui.player.controller import CacheStallChanged, MpvController, PlaybackEnded, Snapshot, VideoParamsChanged
+from tui.player.controller import (
+    CacheStallChanged,
+    MpvController,
+    PlaybackEnded,
+    Snapshot,
+    VideoParamsChanged,
+    picture_note,
+)
 from tui.player.episodes import episode_place
 from tui.player.prefetch import Prefetched
 from tui.player.recovery import ended_early, reachable_stream
@@ -115,6 +122,8 @@ class PlayerScreen(OttScreen[None]):
         self.recovering = False
         self.recoveries = 0
         self.paused = False
+        self.manifest: Manifest | None = None
+        self.tracks_pending = False
         self.switch_pending: tuple[str, float] | None = None
         self.break_started: float | None = None
         self.play_started = time.monotonic()
@@ -222,6 +231,7 @@ class PlayerScreen(OttScreen[None]):
         ott = self.ott
         manifest, session = message.manifest, message.session
         self.stream_session_id = manifest.session_id
+        self.manifest = manifest
         self.playback_session_id = session.session_id
         self.steered_url = ott.shaper.rewrite(manifest.steered_url)
         self.position_s = message.start_s
@@ -246,7 +256,7 @@ class PlayerScreen(OttScreen[None]):
             if self.ads.start_pre_roll(resume_s=message.start_s):
                 self.break_started = time.monotonic()
             else:
-                self.mpv.load(message.url, start_s=message.start_s)
+                self._load_content(message.url, start_s=message.start_s)
         except Exception as err:  # libmpv failing to start must not take the app down
             log.exception("mpv failed")
             ott.notify(f"mpv could not start: {err}. Next: check that libmpv is installed.", severity="error")
@@ -320,8 +330,34 @@ class PlayerScreen(OttScreen[None]):
             self._complete()
         elif self.mpv is not None:
             self.resume_at = resume_s
-            self.mpv.load(self.content_url, start_s=resume_s)
+            self._load_content(self.content_url, start_s=resume_s)
         self._render_stats()
+
+    def _load_content(self, url: str, *, start_s: float) -> None:
+        """Hand mpv the content (its subtitle and audio tracks are added once it shows a frame)."""
+        if self.mpv is not None:
+            self.tracks_pending = True
+            self.mpv.load(url, start_s=start_s)
+
+    def _add_tracks(self) -> None:
+        """Subtitles (WebVTT) and the other audio languages as external mpv tracks: the steered stream
+        carries one rendition with its default audio only. The profile's language picks the audio; the
+        configured subtitle language (Settings) picks the subtitles."""
+        if self.mpv is None or self.manifest is None:
+            return
+        ott = self.ott
+        language = ott.language
+        want_sub = ott.config.subtitle_language
+        for sub in self.manifest.subtitles:
+            url = sub.vtt_url or sub.url
+            if url:
+                self.mpv.add_track("sub", ott.shaper.rewrite(url), lang=sub.language, title=sub.label or sub.language,
+                                   select=sub.language == want_sub)
+        muxed = next((a.language for a in self.manifest.audio_tracks if a.is_default), "")
+        for audio in self.manifest.audio_tracks:
+            if audio.url and not audio.is_default:
+                self.mpv.add_track("audio", ott.shaper.rewrite(audio.url), lang=audio.language,
+                                   title=audio.label or audio.language, select=audio.language == language != muxed)
 
     # ------------------------------------------------------------------ mpv messages
     def on_video_params_changed(self, message: VideoParamsChanged) -> None:
@@ -330,6 +366,9 @@ class PlayerScreen(OttScreen[None]):
             self.ads.first_frame()
             return
         now = time.monotonic()
+        if self.tracks_pending:
+            self.tracks_pending = False
+            self._add_tracks()
         if self.first_frame_at is None:
             self.first_frame_at = now
             # Play press → first content frame, without the ads played before it (shown apart)
@@ -411,7 +450,7 @@ class PlayerScreen(OttScreen[None]):
         self.steered_url = self.content_url = url
         self.resume_at = self.position_s
         self.recovering = False
-        self.mpv.load(url, start_s=self.position_s)
+        self._load_content(url, start_s=self.position_s)
         self.query_one("#status", Static).update(f"Resumed at {clock(self.position_s)} after an interruption.")
         if self.reporter:
             self.reporter.event("resume", position_s=self.position_s, reason="stream recovered")
@@ -480,6 +519,7 @@ class PlayerScreen(OttScreen[None]):
         started = "" if self.first_frame_at is not None else " · waiting for the first frame"
         if self.paused:
             started += " · ⏸ Paused"
+        started += f" · {picture_note(headless=self.ott.headless, vo=self.ott.vo)}"
         self.query_one("#position-row", Static).update(
             f"{clock(self.position_s)} / {clock(self.duration_s)}{started}")
 
@@ -592,12 +632,14 @@ class PlayerScreen(OttScreen[None]):
     def action_subtitles(self) -> None:
         """Next subtitle track (or off)."""
         if self.mpv:
-            self.app.notify(f"Subtitles: {self.mpv.cycle('sid')}", timeout=1)
+            self.mpv.cycle("sid")
+            self.app.notify(f"Subtitles: {self.mpv.selected_track('sub')}", timeout=1)
 
     def action_audio(self) -> None:
         """Next audio track."""
         if self.mpv:
-            self.app.notify(f"Audio track: {self.mpv.cycle('aid')}", timeout=1)
+            self.mpv.cycle("aid")
+            self.app.notify(f"Audio: {self.mpv.selected_track('audio')}", timeout=1)
 
     def action_speed(self) -> None:
         """Next playback speed (not during ads)."""
