@@ -43,11 +43,6 @@ def pagination(*, page: int, limit: int, total: int) -> dict[str, int]:
     return {"page": page, "limit": limit, "total": total, "total_pages": math.ceil(total / limit) if total else 0}
 
 
-def paged(noun: str, items: list[Any], params: PageParams, total: int) -> dict[str, Any]:
-    """``{noun: items, "pagination": {...}}`` for one page."""
-    return {noun: items, "pagination": pagination(page=params.page, limit=params.limit, total=total)}
-
-
 def _day_start(value: Any) -> Any:
     if isinstance(value, str) and len(value) == 10:
         try:

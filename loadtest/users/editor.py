@@ -170,7 +170,7 @@ class Editor(OttUser):
         mine = self.act("creator", "GET", f"{CMS}?mine=true&limit=20", name=f"{CMS}?mine=true")
         self.act("creator", "GET", f"{API}/cms/people?{urlencode({'q': random.choice('aeiou')})}",
                  name=f"{API}/cms/people?q=[term]")
-        items = mine.json().get("items", []) if mine.ok else []
+        items = mine.json().get("content", []) if mine.ok else []
         if items:
             cid = random.choice(items)["id"]
             self.act("creator", "GET", f"{CMS}/{cid}/versions", name=f"{CMS}/[id]/versions")

@@ -107,9 +107,10 @@ async def diff(request: web.Request) -> web.Response:
 
 
 @router.route("POST", f"{_ID}/versions/{{n}}/restore", summary="Restore a version's fields, genres and cast",
-              body=EmptyIn, response=ContentOut, roles=EDITORS, errors=(401, 403, 404, 409, 422))
+              body=EmptyIn, response=ContentOut, roles=(*EDITORS, "publisher"), errors=(401, 403, 404, 409, 422))
 async def restore(request: web.Request, *, body: EmptyIn) -> web.Response:
-    """200 with the title at a new version equal in metadata to version n (workflow state unchanged)."""
+    """200 with the title at a new version equal in metadata to version n (workflow state unchanged): a
+    publisher or admin rolls back a published title live; a creator restores their own drafts."""
     n = _version_number(request.match_info["n"])
     async with request.app[keys.DB].acquire() as conn, conn.transaction():
         await service.restore(conn, content_id=request.match_info["content_id"], version=n, who=principal(request),

@@ -10,6 +10,7 @@ from server.cms import store
 from server.cms.diff import diff_snapshots
 from server.cms.models import AuditEntry, AuditOut, AuditQuery, DiffOut, FieldChange, VersionOut, VersionsOut
 from server.errors import NotFound
+from server.listing import Pagination, pagination
 
 
 def _version_out(row: Any, *, with_snapshot: bool) -> VersionOut:
@@ -51,4 +52,5 @@ async def audit_page(db: store.Db, *, query: AuditQuery) -> AuditOut:
     entries = [AuditEntry(id=r["id"], at=r["at"].isoformat(), actor_id=str(r["actor_id"]) if r["actor_id"] else None,
                           action=r["action"], target_type=r["target_type"], target_id=r["target_id"],
                           details=r["details"]) for r in rows]
-    return AuditOut(entries=entries, total=total)
+    return AuditOut(entries=entries, pagination=Pagination(
+        **pagination(page=query.page, limit=query.limit, total=total)))

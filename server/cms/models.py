@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from server.cms.workflow import State
+from server.listing import PageParams, Pagination
 
 ContentType = Literal["movie", "tv_show", "sports"]
 Rating = Literal["U", "U/A", "A"]
@@ -108,8 +109,8 @@ class ContentOut(BaseModel):
     cast: list[dict[str, Any]]
 
 
-class ContentListQuery(_In):
-    """GET /cms/content filters and paging."""
+class ContentListQuery(_In, PageParams):
+    """GET /cms/content filters and page."""
 
     state: State | None = None
     type: ContentType | None = None
@@ -117,15 +118,13 @@ class ContentListQuery(_In):
     created_by: UUID | None = None
     mine: bool = False
     q: str | None = Field(default=None, min_length=1, max_length=200, description="title substring")
-    limit: int = Field(default=50, ge=1, le=200)
-    offset: int = Field(default=0, ge=0, le=1_000_000)
 
 
 class ContentListOut(BaseModel):
     """A page of titles."""
 
-    items: list[ContentOut]
-    total: int
+    content: list[ContentOut]
+    pagination: Pagination
 
 
 class ReviewIn(_In):
@@ -196,13 +195,11 @@ class DiffOut(BaseModel):
     changes: list[FieldChange]
 
 
-class AuditQuery(_In):
-    """GET /cms/audit filters."""
+class AuditQuery(_In, PageParams):
+    """GET /cms/audit filters and page."""
 
     content_id: UUID | None = None
     actor_id: UUID | None = None
-    limit: int = Field(default=100, ge=1, le=500)
-    offset: int = Field(default=0, ge=0, le=1_000_000)
 
 
 class AuditEntry(BaseModel):
@@ -221,7 +218,7 @@ class AuditOut(BaseModel):
     """A page of audit entries, newest first."""
 
     entries: list[AuditEntry]
-    total: int
+    pagination: Pagination
 
 
 class SeasonIn(_In):

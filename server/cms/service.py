@@ -75,11 +75,12 @@ def check_may_edit(*, row: asyncpg.Record, who: Principal) -> None:
 
 
 async def update(conn: asyncpg.Connection, *, content_id: str, patch: ContentPatch, who: Principal,
-                 request_id: str | None = None, action: str = "update") -> int:
-    """Apply a partial update; the new version number."""
+                 request_id: str | None = None, action: str = "update", checked: bool = False) -> int:
+    """Apply a partial update; the new version number (``checked``: the caller already decided who may)."""
     row = await store.fetch_content(conn, content_id=content_id, lock=True)
     cid = str(row["id"])
-    check_may_edit(row=row, who=who)
+    if not checked:
+        check_may_edit(row=row, who=who)
     before = await store.snapshot(conn, content_id=cid)
     await _apply_patch(conn, content_id=cid, patch=patch)
     version = await store.record_version(conn, content_id=cid, action=action, author_id=who.user_id)
@@ -141,8 +142,16 @@ async def transition(conn: asyncpg.Connection, *, content_id: str, action: str, 
 
 async def restore(conn: asyncpg.Connection, *, content_id: str, version: int, who: Principal,
                   request_id: str | None = None) -> int:
-    """Put back the fields, genres and cast of ``version`` (workflow state is kept); the new version."""
+    """Put back the fields, genres and cast of ``version`` (workflow state is kept); the new version.
+
+    A published title is rolled back live by a publisher or an admin (spec FR-CMS-004); anything else
+    follows the edit rules (a creator: only their own drafts).
+    """
     cid = store.parse_id(content_id)
+    row = await store.fetch_content(conn, content_id=cid, lock=True)
+    live = row["workflow_state"] == "published" and who.has_any(("publisher",))
+    if not live:
+        check_may_edit(row=row, who=who)
     snap = await conn.fetchval("SELECT snapshot FROM content_versions WHERE content_id = $1::uuid AND version = $2",
                                cid, version)
     if snap is None:
@@ -152,4 +161,5 @@ async def restore(conn: asyncpg.Connection, *, content_id: str, version: int, wh
     for c in data.get("cast") or []:
         c.pop("name", None)
     patch = ContentPatch.model_validate(data)
-    return await update(conn, content_id=cid, patch=patch, who=who, request_id=request_id, action="restore")
+    return await update(conn, content_id=cid, patch=patch, who=who, request_id=request_id, action="restore",
+                        checked=True)

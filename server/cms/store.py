@@ -15,6 +15,7 @@ import asyncpg
 
 from server.cms.models import CONTENT_FIELDS, CastIn, ContentListOut, ContentListQuery, ContentOut
 from server.errors import NotFound, ValidationFailed
+from server.listing import Pagination, pagination
 
 log = logging.getLogger(__name__)
 
@@ -204,4 +205,5 @@ async def content_page(conn: asyncpg.Connection, *, query: ContentListQuery, own
         f"SELECT id::text AS id FROM content WHERE {where} ORDER BY updated_at DESC, id"  # noqa: S608
         " LIMIT $6 OFFSET $7", *params, query.limit, query.offset)
     items = [await content_out(conn, content_id=r["id"]) for r in rows]
-    return ContentListOut(items=items, total=total)
+    return ContentListOut(content=items, pagination=Pagination(
+        **pagination(page=query.page, limit=query.limit, total=total)))

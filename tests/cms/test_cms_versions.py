@@ -73,7 +73,7 @@ async def test_workflow_steps_are_versions_and_audited(api: TestClient, staff: d
         ("reject", "too short"), ("submit", None), ("create", None)]
     audit = await call(api, "GET", f"/api/v1/cms/audit?actor_id={staff['reviewer']['user_id']}",
                        headers=staff["reviewer"]["headers"], status=200)
-    assert audit["total"] == 1
+    assert audit["pagination"]["total"] == 1
     entry = audit["entries"][0]
     assert entry["action"] == "cms.content.reject" and entry["target_id"] == item["id"]
     assert entry["details"] == {"from": "pending_review", "to": "draft", "version": 3, "comments": "too short"}
@@ -144,11 +144,29 @@ async def test_list_filters(api: TestClient, staff: dict[str, dict[str, Any]]) -
     await new_draft(api, staff["admin"]["headers"], title="Other")
     await move(api, mine["id"], "submit-review", staff["creator"]["headers"])
     headers = staff["publisher"]["headers"]
-    assert (await call(api, "GET", "/api/v1/cms/content", headers=headers, status=200))["total"] == 2
+    assert (await call(api, "GET", "/api/v1/cms/content", headers=headers, status=200))["pagination"]["total"] == 2
     for query in ("state=pending_review", "tier=premium", "q=MONSOON", f"created_by={staff['creator']['user_id']}"):
         found = await call(api, "GET", f"/api/v1/cms/content?{query}", headers=headers, status=200)
-        assert [i["id"] for i in found["items"]] == [mine["id"]], query
+        assert [i["id"] for i in found["content"]] == [mine["id"]], query
     mine_only = await call(api, "GET", "/api/v1/cms/content?mine=true", headers=staff["admin"]["headers"], status=200)
-    assert [i["fields"]["title"] for i in mine_only["items"]] == ["Other"]
+    assert [i["fields"]["title"] for i in mine_only["content"]] == ["Other"]
     for query in ("state=live", "limit=0", "created_by=x", "q=", "bogus=1"):
         await call(api, "GET", f"/api/v1/cms/content?{query}", headers=headers, status=422)
+
+
+async def test_a_publisher_rolls_back_a_published_title(api: TestClient, staff: dict[str, dict[str, Any]]) -> None:
+    creator = staff["creator"]["headers"]
+    item = await new_draft(api, creator, title="First title", maturity_rating="U")
+    path = f"/api/v1/cms/content/{item['id']}"
+    await call(api, "PUT", path, headers=creator, status=200, json={"title": "Bad title"})
+    await move(api, item["id"], "submit-review", creator)
+    await move(api, item["id"], "approve", staff["reviewer"]["headers"])
+    await move(api, item["id"], "publish", staff["publisher"]["headers"])
+    assert (await call(api, "GET", f"/api/v1/catalog/content/{item['id']}", headers={}, status=200))["title"] == \
+        "Bad title"
+    await call(api, "POST", f"{path}/versions/1/restore", headers=creator, status=409, json={})
+    back = await call(api, "POST", f"{path}/versions/1/restore", headers=staff["publisher"]["headers"], status=200,
+                      json={})
+    assert back["workflow_state"] == "published" and back["fields"]["title"] == "First title"
+    live = await api.get(f"/api/v1/catalog/content/{item['id']}")
+    assert (await live.json())["title"] == "First title"
