@@ -12,6 +12,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import redis.exceptions
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
@@ -75,7 +76,14 @@ async def ratelimit_middleware(request: web.Request, handler: Handler) -> web.St
     if rule is None or request.method == "OPTIONS":
         return await handler(request)
     name = key(settings.redis_namespace, "ratelimit", client_identity(request), rule.pattern)
-    count, reset_s = await hit(request.app[keys.REDIS], name=name, window_s=rule.window_s)
+    try:
+        count, reset_s = await hit(request.app[keys.REDIS], name=name, window_s=rule.window_s)
+    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
+        # Fail open: while Redis is down the API keeps answering (reads need no Redis-only state);
+        # the lockout (PostgreSQL) still guards logins.
+        request.app[keys.METRICS].redis_errors.labels(type(exc).__name__).inc()
+        log.warning("rate limit not applied (redis unavailable): %s", exc)
+        return await handler(request)
     headers = {"RateLimit-Limit": str(rule.limit), "RateLimit-Remaining": str(max(rule.limit - count, 0)),
                "RateLimit-Reset": str(reset_s)}
     if count > rule.limit:

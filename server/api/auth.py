@@ -28,7 +28,6 @@ from server.auth.models import (
     VerifiedOut,
 )
 from server.auth.passwords import dummy_hash, hash_password, password_problems, verify_password
-from server.auth.revocation import blacklist_token, revoke_family
 from server.auth.tokens import InvalidToken
 from server.errors import Conflict, Forbidden, Locked, Unauthorized, ValidationFailed
 from server.profiles import store as profiles_store
@@ -41,7 +40,7 @@ DEFAULT_PROFILE_RATING = "A"
 
 def _lockout(request: web.Request) -> Lockout:
     settings = request.app[keys.SETTINGS]
-    return Lockout(redis=request.app[keys.REDIS], namespace=settings.redis_namespace,
+    return Lockout(db=request.app[keys.DB], redis=request.app[keys.REDIS], namespace=settings.redis_namespace,
                    attempts=settings.lockout_attempts, lockout_s=settings.lockout_s)
 
 
@@ -58,13 +57,6 @@ def _session_out(account: sessions.Account, pair: sessions.TokenPair) -> Session
                       email_verified=account.email_verified, roles=sorted(account.roles),
                       access_token=pair.access_token, refresh_token=pair.refresh_token,
                       expires_in=max(pair.access_expires_at - int(time.time()), 0))
-
-
-async def _revoke_families_now(request: web.Request, family_ids: list[str]) -> None:
-    settings = request.app[keys.SETTINGS]
-    for family_id in family_ids:
-        await revoke_family(request.app[keys.REDIS], namespace=settings.redis_namespace, family_id=family_id,
-                            ttl_s=settings.access_token_ttl_s)
 
 
 @router.route("POST", "/api/v1/auth/register", summary="Create an account (returns tokens; sends a verification mail)",
@@ -149,7 +141,6 @@ async def refresh(request: web.Request, *, body: RefreshIn) -> web.Response:
         pair, _account = await sessions.rotate(request.app[keys.DB], tokens, claims=claims, token=body.refresh_token,
                                                grace_s=request.app[keys.SETTINGS].refresh_grace_s)
     except sessions.RefreshReused as err:
-        await _revoke_families_now(request, [err.family_id])
         await audit.record(request.app[keys.DB], action="auth.refresh_reuse", target_type="user",
                            target_id=err.user_id, details={"family_id": err.family_id},
                            request_id=request.get("request_id"))
@@ -170,16 +161,10 @@ async def logout(request: web.Request, *, body: LogoutIn) -> web.Response:
     who = principal(request)
     claims: dict[str, Any] = request["token_claims"]
     db = request.app[keys.DB]
-    settings = request.app[keys.SETTINGS]
     if body.all_sessions:
-        families = await sessions.revoke_all(db, user_id=who.user_id)
-    else:
-        families = [str(claims["fam"])] if claims.get("fam") else []
-        for family_id in families:
-            await sessions.revoke_family(db, family_id=family_id)
-    await _revoke_families_now(request, families)
-    await blacklist_token(request.app[keys.REDIS], namespace=settings.redis_namespace, jti=who.token_id,
-                          ttl_s=who.expires_at - int(time.time()) + 1)
+        await sessions.revoke_all(db, user_id=who.user_id)
+    elif claims.get("fam"):
+        await sessions.revoke_family(db, family_id=str(claims["fam"]))
     await audit.record(db, action="auth.logout", actor_id=who.user_id, target_type="user", target_id=who.user_id,
                        details={"all_sessions": body.all_sessions}, request_id=request.get("request_id"))
     return web.Response(status=204)
@@ -252,9 +237,8 @@ async def password_reset_confirm(request: web.Request, *, body: PasswordResetCon
     async with request.app[keys.DB].acquire() as conn, conn.transaction():
         user_id = await one_time.consume(conn, token=body.token, purpose="password_reset")
         email = await store.set_password(conn, user_id=user_id, password_hash=hashed)
-        families = await sessions.revoke_all(conn, user_id=user_id)
+        await sessions.revoke_all(conn, user_id=user_id)
         await audit.record(conn, action="auth.password_reset", actor_id=user_id, target_type="user",
                            target_id=user_id, request_id=request.get("request_id"))
-    await _revoke_families_now(request, families)
     await _lockout(request).reset(email=email)
     return web.Response(status=204)
