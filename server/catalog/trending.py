@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import Literal
 
 import redis.asyncio as aioredis
+import redis.exceptions
 from aiohttp import web
 
 from server import keys
@@ -135,7 +136,19 @@ async def recompute_all(app: web.Application) -> dict[str, int]:
 
 async def trending_for(app: web.Application, *, period: str, country: str | None = None) -> list[TrendingEntry]:
     """The ranking of ``period`` (for viewers in ``country``: what that region watches first, then the
-    overall ranking): from Redis, else computed now and cached."""
+    overall ranking): from Redis, else computed now and cached; computed without the cache while Redis
+    is down, so catalog reads keep answering."""
+    try:
+        return await _cached_trending_for(app, period=period, country=country)
+    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as err:
+        log.warning("trending computed without the cache (redis unavailable): %s", err)
+    entries = await compute_trending(app[keys.DB], period=period)
+    if country is None:
+        return entries
+    return merge_regional(await compute_regional(app[keys.DB], period=period, country=country), entries)
+
+
+async def _cached_trending_for(app: web.Application, *, period: str, country: str | None) -> list[TrendingEntry]:
     settings = app[keys.SETTINGS]
     ttl_s = max(60, settings.catalog_trending_interval_s * 3)
     entries = await cached_trending(app[keys.REDIS], namespace=settings.redis_namespace, period=period)

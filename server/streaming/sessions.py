@@ -5,16 +5,25 @@ Keys (all under the app's namespace):
 - ``stream:sess:<session_id>`` (hash): owner, content, asset, allowed variants, mode
   (``auto``/``fixed``), current rendition, steering clock and counters; expires with the URLs.
 - ``stream:sess:<session_id>:switches`` (list): one JSON object per rendition switch, oldest first.
+
+With a database pool the session is also written to PostgreSQL (``stream_sessions``) at creation:
+a session Redis no longer has (restart, flush) is read back from there and put into Redis again,
+with a fresh steering state (mode ``auto``, the start rendition), so a playback in progress goes on.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
+import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 import redis.asyncio as aioredis
+import redis.exceptions
 
 from server.storage.redis import key
 
@@ -87,10 +96,11 @@ def switches_key(namespace: str, session_id: str) -> str:
 class SessionStore:
     """Reads and writes stream sessions in one Redis namespace."""
 
-    def __init__(self, *, redis: aioredis.Redis, namespace: str) -> None:
-        """Use ``redis`` with keys under ``namespace``."""
+    def __init__(self, *, redis: aioredis.Redis, namespace: str, db: asyncpg.Pool | None = None) -> None:
+        """Use ``redis`` with keys under ``namespace``; with ``db``, sessions are durable in PostgreSQL too."""
         self._redis = redis
         self._ns = namespace
+        self._db = db
 
     async def create(self, *, session: StreamSession, ttl_s: int) -> None:
         """Store a new session that expires after ``ttl_s`` seconds."""
@@ -102,14 +112,54 @@ class SessionStore:
             "current": session.current, "expires": str(session.expires), "steer_started_at": "",
             "delivered_end_s": "0", "switch_count": "0", "estimate_kbps": "",
         }
+        if self._db is not None:
+            await self._db.execute(
+                "INSERT INTO stream_sessions (id, user_id, data, expires_at)"
+                " VALUES ($1::uuid, $2::uuid, ($3::text)::jsonb, $4)"
+                " ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, data = excluded.data,"
+                " expires_at = excluded.expires_at",
+                session.session_id, session.user_id, json.dumps({**mapping, "ttl_s": ttl_s}),
+                datetime.fromtimestamp(time.time() + ttl_s, UTC))
+        await self._cache(k, mapping, ttl_s)
+
+    async def _cache(self, k: str, mapping: dict[str, str], ttl_s: int) -> None:
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.hset(k, mapping=mapping)  # type: ignore[arg-type]
             pipe.expire(k, ttl_s)
             await pipe.execute()
 
+    async def _durable(self, session_id: str) -> dict[str, Any] | None:
+        """The session as PostgreSQL has it (unexpired), put back into Redis when Redis answers."""
+        if self._db is None:
+            return None
+        try:
+            uuid.UUID(session_id)
+        except ValueError:
+            return None
+        row = await self._db.fetchrow(
+            "SELECT data::text, ceil(extract(epoch FROM expires_at - now()))::int AS left_s FROM stream_sessions"
+            " WHERE id = $1::uuid AND expires_at > now()", session_id)
+        if row is None:
+            return None
+        data: dict[str, Any] = json.loads(row["data"])
+        data.pop("ttl_s", None)
+        try:
+            await self._cache(session_key(self._ns, session_id), data, max(int(row["left_s"]), 1))
+            log.info("stream session %s restored from PostgreSQL", session_id)
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as err:
+            log.warning("stream session %s read from PostgreSQL; redis unavailable: %s", session_id, err)
+        return data
+
     async def get(self, session_id: str) -> StreamSession | None:
-        """The session, or None when unknown or expired."""
-        raw: dict[str, Any] = await self._redis.hgetall(session_key(self._ns, session_id))  # type: ignore[assignment]
+        """The session, or None when unknown or expired (Redis first, then PostgreSQL)."""
+        try:
+            raw: dict[str, Any] = await self._redis.hgetall(session_key(self._ns, session_id))  # type: ignore[assignment]
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
+            if self._db is None:
+                raise
+            raw = {}
+        if not raw:
+            raw = await self._durable(session_id) or {}
         if not raw:
             return None
         try:

@@ -55,4 +55,4 @@ def batcher(app: web.Application) -> ListBatcher:
 
 def session_store(app: web.Application) -> SessionStore:
     """The session store over the app's Redis and namespace."""
-    return SessionStore(redis=app[keys.REDIS], namespace=app[keys.SETTINGS].redis_namespace)
+    return SessionStore(redis=app[keys.REDIS], namespace=app[keys.SETTINGS].redis_namespace, db=app[keys.DB])
