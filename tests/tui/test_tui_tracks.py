@@ -35,6 +35,7 @@ async def test_subtitles_and_audio_tracks_are_offered_and_cycle(tmp_path: Path, 
         assert mpv is not None
         await wait_for(pilot, lambda: sorted(mpv.track_languages("sub")) == ["en", "hi"], tries=600)
         await wait_for(pilot, lambda: "hi" in mpv.track_languages("audio"), tries=600)
+        assert mpv.prop("aid") == 1  # the stream's own audio: no second audio download by default
         await wait_for(pilot, lambda: mpv.selected_track("sub") == "hi", tries=600)  # Settings' subtitle language
         before = mpv.selected_track("sub")
         await pilot.press("c")

@@ -54,6 +54,14 @@ class PlaybackEnded(Message):
     error: str = ""
 
 
+ISO_639_2 = {"eng": "en", "hin": "hi", "tam": "ta", "tel": "te", "ben": "bn", "mar": "mr"}
+
+
+def two_letter(lang: str) -> str:
+    """``eng`` → ``en`` (the manifest's codes) for the languages of the catalog; others unchanged."""
+    return ISO_639_2.get(lang.lower(), lang)
+
+
 def picture_note(*, headless: bool, vo: str) -> str:
     """What the viewer is told about the picture: mpv's own window, or why there is none.
 
@@ -192,13 +200,13 @@ class MpvController:
         """The language (or title) of the selected ``sub``/``audio`` track, ``off`` when none is."""
         for track in self.prop("track-list", []) or []:
             if track.get("type") == kind and track.get("selected"):
-                return str(track.get("lang") or track.get("title") or track.get("id"))
+                return two_letter(str(track.get("lang") or track.get("title") or track.get("id")))
         return "off"
 
     def track_languages(self, kind: str) -> list[str]:
-        """Languages of the ``sub``/``audio`` tracks mpv has."""
-        return [str(t.get("lang") or t.get("title") or t.get("id")) for t in self.prop("track-list", []) or []
-                if t.get("type") == kind]
+        """Languages of the ``sub``/``audio`` tracks mpv has (two-letter codes where known: ``eng`` → ``en``)."""
+        return [two_letter(str(t.get("lang") or t.get("title") or t.get("id")))
+                for t in self.prop("track-list", []) or [] if t.get("type") == kind]
 
     def cycle(self, prop: str) -> Any:
         """Cycle a track property (``sid``, ``aid``) and return the new value."""

@@ -341,23 +341,26 @@ class PlayerScreen(OttScreen[None]):
 
     def _add_tracks(self) -> None:
         """Subtitles (WebVTT) and the other audio languages as external mpv tracks: the steered stream
-        carries one rendition with its default audio only. The profile's language picks the audio; the
-        configured subtitle language (Settings) picks the subtitles."""
+        carries one rendition with its own audio only. Defaults: the server's (``is_default``, from the
+        profile's language) unless Settings names a subtitle language. An external audio track is selected
+        by default only when the stream's own audio is known to be another language: a second audio
+        download must not eat a slow link for the same language."""
         if self.mpv is None or self.manifest is None:
             return
         ott = self.ott
-        language = ott.language
         want_sub = ott.config.subtitle_language
         for sub in self.manifest.subtitles:
             url = sub.vtt_url or sub.url
             if url:
+                pick = sub.language == want_sub if want_sub != "off" else sub.is_default
                 self.mpv.add_track("sub", ott.shaper.rewrite(url), lang=sub.language, title=sub.label or sub.language,
-                                   select=sub.language == want_sub)
-        muxed = next((a.language for a in self.manifest.audio_tracks if a.is_default), "")
+                                   select=pick)
+        muxed = set(self.mpv.track_languages("audio"))  # what the stream itself carries
+        known = muxed <= {a.language for a in self.manifest.audio_tracks}
         for audio in self.manifest.audio_tracks:
-            if audio.url and not audio.is_default:
+            if audio.url and audio.language not in muxed:
                 self.mpv.add_track("audio", ott.shaper.rewrite(audio.url), lang=audio.language,
-                                   title=audio.label or audio.language, select=audio.language == language != muxed)
+                                   title=audio.label or audio.language, select=audio.is_default and known)
 
     # ------------------------------------------------------------------ mpv messages
     def on_video_params_changed(self, message: VideoParamsChanged) -> None:
