@@ -89,6 +89,16 @@ class ContentCreate(ContentPatch):
     title: str = Field(min_length=1, max_length=500)
 
 
+class CreditOut(BaseModel):
+    """One credit of a title as the CMS shows it: the person, their name and part."""
+
+    person_id: str
+    name: str
+    role: PersonRole
+    billing: int
+    character_name: str | None
+
+
 class ContentOut(BaseModel):
     """A title as the CMS sees it (every state), with its genres and cast."""
 
@@ -106,7 +116,7 @@ class ContentOut(BaseModel):
     asset_id: str | None
     fields: dict[str, Any]
     genres: list[str]
-    cast: list[dict[str, Any]]
+    cast: list[CreditOut]
 
 
 class ContentListQuery(_In, PageParams):

@@ -13,7 +13,7 @@ from typing import Any, TypeAlias
 
 import asyncpg
 
-from server.cms.models import CONTENT_FIELDS, CastIn, ContentListOut, ContentListQuery, ContentOut
+from server.cms.models import CONTENT_FIELDS, CastIn, ContentListOut, ContentListQuery, ContentOut, CreditOut
 from server.errors import NotFound, ValidationFailed
 from server.listing import Pagination, pagination
 
@@ -179,6 +179,7 @@ def _iso(value: datetime | None) -> str | None:
 async def content_out(conn: asyncpg.Connection, *, content_id: str) -> ContentOut:
     """The title as the CMS shows it."""
     row = await fetch_content(conn, content_id=content_id)
+    cast = [CreditOut(**c) for c in await cast_list(conn, content_id=str(row["id"]))]
     return ContentOut(
         id=str(row["id"]), workflow_state=row["workflow_state"], version=row["version"],
         created_by=str(row["created_by"]) if row["created_by"] else None, created_at=row["created_at"].isoformat(),
@@ -186,7 +187,7 @@ async def content_out(conn: asyncpg.Connection, *, content_id: str) -> ContentOu
         publish_at=_iso(row["publish_at"]), submitted_at=_iso(row["submitted_at"]),
         approved_at=_iso(row["approved_at"]), review_comments=row["review_comments"], asset_id=row["asset_id"],
         fields={k: jsonable(row[k]) for k in CONTENT_FIELDS},
-        genres=await genre_ids(conn, content_id=str(row["id"])), cast=await cast_list(conn, content_id=str(row["id"])))
+        genres=await genre_ids(conn, content_id=str(row["id"])), cast=cast)
 
 
 def like_pattern(text: str) -> str:
