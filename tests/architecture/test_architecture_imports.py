@@ -1,4 +1,4 @@
-"""The one-way import rule between top-level packages; handlers as SQL-free leaves of the server (README §Architecture).
+"""Structure rules (README §Architecture): one-way imports between packages, SQL-free handler leaves, one assembly.
 
 Pure source parsing (``ast``): every ``import`` and ``from … import`` of every module, including imports
 inside functions and under ``TYPE_CHECKING``.
@@ -87,3 +87,22 @@ def test_server_handlers_hold_no_sql() -> None:
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL.search(node.value):
                 wrong.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.value[:60]!r}")
     assert not wrong, "SQL in HTTP handlers:\n" + "\n".join(wrong)
+
+
+def test_only_the_app_assembles() -> None:
+    # server/app.py alone adds middlewares and cleanup contexts; server/keys.py alone makes AppKeys.
+    wrong = []
+    for path in _modules("server"):
+        relative = path.relative_to(ROOT).as_posix()
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and node.attr in ("cleanup_ctx", "middlewares", "on_startup")
+                    and relative != "server/app.py"):
+                wrong.append(f"{relative}:{node.lineno} touches app.{node.attr}")
+            if (isinstance(node, ast.Attribute) and node.attr == "AppKey" and relative != "server/keys.py"):
+                wrong.append(f"{relative}:{node.lineno} makes an AppKey")
+        if relative.startswith("server/api/") and path.name != "__init__.py":
+            defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
+            if "setup" in defined:
+                wrong.append(f"{relative} defines setup(): areas export only a router")
+    assert not wrong, "\n".join(wrong)
