@@ -13,11 +13,15 @@ rate sample is ``bytes of n ÷ delivery time``.
 
 Which gaps are fills: a player that waits because its buffer is full asks about once per segment
 duration, so a gap close to the media duration of what it just got (between ``IDLE_LOW`` and
-``IDLE_HIGH`` ×) is ambiguous and skipped; a clearly shorter gap is a fill on a link faster than the
-bitrate, a longer one (up to ``MAX_GAP_FACTOR`` ×, beyond that the player was paused) a fill on a
-slower link. Playlists count as deliveries too (their media time is zero, so every gap after one
-is a fill); a gap after a small response mostly measures the RTT, which :func:`rtt_from_log` uses
-when no better RTT is known.
+``IDLE_HIGH`` ×) or longer is a fill only when the player's buffer, as the log itself tells it
+(media delivered minus time played since the first segment arrived), was below ``FULL_SEGMENTS``
+segments: with more, the player was pacing itself (mpv with a bounded read-ahead stops reading in
+the middle of a segment), and a 2g link barely twice the bitrate gives gaps near one segment
+duration while the buffer slowly grows. A clearly shorter gap is always a fill (a link faster than
+the bitrate); a longer one without a buffer figure is a fill on a slower link, up to
+``MAX_GAP_FACTOR`` × (beyond that the player was paused). Playlists count as deliveries too
+(their media time is zero, so every gap after one is a fill); a gap after a small response mostly
+measures the RTT, which :func:`rtt_from_log` uses when no better RTT is known.
 
 The samples go through :class:`media.abr.ThroughputEstimator` (the players' dual EWMA).
 """
@@ -32,6 +36,8 @@ from media.abr import ThroughputEstimator
 
 IDLE_LOW = 0.8
 IDLE_HIGH = 1.25
+#: A buffer under this many segments of media means the player is still filling, whatever the gap.
+FULL_SEGMENTS = 1.8
 MAX_GAP_FACTOR = 8.0
 MAX_GAP_S = 60.0
 #: Responses at most this large measure the round trip rather than the rate.
@@ -77,15 +83,50 @@ def rtt_from_log(log: Sequence[Request]) -> float | None:
     return min(gaps) if gaps else None
 
 
-def is_fill(gap_s: float, media_s: float) -> bool:
-    """Whether a gap after a response holding ``media_s`` seconds of media was the player filling."""
+def is_fill(gap_s: float, media_s: float, *, buffer_s: float | None = None) -> bool:
+    """Whether a gap after a response holding ``media_s`` seconds of media was the player filling.
+
+    ``buffer_s``: the player's buffer (that response included) when it sent the next request, if known.
+    """
     if gap_s <= 0 or gap_s > MAX_GAP_S:
         return False
     if media_s <= 0:
         return True
     if gap_s > MAX_GAP_FACTOR * media_s:
         return False
-    return not (IDLE_LOW * media_s <= gap_s <= IDLE_HIGH * media_s)
+    if gap_s < IDLE_LOW * media_s:
+        return True  # faster than it plays: nothing but the link held it back
+    if buffer_s is not None:  # a full buffer means the player was pacing itself (mpv stops reading mid-segment)
+        return buffer_s < FULL_SEGMENTS * media_s
+    return gap_s > IDLE_HIGH * media_s
+
+
+class _Buffer:
+    """The player's buffer as the log tells it: media delivered minus time played since the first segment arrived
+    (playing stops, as a stall, when the buffer is empty)."""
+
+    def __init__(self) -> None:
+        self.media_end = 0.0
+        self.played_to: float | None = None  # media time played at ``clock``
+        self.clock = 0.0
+
+    def delivered(self, media_s: float, *, at: float) -> float:
+        """Add ``media_s`` delivered at ``at``; the buffer (seconds) just after."""
+        if media_s <= 0:
+            return self.level(at)
+        if self.played_to is None:
+            self.played_to, self.clock = 0.0, at
+        level = self.level(at)
+        self.media_end += media_s
+        return level + media_s
+
+    def level(self, at: float) -> float:
+        """Buffered seconds at ``at``."""
+        if self.played_to is None:
+            return 0.0
+        self.played_to = min(self.media_end, self.played_to + max(0.0, at - self.clock))
+        self.clock = max(self.clock, at)
+        return self.media_end - self.played_to
 
 
 def delivery_samples(log: Sequence[Request], *, rtt_s: float | None = None) -> list[RateSample]:
@@ -93,9 +134,11 @@ def delivery_samples(log: Sequence[Request], *, rtt_s: float | None = None) -> l
     ordered = sorted(log, key=lambda r: r.at)
     rtt = rtt_s if rtt_s is not None else (rtt_from_log(ordered) or 0.0)
     out: list[RateSample] = []
+    buffer = _Buffer()
     for cur, nxt in itertools.pairwise(ordered):
         gap = nxt.at - cur.at
-        if cur.nbytes < MIN_SAMPLE_BYTES or not is_fill(gap, cur.media_s):
+        level = buffer.delivered(cur.media_s, at=nxt.at)  # response n had arrived when request n+1 came
+        if cur.nbytes < MIN_SAMPLE_BYTES or not is_fill(gap, cur.media_s, buffer_s=level):
             continue
         seconds = gap - rtt * round_trips(nxt)
         if seconds < MIN_DELIVERY_FRACTION * gap:

@@ -56,3 +56,13 @@ def test_tiny_or_unordered_logs() -> None:
     assert delivery_estimate([Request(at=1, nbytes=50_000, media_s=2)]) is None
     log = filling_log(kbps=1_600, rtt_s=0.3, sizes=[60_000] * 4)
     assert delivery_estimate(list(reversed(log))) == delivery_estimate(log)
+
+
+def test_a_link_barely_above_the_bitrate_still_measures_while_the_buffer_grows() -> None:
+    # 2g and 108p: 34 kB per 2 s segment, 280 kbit/s, 800 ms RTT: every gap is ~0.9 segment durations,
+    # which alone could be a player waiting on a full buffer; its buffer is still under two segments.
+    log = filling_log(kbps=280, rtt_s=0.8, sizes=[34_000] * 6)
+    est, samples = delivery_estimate(log) or (0.0, 0)
+    assert samples >= 4
+    assert 0.75 * 280 <= est <= 1.25 * 280
+    assert not is_fill(1.8, 2.0, buffer_s=4.5) and is_fill(1.8, 2.0, buffer_s=2.5)
