@@ -18,6 +18,8 @@ from server import keys
 from server.auth.viewer import Viewer, load_viewer, request_country
 from server.catalog.models import (
     CatalogGenresOut,
+    ComingSoonOut,
+    ComingSoonQuery,
     DetailsOut,
     ListQuery,
     PageOut,
@@ -33,6 +35,7 @@ from server.catalog.queries import (
     cards_by_ids,
     content_details,
     genre_counts,
+    list_coming_soon,
     list_content,
     season_episodes,
 )
@@ -78,6 +81,18 @@ async def list_titles(request: web.Request, *, query: ListQuery) -> web.Response
                                       page=query.page, limit=query.limit, trending_ids=trending_ids)
     body = {"content": items, "pagination": pagination(page=query.page, limit=query.limit, total=total)}
     return cached_json(request, body, max_age=30)
+
+
+@router.route("GET", "/api/v1/catalog/coming-soon", summary="Titles announced but not out yet (not playable)",
+              query=ComingSoonQuery, response=ComingSoonOut, auth="optional", errors=(401, 404, 422),
+              headers=("country", "If-None-Match"))
+async def coming_soon(request: web.Request, *, query: ComingSoonQuery) -> web.Response:
+    """Published titles whose availability window opens later, soonest first; their details answer with
+    ``coming_soon: true`` and ``playable: false``, and playback is 404 until the window opens."""
+    viewer = await catalog_viewer(request, query.profile_id)
+    items, total = await list_coming_soon(request.app[keys.DB], viewer=viewer, page=query.page, limit=query.limit)
+    body = {"content": items, "pagination": pagination(page=query.page, limit=query.limit, total=total)}
+    return cached_json(request, body, max_age=60)
 
 
 @router.route("GET", "/api/v1/catalog/content/{content_id}", summary="One title: seasons, cast, genres, languages",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 import asyncpg
 
@@ -59,18 +59,23 @@ def tier_allows(*, viewer_tier: str, required: str) -> bool:
     return TIER_ORDER.get(viewer_tier, 0) >= TIER_ORDER.get(required, 1)
 
 
-def visibility_sql(*, viewer: Viewer, params: list[Any], alias: str = "c") -> str:
+def visibility_sql(*, viewer: Viewer, params: list[Any], alias: str = "c",
+                   upcoming: Literal["no", "also", "only"] = "no") -> str:
     """A SQL condition restricting ``alias`` (a ``content`` row) to what ``viewer`` may see.
 
-    Appends its values to ``params`` (positional ``$n`` numbering continues from its length).
+    ``upcoming`` admits published titles whose window has not opened yet (coming soon): ``also``
+    next to the available ones, ``only`` instead of them. Appends its values to ``params``
+    (positional ``$n`` numbering continues from its length).
     """
     params.append(viewer.country)
     country = len(params)
     params.append(allowed_ratings(viewer))
     ratings = len(params)
+    opened = f"({alias}.available_from IS NULL OR {alias}.available_from <= now())"
+    window = {"no": opened, "also": "TRUE", "only": f"{alias}.available_from > now()"}[upcoming]
     return (
         f"{alias}.workflow_state = 'published'"
-        f" AND ({alias}.available_from IS NULL OR {alias}.available_from <= now())"
+        f" AND {window}"
         f" AND ({alias}.available_until IS NULL OR now() < {alias}.available_until)"
         f" AND ({alias}.geo_restriction IS NULL OR ${country}::text = ANY({alias}.geo_restriction))"
         f" AND {alias}.maturity_rating = ANY(${ratings}::text[])"

@@ -58,6 +58,13 @@ class SearchQuery(_Query):
         return cleaned
 
 
+class ComingSoonQuery(_Query):
+    """Page of the coming-soon list."""
+
+    page: int = Field(default=1, ge=1, le=100_000, description="page number, from 1")
+    limit: int = Field(default=20, ge=1, le=MAX_LIMIT, description="items per page")
+
+
 class TrendingQuery(_Query):
     """Trending period and how many titles."""
 
@@ -146,7 +153,8 @@ class DetailsOut(TitleOut):
 
     trailer_url: str | None
     genre_details: list[GenreRefOut]
-    playable: bool = Field(description="the caller's tier allows playing it")
+    playable: bool = Field(description="the caller's tier allows playing it and it is out (not coming soon)")
+    coming_soon: bool = Field(description="published, but its availability window opens later")
     seasons: list[SeasonSummaryOut]
     cast: list[str]
     cast_details: list[CastMemberOut]
@@ -232,3 +240,16 @@ class TrendingOut(BaseModel):
 
     period: str
     trending: list[TrendingItemOut]
+
+
+class ComingSoonItemOut(CardOut):
+    """A title that is announced but not out yet."""
+
+    available_from: str = Field(description="when it can be played")
+
+
+class ComingSoonOut(BaseModel):
+    """One page of coming-soon titles, soonest first."""
+
+    content: list[ComingSoonItemOut]
+    pagination: Pagination

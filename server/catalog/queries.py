@@ -110,7 +110,7 @@ async def list_content(db: Db, *, viewer: Viewer, filters: ListFilters, sort: So
 
 
 DETAILS_SQL = """
-SELECT c.*,
+SELECT c.*, coalesce(c.available_from > now(), false) AS upcoming,
   (SELECT coalesce(json_agg(json_build_object('name', g.name, 'name_hi', g.name_hi, 'slug', g.slug)
                             ORDER BY g.sort_order), '[]'::json)
      FROM content_genres cg JOIN genres g ON g.id = cg.genre_id WHERE cg.content_id = c.id) AS genre_rows,
@@ -133,9 +133,10 @@ FROM content c WHERE c.id = $1::uuid AND {cond}
 
 
 async def content_details(db: Db, *, viewer: Viewer, content_id: str) -> dict[str, Any]:
-    """Everything about one visible title (one query): seasons, cast, director, genres, languages, tier badge."""
+    """Everything about one visible or coming-soon title (one query): seasons, cast, director, genres,
+    languages, tier badge; a coming-soon title is not playable."""
     params: list[Any] = [parse_uuid(content_id, what="content")]
-    cond = visibility_sql(viewer=viewer, params=params)
+    cond = visibility_sql(viewer=viewer, params=params, upcoming="also")
     row = await db.fetchrow(DETAILS_SQL.format(cond=cond), *params)
     if row is None:
         raise NotFound(f"no content {content_id}")
@@ -152,7 +153,8 @@ async def content_details(db: Db, *, viewer: Viewer, content_id: str) -> dict[st
         "genres": [g["name"] for g in genres],
         "genre_details": genres,
         "tier_requirement": row["tier_requirement"], "premium": row["tier_requirement"] == "premium",
-        "playable": tier_allows(viewer_tier=viewer.tier, required=row["tier_requirement"]),
+        "playable": tier_allows(viewer_tier=viewer.tier, required=row["tier_requirement"]) and not row["upcoming"],
+        "coming_soon": bool(row["upcoming"]),
         "seasons": row["season_rows"],
         "cast": [p["name"] for p in actors],
         "cast_details": [{k: p[k] for k in ("id", "name", "name_hi", "character")} for p in actors],
@@ -165,6 +167,18 @@ async def content_details(db: Db, *, viewer: Viewer, content_id: str) -> dict[st
         "available_until": row["available_until"].isoformat() if row["available_until"] else None,
         "view_count": row["view_count"],
     }
+
+
+async def list_coming_soon(db: Db, *, viewer: Viewer, page: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+    """Published titles whose window opens later, soonest first (listable, not playable), and their number."""
+    params: list[Any] = []
+    where = visibility_sql(viewer=viewer, params=params, upcoming="only")
+    total = await db.fetchval(f"SELECT count(*) FROM content c WHERE {where}", *params)  # noqa: S608
+    rows = await db.fetch(
+        f"SELECT {CARD_COLUMNS}, c.available_from FROM content c WHERE {where}"  # noqa: S608
+        f" ORDER BY c.available_from, c.id LIMIT ${len(params) + 1} OFFSET ${len(params) + 2}",
+        *params, limit, (page - 1) * limit)
+    return [{**card(r), "available_from": r["available_from"].isoformat()} for r in rows], int(total)
 
 
 async def season_episodes(db: Db, *, viewer: Viewer, content_id: str, season_number: int) -> dict[str, Any]:

@@ -38,10 +38,13 @@ def named(cat: dict[str, Any], *keys_: str) -> set[str]:
 async def test_anonymous_sees_only_published_titles_inside_their_window(api, rules_catalog) -> None:
     seen = await titles(api)
     assert seen == named(rules_catalog, *ALWAYS_VISIBLE)
-    for hidden in ("draft", "review", "soon", "expired", "us"):
+    for hidden in ("draft", "review", "expired", "us"):
         resp = await api.get(f"/api/v1/catalog/content/{rules_catalog['ids'][hidden]}")
         assert resp.status == 404, hidden
         assert resp.content_type == "application/problem+json"
+    # coming soon: not in the list, but its page exists (announced, not playable)
+    soon = await (await api.get(f"/api/v1/catalog/content/{rules_catalog['ids']['soon']}")).json()
+    assert soon["coming_soon"] is True and soon["playable"] is False
 
 
 async def test_country_header_switches_geo_restricted_titles(api, rules_catalog) -> None:

@@ -188,6 +188,7 @@ async def test_every_operation_answers_what_the_document_says(api: TestClient) -
                  path={**show, "season_number": "1"})
     await w.call("GET", "/api/v1/catalog/search", expect=200, params={"q": "walk"})
     await w.call("GET", "/api/v1/catalog/genres", expect=200)
+    await w.call("GET", "/api/v1/catalog/coming-soon", expect=200)
     await w.call("GET", "/static/genres/{slug}.svg", path={"slug": "walk-drama"}, expect=200)
     await w.call("GET", "/media/{asset_id}/images/{name}", path={"asset_id": ASSET_ID, "name": "poster.jpg"},
                  expect=200)
