@@ -5,13 +5,18 @@ Import is light: nothing here runs ffmpeg.
 
 from media.abr import (
     DEFAULT_RULE,
+    ECT_TABLE,
     RULES,
     AbrConfig,
     AbrController,
     Decision,
     DownloadProgress,
     StartHint,
+    ThroughputEstimator,
     choose_start,
+    fmt_kbps,
+    insufficient_buffer_rule,
+    throughput_rule,
 )
 from media.abr_sim import Playback
 from media.ads import (
@@ -25,12 +30,12 @@ from media.ads import (
     parse_vmap,
 )
 from media.assets import Asset, AudioTrack, Segment, SubtitleTrack, VideoRendition
-from media.dash import build_mpd
+from media.dash import build_mpd, segment_files
 from media.errors import FFmpegError, InputError, MediaError
 from media.ladder import DEFAULT_LADDER, Rendition, ladder_for_source, load_ladder
 from media.mpv_options import cli_args as mpv_cli_args
 from media.mpv_options import python_mpv_kwargs, readahead_s, streaming_options
-from media.package import PackageOptions
+from media.package import POSTER_FILE, THUMB_FILE, PackageOptions
 from media.pipeline import package_asset, package_sync
 from media.playlists import (
     PlaylistError,
@@ -42,6 +47,7 @@ from media.playlists import (
     build_subtitle_playlist,
     parse_master,
     parse_media,
+    variant_bandwidth,
 )
 from media.probe import probe
 from media.rates import expected_kbps
@@ -55,8 +61,11 @@ __all__ = [
     "BREAK_ORDER",
     "DEFAULT_LADDER",
     "DEFAULT_RULE",
+    "ECT_TABLE",
+    "POSTER_FILE",
     "RULES",
     "SAMPLES",
+    "THUMB_FILE",
     "AbrConfig",
     "AbrController",
     "AdBreak",
@@ -78,6 +87,7 @@ __all__ = [
     "Segment",
     "StartHint",
     "SubtitleTrack",
+    "ThroughputEstimator",
     "Variant",
     "VideoRendition",
     "build_audio_playlist",
@@ -89,6 +99,8 @@ __all__ = [
     "choose_start",
     "default_data_dir",
     "expected_kbps",
+    "fmt_kbps",
+    "insufficient_buffer_rule",
     "ladder_for_source",
     "load_ladder",
     "make_testcard",
@@ -103,7 +115,10 @@ __all__ = [
     "probe",
     "python_mpv_kwargs",
     "readahead_s",
+    "segment_files",
     "streaming_options",
+    "throughput_rule",
     "tostring_default_ns",
     "validate_asset",
+    "variant_bandwidth",
 ]

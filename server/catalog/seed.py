@@ -20,7 +20,7 @@ from typing import Any
 
 import asyncpg
 
-from media.package import POSTER_FILE, THUMB_FILE
+from media import POSTER_FILE, THUMB_FILE
 from server.catalog import wordlists as words
 
 log = logging.getLogger(__name__)

@@ -6,9 +6,7 @@ import logging
 import time
 from pathlib import Path
 
-from media.assets import Asset
-from media.errors import InputError
-from media.playlists import variant_bandwidth
+from media import Asset, InputError, variant_bandwidth
 from server.streaming.paths import UnsafePath, check_asset_id
 from server.streaming.policy import Rung
 

@@ -32,7 +32,7 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from media.abr import ThroughputEstimator
+from media import ThroughputEstimator
 
 IDLE_LOW = 0.8
 IDLE_HIGH = 1.25

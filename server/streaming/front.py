@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from media.assets import Asset
+from media import Asset
 from server.errors import Forbidden
 from server.streaming.sessions import StreamSession
 from server.streaming.signing import Grant

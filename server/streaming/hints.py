@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from media.abr import ECT_TABLE
+from media import ECT_TABLE
 from server.streaming.policy import Hints, NetHint
 
 MAX_DOWNLINK_MBPS = 100_000.0

@@ -17,9 +17,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Sequence
 
-from media.assets import Asset
-from media.dash import build_mpd
-from media.playlists import build_audio_playlist, build_master, build_media_playlist, build_subtitle_playlist
+from media import Asset, build_audio_playlist, build_master, build_media_playlist, build_mpd, build_subtitle_playlist
 from server.streaming.urls import STEERED_DIR, STEERED_PLAYLIST, MediaUrls, steered_segment_name
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 
-from media.assets import Asset
+from media import Asset
 
 MAX_ENTRIES = 4096
 

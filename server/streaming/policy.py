@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from media.abr import ECT_TABLE, choose_start, fmt_kbps
+from media import ECT_TABLE, choose_start, fmt_kbps
 
 TIER_MAX_HEIGHT: dict[str, int] = {"free": 720, "premium": 1080}
 SAVE_DATA_MAX_HEIGHT = 360

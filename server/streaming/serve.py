@@ -21,8 +21,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from media.assets import Asset
-from media.dash import segment_files
+from media import Asset, segment_files
 from server import keys
 from server.activity.events import record_event
 from server.errors import Forbidden, NotFound

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from media.abr import AbrConfig, insufficient_buffer_rule, throughput_rule
+from media import AbrConfig, insufficient_buffer_rule, throughput_rule
 from server.streaming.policy import Rung
 
 

@@ -106,3 +106,14 @@ def test_only_the_app_assembles() -> None:
             if "setup" in defined:
                 wrong.append(f"{relative} defines setup(): areas export only a router")
     assert not wrong, "\n".join(wrong)
+
+
+def test_media_is_used_through_its_package_surface() -> None:
+    # server, tui and loadtest import media's names from media/__init__.py, never from its submodules.
+    wrong = []
+    for package in ("server", "tui", "loadtest"):
+        for path in _modules(package):
+            for line, module in _imports(path):
+                if module.startswith("media."):
+                    wrong.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
+    assert not wrong, "import these names from media (add them to media/__init__.py):\n" + "\n".join(wrong)
