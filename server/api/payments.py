@@ -7,7 +7,7 @@ import logging
 
 from aiohttp import web
 
-from server import keys
+from server import keys, mail
 from server.billing.models import WebhookOut
 from server.billing.secret import webhook_secret
 from server.billing.signature import EVENT_ID_HEADER, SIGNATURE_HEADER, verify_signature
@@ -42,4 +42,6 @@ async def webhook(request: web.Request) -> web.Response:
     if not isinstance(event_id, str) or not 0 < len(event_id) <= 64:
         raise BadRequest(f"the event needs an id ({EVENT_ID_HEADER} header)")
     outcome = await process_event(request.app[keys.DB], event_id=event_id, payload=payload)
+    if outcome.status == "processed":
+        mail.wake_sender(request.app)  # the payment confirmation
     return json_response(WebhookOut(event_id=event_id, status=outcome.status, detail=outcome.detail))

@@ -15,7 +15,8 @@ from typing import Any, Literal
 import asyncpg
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from server.billing.plans import PLANS
+from server import mail
+from server.billing.plans import PLANS, format_inr
 from server.errors import BadRequest
 
 log = logging.getLogger(__name__)
@@ -113,11 +114,15 @@ async def _captured(conn: asyncpg.Connection, p: PaymentEntity) -> Outcome:
         sub, start = await _renew(conn, order=order, method=p.method, payment_ref=p.id)
     else:
         sub, start = await _activate(conn, order=order, method=p.method, payment_ref=p.id)
-    await _invoice(conn, order=order, payment_id=payment_id, sub=sub, period_start=start)
-    await conn.execute(
+    number = await _invoice(conn, order=order, payment_id=payment_id, sub=sub, period_start=start)
+    email = await conn.fetchval(
         "UPDATE users SET subscription_tier = 'premium', subscription_expires_at = $2,"
-        " payment_method = coalesce($3, payment_method), updated_at = now() WHERE id = $1",
+        " payment_method = coalesce($3, payment_method), updated_at = now() WHERE id = $1 RETURNING email",
         order["user_id"], sub["end_date"], p.method)
+    if email:
+        subject, body = payment_mail(plan=PLANS[order["plan_type"]].name, amount=format_inr(p.amount),
+                                     invoice=number, until=sub["end_date"], payment_id=p.id)
+        await mail.enqueue(conn, to=email, subject=subject, body=body, kind="payment_confirmation")
     return Outcome("processed", f"subscription {sub['id']} {order['purpose']} paid")
 
 
@@ -156,7 +161,7 @@ async def _renew(conn: asyncpg.Connection, *, order: asyncpg.Record, method: str
 
 
 async def _invoice(conn: asyncpg.Connection, *, order: asyncpg.Record, payment_id: Any, sub: asyncpg.Record,
-                   period_start: Any) -> None:
+                   period_start: Any) -> str:
     plan = PLANS[order["plan_type"]]
     number = await conn.fetchval("SELECT 'INV-' || to_char(now(), 'YYYY') || '-' || lpad(nextval('invoice_number_seq')"
                                  "::text, 6, '0')")
@@ -168,3 +173,13 @@ async def _invoice(conn: asyncpg.Connection, *, order: asyncpg.Record, payment_i
         number, order["user_id"], sub["id"], payment_id, plan.id, f"{plan.name} ({what})", plan.price_paise,
         plan.price_paise - order["amount_paise"], order["amount_paise"], order["currency"], period_start,
         sub["end_date"])
+    return str(number)
+
+
+def payment_mail(*, plan: str, amount: str, invoice: str, until: Any, payment_id: str) -> tuple[str, str]:
+    """(subject, body) of the payment confirmation mail."""
+    day = until.date().isoformat() if hasattr(until, "date") else str(until)
+    return (f"Payment received: {plan}",
+            f"Thank you. We received {amount} for {plan} (payment {payment_id}).\n\n"
+            f"Invoice {invoice} is in your account (GET /api/v1/subscriptions/invoices).\n"
+            f"Premium is active until {day}.\n")

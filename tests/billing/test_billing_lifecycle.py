@@ -203,3 +203,15 @@ async def test_garbage_is_answered_with_problems(api: TestClient) -> None:
         assert resp.content_type == "application/problem+json"
     for path in ("/api/v1/subscriptions/me", "/api/v1/subscriptions/invoices"):
         assert (await api.get(path)).status == 401
+
+
+async def test_a_captured_payment_mails_a_confirmation_once(api: TestClient) -> None:
+    user = await register(api)
+    order = await subscribe(api, user["access_token"], "annual")
+    event = await pay(api, order)
+    assert event["status"] == "processed"
+    db = api.app[keys.DB]
+    mails = await db.fetch("SELECT to_address, subject, body FROM mail_outbox WHERE kind = 'payment_confirmation'")
+    invoice = await db.fetchval("SELECT number FROM invoices")
+    assert len(mails) == 1 and mails[0]["to_address"] == user["email"]
+    assert "Premium Annual" in mails[0]["subject"] and invoice in mails[0]["body"] and "₹2,999" in mails[0]["body"]
