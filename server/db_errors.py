@@ -30,11 +30,22 @@ def is_unreachable(exc: BaseException) -> bool:
     if isinstance(exc, (*_DRIVER_CONNECTION_ERRORS, ConnectionError, TimeoutError, socket.gaierror)):
         return True
     if isinstance(exc, OSError):
-        if exc.errno in CONNECTION_ERRNOS:
+        if exc.errno in CONNECTION_ERRNOS or _raised_in_driver(exc):
             return True
         # asyncio's create_connection to several addresses (localhost → ::1 and 127.0.0.1) folds
         # the per-address failures into one errno-less OSError("Multiple exceptions: ...").
         return exc.errno is None and str(exc).startswith("Multiple exceptions")
+    return False
+
+
+def _raised_in_driver(exc: BaseException) -> bool:
+    """Whether ``exc`` came out of the database/cache driver (e.g. ENOENT on a missing unix socket)."""
+    tb = exc.__traceback__
+    while tb is not None:
+        module = str(tb.tb_frame.f_globals.get("__name__", ""))
+        if module.startswith(("asyncpg.", "redis.")):
+            return True
+        tb = tb.tb_next
     return False
 
 

@@ -21,7 +21,7 @@ from aiohttp.test_utils import TestClient
 
 from server import keys
 from server.app import create_app
-from server.storage.embedded import EmbeddedRedis
+from server.storage.embedded import EmbeddedPostgres, EmbeddedRedis
 from server.streaming.sessions import session_key
 from tests.conftest import make_settings, truncate_all
 from tests.helpers import auth, new_viewer, register
@@ -109,3 +109,64 @@ async def test_redis_killed_mid_playback(aiohttp_client: Any, tmp_path: Path, st
     assert (await get_through(api, "/api/v1/auth/me", headers=auth(gone["access_token"]))).status == 401
     relogin = await api.post("/api/v1/auth/login", json={"email": locked["email"], "password": "Sup3r-secret!"})
     assert relogin.status == 423
+
+
+@pytest.fixture
+def own_postgres(tmp_path: Path) -> Any:
+    """A private embedded PostgreSQL (pgserver) the test may restart; stopped at the end."""
+    server = EmbeddedPostgres(tmp_path / "own-pg")
+    url = server.start()
+    yield server, url
+    server.stop()
+
+
+async def test_postgres_restart_loses_no_acknowledged_position(aiohttp_client: Any, tmp_path: Path,
+                                                               store_urls: tuple[str, str], media_root: MediaRoot,  # noqa: F811
+                                                               own_postgres: Any) -> None:
+    """A client writes positions 4×/s through a PostgreSQL restart; every acknowledged one is kept."""
+    pg_server, pg_url = own_postgres
+    settings = make_settings(tmp_path, database_url=pg_url, redis_url=store_urls[1], media_dir=media_root.root)
+    api: TestClient = await aiohttp_client(create_app(settings))
+    viewer = await new_viewer(api)
+    cid = await add_title(api)
+    started = await api.post("/api/v1/stream/playback/start", headers=viewer.headers,
+                             json={"profile_id": viewer.profile_id, "content_id": cid, "device_type": "web"})
+    assert started.status == 200, await started.text()
+    session_id = (await started.json())["session_id"]
+    acknowledged: list[int] = []
+    refused: list[int] = []
+    stop = asyncio.Event()
+
+    async def writer() -> None:
+        seq = 0
+        while not stop.is_set():
+            seq += 1
+            body = {"session_id": session_id, "profile_id": viewer.profile_id, "content_id": cid,
+                    "position_seconds": seq * 0.25, "duration_seconds": 10_000, "seq": seq}
+            try:
+                resp = await api.put("/api/v1/stream/playback/position", headers=viewer.headers, json=body)
+                (acknowledged if resp.status == 200 else refused).append(seq)
+                assert resp.status in (200, 503), await resp.text()
+            except OSError:
+                refused.append(seq)
+            await asyncio.sleep(0.25)
+
+    task = asyncio.create_task(writer())
+    await asyncio.sleep(1.5)
+    before = len(acknowledged)
+    await asyncio.to_thread(pg_server.stop)
+    await asyncio.sleep(1.0)
+    await asyncio.to_thread(pg_server.start)
+    for _ in range(120):  # until writes are acknowledged again after the restart
+        await asyncio.sleep(0.25)
+        if len(acknowledged) > before and acknowledged[-1] > (refused[-1] if refused else 0):
+            break
+    await asyncio.sleep(1.0)
+    stop.set()
+    await task
+    assert refused, "the restart was noticed (some writes refused while PostgreSQL was down)"
+    assert acknowledged[-1] > refused[-1], "writes are acknowledged again after the restart"
+    kept = await api.app[keys.DB].fetchval(
+        "SELECT position_seconds FROM watch_history WHERE profile_id = $1::uuid AND content_id = $2::uuid",
+        viewer.profile_id, cid)
+    assert kept == pytest.approx(acknowledged[-1] * 0.25), (acknowledged[-5:], refused[-5:])
