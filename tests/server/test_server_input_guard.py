@@ -13,6 +13,7 @@ import json
 import logging
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -26,7 +27,10 @@ from server.errors import Conflict, ValidationFailed
 from server.input_guard import find_unstorable, text_problem
 from server.metrics import Metrics
 from server.middlewares import error_middleware
+from server.settings import Settings
+from tests.conftest import make_settings
 from tests.helpers import auth, grant_role, new_viewer, register
+from tests.streaming.conftest import ASSET_ID, MediaRoot, media_root  # noqa: F401 - shared fixture
 
 NUL = "a\x00b"
 SURROGATE = "a\ud800b"
@@ -52,6 +56,12 @@ def no_traceback(caplog: pytest.LogCaptureFixture) -> None:
     """Nothing was logged with a traceback (and nothing at ERROR) while the requests ran."""
     bad = [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
     assert not bad, [r.getMessage() for r in bad]
+
+
+@pytest.fixture
+def settings(tmp_path: Path, store_urls: tuple[str, str], media_root: MediaRoot) -> Settings:  # noqa: F811
+    """The selected backend with the packaged test card (ads need a packaged creative)."""
+    return make_settings(tmp_path, database_url=store_urls[0], redis_url=store_urls[1], media_dir=media_root.root)
 
 
 def test_text_problem_names_nul_and_lone_surrogates() -> None:
@@ -131,7 +141,7 @@ async def test_lone_surrogate_in_activity_event_is_422(api: TestClient, caplog: 
 async def test_explicit_null_for_not_null_ad_fields_is_422(api: TestClient, name: str) -> None:
     """``null`` for a NOT NULL column is refused by the model, on create and on update."""
     admin = await admin_headers(api)
-    ad = {"title": "Ad", "asset_id": "ad1", "duration_seconds": 10}
+    ad = {"title": "Ad", "asset_id": ASSET_ID, "duration_seconds": 5}
     resp = await api.post("/api/v1/ads/inventory", json={**ad, name: None}, headers=admin)
     await refused(resp, name)
     resp = await api.post("/api/v1/ads/inventory", json=ad, headers=admin)
@@ -144,7 +154,7 @@ async def test_explicit_null_for_not_null_ad_fields_is_422(api: TestClient, name
 async def test_click_url_longer_than_its_column_is_422(api: TestClient) -> None:
     """``ads.click_url`` is VARCHAR(1000): 1,001 characters are a 422, 1,000 are stored."""
     admin = await admin_headers(api)
-    resp = await api.post("/api/v1/ads/inventory", json={"title": "Ad", "asset_id": "ad1", "duration_seconds": 10},
+    resp = await api.post("/api/v1/ads/inventory", json={"title": "Ad", "asset_id": ASSET_ID, "duration_seconds": 5},
                           headers=admin)
     ad_id = (await resp.json())["id"]
     base = "https://ads.example/"
