@@ -186,7 +186,8 @@ def write_factors(factors: dict[str, float], *, command: str) -> None:
     text = text.split(CAL_MARK)[0].rstrip("\n") + "\n\n"
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%MZ")
     body = "\n".join(f'"{k}" = {v}' for k, v in sorted(factors.items()))
-    text += (f"{CAL_MARK}\n[mpv.first_frame_factor]\n{body}\n")
+    text += (f"{CAL_MARK}\n# measured {stamp}: flock /work/coord/bench.lock .venv/bin/python {command}\n"
+             f"[mpv.first_frame_factor]\n{body}\n")
     MODELS_FILE.write_text(text, encoding="utf-8")
     print(f"# wrote first_frame_factor for mpv ({stamp}) to {MODELS_FILE}: {command}")
 
