@@ -198,7 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "(default: $OTT_DATABASE_URL)")
     run.add_argument("--accounts", type=Path, default=None, help="accounts JSON from an earlier --seed-accounts")
     run.add_argument("--watch", type=float, default=0.0, help="media seconds per viewing session (0: whole title)")
-    run.add_argument("--max-buffer", type=float, default=30.0, help="simulated player's buffer in seconds")
+    run.add_argument("--max-buffer", type=float, default=None,
+                     help="simulated player's buffer in seconds (default: its player model's read-ahead)")
     run.add_argument("--classes", nargs="*", default=[], choices=USER_CLASSES, help="only these users")
     run.add_argument("--locust-arg", action="append", default=[], help="extra Locust argument (repeatable)")
     run.set_defaults(func=cmd_run)

@@ -55,7 +55,8 @@ def _add_options(parser: Any) -> None:
                        help="client: media.abr on the master playlist; server: the server-steered playlist")
     group.add_argument("--ott-watch", type=float, default=0.0,
                        help="media seconds each viewer fetches per session (0: the whole title)")
-    group.add_argument("--ott-max-buffer", type=float, default=30.0, help="simulated player's buffer (s)")
+    group.add_argument("--ott-max-buffer", type=float, default=None,
+                       help="simulated player's buffer (s; default: its player model's read-ahead)")
     group.add_argument("--ott-accounts", default="", help="JSON file of accounts to log in with (ott-load seeds it)")
     group.add_argument("--ott-samples", default="", help="JSON-lines file of raw samples (master/local only)",
                        include_in_web_ui=False)

@@ -41,7 +41,7 @@ class RunSpec:
     workers: int = 0
     targets: Path = PACKAGE_DIR / "targets.toml"
     watch_s: float = 0.0
-    max_buffer_s: float = 30.0
+    max_buffer_s: float | None = None  # None: the player model's read-ahead
     accounts: Path | None = None
     classes: tuple[str, ...] = ()
     locust_args: tuple[str, ...] = field(default_factory=tuple)
@@ -61,8 +61,9 @@ def locust_command(spec: RunSpec, *, samples: Path) -> list[str]:
            "--csv", str(spec.out / "locust"), "--csv-full-history", "--html", str(spec.out / "locust.html"),
            "--exit-code-on-error", "0", "--loglevel", "WARNING", "--only-summary",
            "--ott-mix", spec.mix, "--ott-shape", spec.shape, "--ott-abr", spec.abr,
-           "--ott-watch", f"{spec.watch_s:g}", "--ott-max-buffer", f"{spec.max_buffer_s:g}",
-           "--ott-samples", str(samples)]
+           "--ott-watch", f"{spec.watch_s:g}", "--ott-samples", str(samples)]
+    if spec.max_buffer_s is not None:
+        cmd += ["--ott-max-buffer", f"{spec.max_buffer_s:g}"]
     if spec.accounts is not None:
         cmd += ["--ott-accounts", str(spec.accounts)]
     if spec.workers > 0:

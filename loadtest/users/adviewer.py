@@ -25,7 +25,8 @@ class AdViewer(FreeMovieUser):
                   name=f"{API}/catalog/content/[id]")
         assert self.link is not None
         self.start_playing()
-        config = AdConfig(max_buffer_s=float(options(self.environment).ott_max_buffer))
+        buffer = options(self.environment).ott_max_buffer
+        config = AdConfig() if buffer is None else AdConfig(max_buffer_s=float(buffer))
         session = AdSession(transport=self.raw, link=self.link, profile_id=self.profile_id, network=self.network,
                             config=config, emit=self.emit)
         session.run(content_id=content_id)

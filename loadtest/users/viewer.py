@@ -20,7 +20,8 @@ class Viewer(FreeMovieUser):
     def player_config(self) -> PlayerConfig:
         """The player's settings from the ``--ott-*`` options."""
         opts = options(self.environment)
-        return PlayerConfig(abr=opts.ott_abr, max_buffer_s=float(opts.ott_max_buffer),
+        buffer = None if opts.ott_max_buffer is None else float(opts.ott_max_buffer)
+        return PlayerConfig(abr=opts.ott_abr, max_buffer_s=buffer,
                             watch_s=float(opts.ott_watch) or None)
 
     @task
