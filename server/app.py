@@ -13,6 +13,7 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from server import keys, mail
+from server.account.lifecycle import account_purger
 from server.activity.lifecycle import activity_ctx
 from server.analytics import playback_start_recorder
 from server.api import AREAS
@@ -71,6 +72,7 @@ RESOURCES: tuple[CleanupCtx, ...] = (
     trending_refresher,  # periodic: catalog trending recompute
     billing_sweeper,     # periodic: subscription renewal/expiry sweep
     publish_ctx,         # periodic: CMS scheduled publishing
+    account_purger,      # periodic: erase accounts 90 days after their deletion was asked (GDPR)
 )
 
 

@@ -158,7 +158,8 @@ def seed_objects(server: LiveServer, *, asset_id: str, asset_seconds: float) -> 
            "user_id": victim["user_id"], "ad_id": ad["id"], "session_id": started["session_id"],
            "a": "1", "b": "2", "n": "1"}
     victim_headers = {"Authorization": f"Bearer {victim['access_token']}"}
-    return Seeded(admin_headers=h, path_ids=ids, headers_for={("POST", "/api/v1/auth/logout"): victim_headers})
+    return Seeded(admin_headers=h, path_ids=ids, headers_for={("POST", "/api/v1/auth/logout"): victim_headers,
+                                                                 ("DELETE", "/api/v1/account"): victim_headers})
 
 
 @dataclass

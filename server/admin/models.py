@@ -43,3 +43,17 @@ class RolesIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     roles: list[Role] = Field(max_length=6)
+
+
+class StatusIn(BaseModel):
+    """PUT /admin/users/{id}/status."""
+
+    model_config = ConfigDict(extra="forbid")
+    status: Literal["active", "suspended"]
+
+
+class StatusOut(BaseModel):
+    """The account's new status."""
+
+    user_id: str
+    status: str

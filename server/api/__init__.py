@@ -1,6 +1,7 @@
 """One module per API area; each exposes only ``router`` (an ApiRouter). ``server.app`` installs them in this order."""
 
 from server.api import (
+    account,
     activity,
     admin,
     ads,
@@ -21,5 +22,5 @@ from server.api import (
 
 AREAS = (
     ops, auth, profiles, admin, catalog, playback, activity, stream, subscriptions, payments, cms,
-    recommendations, analytics, ads, images, pages,
+    recommendations, analytics, ads, images, pages, account,
 )

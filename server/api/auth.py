@@ -118,6 +118,8 @@ async def login(request: web.Request, *, body: LoginIn) -> web.Response:
     async with db.acquire() as conn, conn.transaction():
         account = await sessions.load_account(conn, user_id=found.user_id)
         assert account is not None
+        if account.status == "deleting":
+            raise Forbidden("this account is scheduled for deletion; POST /api/v1/account/restore keeps it")
         if account.status != "active":
             raise Forbidden("this account is suspended")
         await store.touch_login(conn, user_id=account.user_id)

@@ -12,6 +12,7 @@ import logging
 from aiohttp import web
 
 from server import keys
+from server.account import store as account_store
 from server.auth.viewer import Viewer, load_viewer
 from server.catalog.availability import parse_uuid, visible_content
 from server.http_cache import cached_json
@@ -69,6 +70,10 @@ async def _describe(request: web.Request, *, items: list[Scored], titles: dict[s
 async def personalized(request: web.Request, *, query: PersonalizedQuery) -> web.Response:
     """200 with titles and reasons; trending with ``degraded: true`` when the recommender fails."""
     viewer = await load_viewer(request, str(query.profile_id))
+    if await account_store.recs_opt_out(request.app[keys.DB], user_id=viewer.user_id):  # right to object
+        trending = await trending_items(request.app, viewer=viewer, limit=query.limit)
+        return cached_json(request, PersonalizedOut(recommendations=[Recommendation(**f) for f in trending],
+                                                    personalized=False), no_cache=True)
     try:
         async with asyncio.timeout(request.app[keys.SETTINGS].recs_timeout_s):
             items = await _ranked(request, viewer=viewer)

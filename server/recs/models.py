@@ -46,10 +46,12 @@ class Recommendation(BaseModel):
 
 
 class PersonalizedOut(BaseModel):
-    """``degraded`` is true when the recommender failed and trending titles were answered instead."""
+    """``degraded`` is true when the recommender failed and trending titles were answered instead;
+    ``personalized`` is false when the account opted out (trending titles, not from its history)."""
 
     recommendations: list[Recommendation]
     degraded: bool = False
+    personalized: bool = True
 
 
 class SimilarItem(BaseModel):

@@ -6,7 +6,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from server import keys
-from tests.helpers import new_viewer
+from tests.helpers import auth, grant_role, new_viewer, register
 
 
 @pytest.fixture
@@ -35,3 +35,78 @@ async def test_coming_soon_titles_are_listed_but_not_playable(api: TestClient) -
     play = await api.post("/api/v1/stream/playback/start", headers=viewer.headers,
                           json={"profile_id": viewer.profile_id, "content_id": soon})
     assert play.status == 404
+
+
+async def test_gdpr_export_erasure_grace_and_restore(api: TestClient) -> None:
+    viewer = await new_viewer(api)
+    db = api.app[keys.DB]
+    movie = await db.fetchval(
+        "INSERT INTO content (type, title, maturity_rating, workflow_state, tier_requirement, published_at)"
+        " VALUES ('movie', 'Kept', 'U', 'published', 'free', now()) RETURNING id::text")
+    await api.post("/api/v1/activity/watchlist", json={"profile_id": viewer.profile_id, "content_id": movie},
+                   headers=viewer.headers)
+    export = await api.get("/api/v1/account/export", headers=viewer.headers)
+    data = await export.json()
+    assert export.status == 200 and "attachment" in export.headers["Content-Disposition"]
+    assert data["account"]["id"] == viewer.user_id and "password_hash" not in data["account"]
+    assert [p["id"] for p in data["profiles"]] == [viewer.profile_id]
+    assert [w["content_id"] for w in data["watchlist"]] == [movie]
+
+    email = data["account"]["email"]
+    gone = await api.delete("/api/v1/account", headers=viewer.headers)
+    body = await gone.json()
+    assert gone.status == 202 and body["status"] == "deleting"
+    assert (await api.get("/api/v1/auth/me", headers=viewer.headers)).status == 401, "every login ended"
+    login = await api.post("/api/v1/auth/login", json={"email": email, "password": "Sup3r-secret!"})
+    assert login.status == 403 and "restore" in (await login.json())["detail"]
+    wrong = await api.post("/api/v1/account/restore", json={"email": email, "password": "nope"})
+    assert wrong.status == 401
+    back = await api.post("/api/v1/account/restore", json={"email": email, "password": "Sup3r-secret!"})
+    assert back.status == 200
+    assert (await api.post("/api/v1/auth/login", json={"email": email, "password": "Sup3r-secret!"})).status == 200
+
+    from server.account.store import purge_expired
+
+    await api.delete("/api/v1/account", headers=auth((await (await api.post(
+        "/api/v1/auth/login", json={"email": email, "password": "Sup3r-secret!"})).json())["access_token"]))
+    assert await purge_expired(db) == 0, "inside the grace period nothing is erased"
+    await db.execute("UPDATE users SET deletion_requested_at = now() - interval '91 days' WHERE id = $1::uuid",
+                     viewer.user_id)
+    assert await purge_expired(db) == 1
+    assert await db.fetchval("SELECT count(*) FROM profiles WHERE user_id = $1::uuid", viewer.user_id) == 0
+    late = await api.post("/api/v1/account/restore", json={"email": email, "password": "Sup3r-secret!"})
+    assert late.status == 401
+
+
+async def test_opting_out_of_personalised_recommendations(api: TestClient) -> None:
+    viewer = await new_viewer(api)
+    await api.app[keys.DB].execute(
+        "INSERT INTO content (type, title, maturity_rating, workflow_state, tier_requirement, published_at)"
+        " VALUES ('movie', 'Popular', 'U', 'published', 'free', now())")
+    assert (await (await api.get("/api/v1/account/preferences", headers=viewer.headers)).json()) == {
+        "personalized_recommendations": True}
+    put = await api.put("/api/v1/account/preferences", json={"personalized_recommendations": False},
+                        headers=viewer.headers)
+    assert put.status == 200
+    recs = await (await api.get("/api/v1/recommendations/personalized", params={"profile_id": viewer.profile_id},
+                                headers=viewer.headers)).json()
+    assert recs["personalized"] is False and recs["recommendations"]
+
+
+async def test_admin_suspends_reactivates_and_erases_accounts(api: TestClient) -> None:
+    boss = await register(api)
+    await grant_role(api, boss["user_id"], "admin")
+    admin = auth(boss["access_token"])
+    viewer = await new_viewer(api)
+    path = f"/api/v1/admin/users/{viewer.user_id}"
+    suspended = await api.put(f"{path}/status", json={"status": "suspended"}, headers=admin)
+    assert suspended.status == 200
+    assert (await api.get("/api/v1/auth/me", headers=viewer.headers)).status == 401
+    assert (await api.put(f"{path}/status", json={"status": "active"}, headers=admin)).status == 200
+    assert (await api.put(f"/api/v1/admin/users/{boss['user_id']}/status", json={"status": "suspended"},
+                          headers=admin)).status == 409
+    someone = await new_viewer(api)
+    assert (await api.put(f"{path}/status", json={"status": "suspended"}, headers=someone.headers)).status == 403
+    assert (await api.delete(path, headers=admin)).status == 204
+    assert (await api.delete(path, headers=admin)).status == 404
+    assert await api.app[keys.DB].fetchval("SELECT count(*) FROM users WHERE id = $1::uuid", viewer.user_id) == 0

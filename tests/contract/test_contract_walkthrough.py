@@ -236,6 +236,18 @@ async def test_every_operation_answers_what_the_document_says(api: TestClient) -
     await w.call("DELETE", "/api/v1/ads/inventory/{ad_id}", path=aid, expect=204, headers=admin)
     await _walk_billing(w, h)
 
+    await w.call("GET", "/api/v1/account/preferences", expect=200, headers=h)
+    await w.call("PUT", "/api/v1/account/preferences", expect=200, headers=h,
+                 json={"personalized_recommendations": False})
+    await w.call("GET", "/api/v1/account/export", expect=200, headers=h)
+    await w.call("PUT", "/api/v1/admin/users/{user_id}/status", path={"user_id": staff["user_id"]}, expect=200,
+                 headers=admin, json={"status": "suspended"})
+    await w.call("DELETE", "/api/v1/admin/users/{user_id}", path={"user_id": staff["user_id"]}, expect=204,
+                 headers=admin)
+    await w.call("DELETE", "/api/v1/account", expect=202, headers=h)
+    await w.call("POST", "/api/v1/account/restore", expect=200,
+                 json={"email": viewer["email"], "password": "Sup3r-secret!"})
+
     missing = w.operations() - w.covered
     assert not missing, f"operations the walk did not see answer 2xx: {sorted(missing)}"
 
