@@ -10,6 +10,7 @@ from server.api import (
     catalog,
     cms,
     images,
+    notifications,
     ops,
     pages,
     payments,
@@ -22,5 +23,5 @@ from server.api import (
 
 AREAS = (
     ops, auth, profiles, admin, catalog, playback, activity, stream, subscriptions, payments, cms,
-    recommendations, analytics, ads, images, pages, account,
+    recommendations, analytics, ads, images, pages, account, notifications,
 )

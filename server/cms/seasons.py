@@ -8,6 +8,7 @@ from server.auth import audit
 from server.cms import service, store
 from server.cms.models import CreatedOut, EpisodeIn, SeasonIn
 from server.errors import Conflict, NotFound
+from server.notifications import store as notifications
 from server.routing import Principal
 
 
@@ -51,6 +52,8 @@ async def add_episode(conn: asyncpg.Connection, *, content_id: str, season_id: s
             body.duration_minutes, body.air_date, body.asset_id)
     except asyncpg.UniqueViolationError as err:
         raise Conflict(f"episode {body.episode_number} exists in this season") from err
+    if row["workflow_state"] == "published":  # viewers who watchlisted the show hear about it
+        await notifications.new_episode(conn, content_id=cid, episode_id=eid)
     version = await store.record_version(conn, content_id=cid, action="add_episode", author_id=who.user_id)
     await audit.record(conn, action="cms.content.add_episode", actor_id=who.user_id, target_type="content",
                        target_id=cid, details={"episode_id": eid, "season_id": sid}, request_id=request_id)

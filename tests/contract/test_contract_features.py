@@ -110,3 +110,39 @@ async def test_admin_suspends_reactivates_and_erases_accounts(api: TestClient) -
     assert (await api.delete(path, headers=admin)).status == 204
     assert (await api.delete(path, headers=admin)).status == 404
     assert await api.app[keys.DB].fetchval("SELECT count(*) FROM users WHERE id = $1::uuid", viewer.user_id) == 0
+
+
+async def test_a_new_episode_notifies_profiles_that_watchlisted_the_show(api: TestClient) -> None:
+    boss = await register(api)
+    await grant_role(api, boss["user_id"], "admin")
+    admin = auth(boss["access_token"])
+    db = api.app[keys.DB]
+    show = await db.fetchval("INSERT INTO content (type, title, maturity_rating, workflow_state, tier_requirement,"
+                             " published_at) VALUES ('tv_show', 'Serial', 'U', 'published', 'free', now())"
+                             " RETURNING id::text")
+    season = await db.fetchval("INSERT INTO seasons (content_id, season_number) VALUES ($1::uuid, 1)"
+                               " RETURNING id::text", show)
+    fan, other = await new_viewer(api), await new_viewer(api)
+    added = await api.post("/api/v1/activity/watchlist", json={"profile_id": fan.profile_id, "content_id": show},
+                           headers=fan.headers)
+    assert added.status == 201
+    made = await api.post(f"/api/v1/cms/content/{show}/seasons/{season}/episodes", headers=admin,
+                          json={"episode_number": 1, "title": "Pilot", "asset_id": "ep-1"})
+    assert made.status == 201, await made.text()
+    mine = await (await api.get("/api/v1/notifications", params={"profile_id": fan.profile_id, "unread": "true"},
+                                headers=fan.headers)).json()
+    assert [n["message"] for n in mine["notifications"]] == ["New episode of Serial: S1E1 Pilot"]
+    assert mine["pagination"]["total"] == 1
+    theirs = await (await api.get("/api/v1/notifications", params={"profile_id": other.profile_id},
+                                  headers=other.headers)).json()
+    assert theirs["notifications"] == []
+    nid = mine["notifications"][0]["id"]
+    read = await api.post(f"/api/v1/notifications/{nid}/read", params={"profile_id": fan.profile_id},
+                          headers=fan.headers)
+    assert read.status == 200
+    unread = await (await api.get("/api/v1/notifications", params={"profile_id": fan.profile_id, "unread": "true"},
+                                  headers=fan.headers)).json()
+    assert unread["pagination"]["total"] == 0
+    stolen = await api.post(f"/api/v1/notifications/{nid}/read", params={"profile_id": other.profile_id},
+                            headers=other.headers)
+    assert stolen.status == 404

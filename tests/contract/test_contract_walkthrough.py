@@ -131,7 +131,7 @@ async def _walk_cms(w: Walk, admin: dict[str, str]) -> dict[str, Any]:
     job = await w.call("POST", "/api/v1/cms/content/{content_id}/video", path=oid, expect=202,
                        headers={**admin, "Content-Type": "video/mp4"}, data=b"\x00not a video" * 64)
     await w.call("GET", "/api/v1/cms/jobs/{job_id}", path={"job_id": job.body["id"]}, expect=200, headers=admin)
-    return {"show_id": show.body["id"]}
+    return {"show_id": show.body["id"], "season_id": season.body["id"]}
 
 
 async def _walk_billing(w: Walk, h: dict[str, str]) -> None:
@@ -224,6 +224,12 @@ async def test_every_operation_answers_what_the_document_says(api: TestClient) -
     await w.call("POST", "/api/v1/activity/watchlist", expect=201, headers=h, json={"profile_id": pid, **show})
     await w.call("POST", "/api/v1/activity/watchlist", expect=200, headers=h, json={"profile_id": pid, **show})
     await w.call("GET", "/api/v1/activity/watchlist", expect=200, headers=h, params=who)
+    await w.call("POST", "/api/v1/cms/content/{content_id}/seasons/{season_id}/episodes", expect=201,
+                 path={**show, "season_id": made["season_id"]}, headers=admin,
+                 json={"episode_number": 3, "title": "Episode 3", "asset_id": ASSET_ID})
+    told = await w.call("GET", "/api/v1/notifications", expect=200, headers=h, params=who)
+    await w.call("POST", "/api/v1/notifications/{notification_id}/read", expect=200, headers=h, params=who,
+                 path={"notification_id": told.body["notifications"][0]["id"]})
     await w.call("DELETE", "/api/v1/activity/watchlist/{content_id}", path=show, expect=204, headers=h, params=who)
     await w.call("GET", "/api/v1/recommendations/personalized", expect=200, headers=h, params=who)
     await w.call("GET", "/api/v1/recommendations/similar/{content_id}", path=show, expect=200, headers=h,
