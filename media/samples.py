@@ -1,4 +1,5 @@
-"""The small sample set (60 s, 30 s, 10 s test cards, packaged) under ``DATA_DIR/media/<id>/``."""
+"""The sample set under ``DATA_DIR/media/<id>/``: 60 s, 30 s and 10 s test cards (encoded and packaged)
+and one long title (the 60 s card played LONG_REPEATS times, assembled by stream copy in seconds)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from media.assets import Asset
 from media.errors import InputError
+from media.longform import build_long_asset
 from media.pipeline import Progress, package_asset
 from media.testcard import make_testcard
 
@@ -31,6 +33,8 @@ SAMPLES: tuple[Sample, ...] = (
     Sample("testcard-30s", "Test card (30 s)", 30.0),
     Sample("testcard-10s", "Test card (10 s)", 10.0),
 )
+#: The long title: LONG_SOURCE's packaged media repeated LONG_REPEATS times (7 minutes, every rung, en/hi).
+LONG_ID, LONG_TITLE, LONG_SOURCE, LONG_REPEATS = "testcard-7m", "Test card (7 min)", "testcard-60s", 7
 
 
 def default_data_dir() -> Path:
@@ -43,11 +47,11 @@ def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("ott-lowband"))
 
 
-def cached(data_dir: Path) -> list[Asset] | None:
-    """All sample assets when every one is present and complete (no ffmpeg, no probing)."""
+def cached(data_dir: Path, *, long: bool = True) -> list[Asset] | None:
+    """All sample assets (the long one too when LONG) when every one is present and complete (no ffmpeg)."""
     out = []
-    for s in SAMPLES:
-        root = data_dir / "media" / s.asset_id
+    for asset_id in [s.asset_id for s in SAMPLES] + ([LONG_ID] if long else []):
+        root = data_dir / "media" / asset_id
         try:
             asset = Asset.load(root / "asset.json")
         except InputError:
@@ -66,6 +70,8 @@ async def build_samples(
     if not force and (found := cached(base)) is not None:
         return found
     media = base / "media"
+    if not force and (short := cached(base, long=False)) is not None:
+        return [*short, await build_long_sample(media)]
     sources = base / "sources"
     try:
         media.mkdir(parents=True, exist_ok=True)
@@ -83,4 +89,23 @@ async def build_samples(
             )
         )
         log.info("sample %s ready", s.asset_id)
+    assets.append(await build_long_sample(media, force=force))
     return assets
+
+
+async def build_long_sample(media: Path, *, force: bool = False) -> Asset:
+    """The long title under MEDIA (reused when complete), assembled from the packaged LONG_SOURCE."""
+    root = media / LONG_ID
+    if not force:
+        try:
+            found = Asset.load(root / "asset.json")
+            short = Asset.load(media / LONG_SOURCE / "asset.json")
+        except InputError:
+            pass
+        else:
+            if found.fingerprint == f"{short.fingerprint}x{LONG_REPEATS}" and found.is_complete(root):
+                return found
+    asset = await build_long_asset(media / LONG_SOURCE, root, repeats=LONG_REPEATS, asset_id=LONG_ID,
+                                   title=LONG_TITLE)  # fmt: skip
+    log.info("sample %s ready", LONG_ID)
+    return asset

@@ -27,8 +27,11 @@ log = logging.getLogger(__name__)
 
 NAMESPACE = uuid.UUID("5b0c2f6e-7d1a-4c55-9a57-0f6f2d0c7a11")
 # Packaged sample assets (media/samples.py) and their nominal durations in seconds.
-SAMPLE_ASSETS: dict[str, float] = {"testcard-60s": 60.0, "testcard-30s": 30.0, "testcard-10s": 10.0}
+SAMPLE_ASSETS: dict[str, float] = {"testcard-60s": 60.0, "testcard-30s": 30.0, "testcard-10s": 10.0,
+                                   "testcard-7m": 420.0}
 MOVIE_ASSET, SPORTS_ASSET, EPISODE_ASSETS = "testcard-60s", "testcard-30s", ("testcard-10s", "testcard-30s")
+#: The long sample title (media.samples.LONG_ID) plays every LONG_EVERY-th movie (from the LONG_OFFSET-th).
+LONG_ASSET, LONG_EVERY, LONG_OFFSET = "testcard-7m", 50, 7
 LADDER: tuple[tuple[str, int], ...] = (("108p", 90), ("144p", 240), ("360p", 500), ("480p", 1000),
                                        ("720p", 2500), ("1080p", 5000))
 LANG_LABELS = {"en": "English", "hi": "हिन्दी"}
@@ -265,9 +268,14 @@ class _Builder:
         for i in range(count):
             title, title_hi, lang = self.titles.next()
             c = self._common(kind="movie", key=i, tier_free_share=2 / 3)
+            minutes = self.rng.randint(85, 175)
+            asset = MOVIE_ASSET
+            if i % LONG_EVERY == LONG_OFFSET:  # a long title: its listed length is the media's
+                asset = LONG_ASSET
+                minutes = max(1, round(self.assets.get(LONG_ASSET, SAMPLE_ASSETS[LONG_ASSET]) / 60))
             self._content_row(c, kind="movie", title=title, title_hi=title_hi, lang=lang,
-                              duration_min=self.rng.randint(85, 175), asset_id=MOVIE_ASSET)
-            self._variants(content_id=c["id"], episode_id=None, asset_id=MOVIE_ASSET)
+                              duration_min=minutes, asset_id=asset)
+            self._variants(content_id=c["id"], episode_id=None, asset_id=asset)
             self._links(c["id"], genres=self._genre_slugs(), cast=self.rng.randint(3, 6), crew=True)
 
     def shows(self, count: int) -> None:

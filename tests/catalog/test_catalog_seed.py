@@ -52,7 +52,7 @@ def test_asset_durations_come_from_asset_json(tmp_path) -> None:
     (tmp_path / "testcard-10s").mkdir()
     (tmp_path / "testcard-10s" / "asset.json").write_text("not json")
     durations = asset_durations(tmp_path)
-    assert durations == {"testcard-60s": 60.0, "testcard-30s": 29.96, "testcard-10s": 10.0}
+    assert durations == {"testcard-60s": 60.0, "testcard-30s": 29.96, "testcard-10s": 10.0, "testcard-7m": 420.0}
     assert asset_durations(None) == SAMPLE_ASSETS
 
 

@@ -12,7 +12,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from server import keys
-from server.catalog.seed import EPISODE_ASSETS, MOVIE_ASSET, SPORTS_ASSET, seed_catalog
+from server.catalog.seed import EPISODE_ASSETS, LONG_ASSET, MOVIE_ASSET, SPORTS_ASSET, seed_catalog
 from server.settings import Settings
 from tests.conftest import make_settings
 from tests.helpers import auth, new_viewer, register
@@ -32,7 +32,7 @@ def settings(tmp_path: Path, store_urls: tuple[str, str], media_root: MediaRoot)
     """The sample asset names the seed uses, each the packaged test card."""
     media = tmp_path / "media"
     media.mkdir()
-    for asset in {MOVIE_ASSET, SPORTS_ASSET, *EPISODE_ASSETS}:
+    for asset in {MOVIE_ASSET, SPORTS_ASSET, LONG_ASSET, *EPISODE_ASSETS}:
         (media / asset).symlink_to(media_root.root / ASSET_ID, target_is_directory=True)
     return make_settings(tmp_path, database_url=store_urls[0], redis_url=store_urls[1], media_dir=media)
 

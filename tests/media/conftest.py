@@ -40,3 +40,16 @@ def packaged(card: Path, tmp_path_factory: pytest.TempPathFactory) -> Packaged:
     root = tmp_path_factory.mktemp("pkg") / "card"
     asset = asyncio.run(package_asset(card, root))
     return Packaged(source=card, root=root, asset=asset)
+
+
+LONG_REPEATS = 50  # 50 × 7 s = 350 s: long enough to seek into minute 5
+
+
+@pytest.fixture(scope="session")
+def long_title(packaged: Packaged, tmp_path_factory: pytest.TempPathFactory) -> Packaged:
+    """The packaged card assembled LONG_REPEATS times into one long title (stream copy), built once per run."""
+    from media.longform import build_long_asset
+
+    root = tmp_path_factory.mktemp("long") / "long"
+    asset = asyncio.run(build_long_asset(packaged.root, root, repeats=LONG_REPEATS, asset_id="long", title="Long"))
+    return Packaged(source=packaged.source, root=root, asset=asset)

@@ -108,14 +108,20 @@ def test_validate_without_asset(tmp_path: Path) -> None:
 
 
 def test_samples_second_run_is_cached(packaged: Packaged, tmp_path: Path) -> None:
-    """Pre-seed a data dir with the packaged card under every sample id: nothing is rebuilt."""
+    """Pre-seed a data dir with the packaged card under every short sample id: only the long title is
+    assembled (from the packaged card, no encode); a second run does no work at all."""
     import shutil
 
-    from media.samples import SAMPLES
+    from media.samples import LONG_ID, LONG_REPEATS, SAMPLES
 
     for s in SAMPLES:
         shutil.copytree(packaged.root, tmp_path / "media" / s.asset_id)
     result = _cli("samples", env={"OTT_DATA_DIR": str(tmp_path)})
     assert result.returncode == 0, result.stderr
-    assert len(result.stdout.split()) == len(SAMPLES)
+    assert len(result.stdout.split()) == len(SAMPLES) + 1
     assert not (tmp_path / "sources").exists()  # no test card was generated
+    long = json.loads((tmp_path / "media" / LONG_ID / "asset.json").read_text())
+    assert long["duration"] == pytest.approx(LONG_REPEATS * packaged.asset.duration)
+    stamp = (tmp_path / "media" / LONG_ID / "asset.json").stat().st_mtime_ns
+    again = _cli("samples", env={"OTT_DATA_DIR": str(tmp_path)})
+    assert again.returncode == 0 and (tmp_path / "media" / LONG_ID / "asset.json").stat().st_mtime_ns == stamp
