@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import Field
 
-from server.errors import ValidationFailed
+from server.errors import NotFound, ValidationFailed
 
 NUL_MESSAGE = "contains a NUL character (\\u0000), which cannot be stored"
 SURROGATE_MESSAGE = "contains a lone UTF-16 surrogate, which is not valid Unicode text"
@@ -74,10 +74,15 @@ def check_storable(value: Any, *, location: str) -> None:
 
 
 def check_path_params(params: Mapping[str, str], names: Iterable[str] | None = None) -> None:
-    """The guard for path parameters (``request.match_info``): 422 naming the parameter."""
-    wanted = set(names) if names is not None else None
-    check_storable({k: v for k, v in params.items() if wanted is None or k in wanted}, location="path")
+    """The guard for path parameters (``request.match_info``): a 404 naming the parameter.
 
+    A path names a resource; one whose identifier cannot even be stored names nothing, so it is
+    "not found" (as any other malformed id is), not a validation failure.
+    """
+    wanted = set(names) if names is not None else None
+    found = find_unstorable({k: v for k, v in params.items() if wanted is None or k in wanted})
+    if found is not None:
+        raise NotFound(f"no such resource: path parameter {found[0]!r} {found[1]}")
 
 
 def _drop_default(schema: dict[str, Any]) -> None:
