@@ -1,7 +1,7 @@
 """ABR rules against the literature's baselines, per link family and segment duration.
 
 Usage (bounded: a few minutes on a busy 2-core box; run it under the bench lock):
-    flock /work/coord/bench.lock .venv/bin/python benchmarks/abr_families.py --markdown
+    .venv/bin/python benchmarks/abr_families.py --markdown
         [--rules dynamic,bola,throughput,bba0,rb,robustmpc] [--segments 2,4] [--seeds 1,2,3]
         [--trace-dir DIR ...] [--lowband-seeds 1,2,3] [--runs] [--oracle-cache FILE]
 

@@ -1,6 +1,6 @@
 """Schemathesis over every operation of the live API, 10,000+ requests, counts per check (#16).
 
-Usage: ``flock /work/coord/bench.lock .venv/bin/python benchmarks/fuzz.py [--examples 80] [--negative 40]
+Usage: ``.venv/bin/python benchmarks/fuzz.py [--examples 80] [--negative 40]
 [--seed 16] [--pg postgresql://postgres@127.0.0.1:5432/postgres] [--redis redis://127.0.0.1:6379/0]``.
 
 Creates (and drops) a scratch database, packages a 6 s test card as the playable asset, serves the

@@ -16,7 +16,7 @@ alternating ``PUT /stream/sessions/{id}/rendition`` → new ``video-params`` hei
 ``--tbf`` also plays through a kernel ``tbf`` qdisc in a network namespace the script creates
 (needs root; skipped with a message otherwise).
 
-    flock /work/coord/bench.lock .venv/bin/python benchmarks/mpv_start_floor.py [--profiles 2g,3g,4g,5g]
+    .venv/bin/python benchmarks/mpv_start_floor.py [--profiles 2g,3g,4g,5g]
         [--paths steered,master] [--watch 60] [--switches 10] [--mpv-defaults] [--set name=value ...]
 """
 

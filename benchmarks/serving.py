@@ -20,7 +20,7 @@ namespace; removed afterwards. ``--project DIR`` measures another checkout (e.g.
 a change: ``git worktree add /tmp/before <sha>``) with this script and this load tool. Run it under
 the machine's benchmark lock:
 
-    flock /work/coord/bench.lock .venv/bin/python benchmarks/serving.py [--seconds 5] [--api-users 100 200 400]
+    .venv/bin/python benchmarks/serving.py [--seconds 5] [--api-users 100 200 400]
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Usage (bounded; run under the bench lock):
 
-    flock /work/coord/bench.lock .venv/bin/python benchmarks/sim_vs_real.py [--profiles 2g,3g,4g,5g]
+    .venv/bin/python benchmarks/sim_vs_real.py [--profiles 2g,3g,4g,5g]
         [--count 2] [--watch 12] [--host URL] [--write] [--sim-only]
 
 Without ``--host`` it starts its own ``ott-server serve`` over the system PostgreSQL/Redis on a
@@ -186,7 +186,7 @@ def write_factors(factors: dict[str, float], *, command: str) -> None:
     text = text.split(CAL_MARK)[0].rstrip("\n") + "\n\n"
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%MZ")
     body = "\n".join(f'"{k}" = {v}' for k, v in sorted(factors.items()))
-    text += (f"{CAL_MARK}\n# measured {stamp}: flock /work/coord/bench.lock .venv/bin/python {command}\n"
+    text += (f"{CAL_MARK}\n# measured {stamp}: .venv/bin/python {command}\n"
              f"[mpv.first_frame_factor]\n{body}\n")
     MODELS_FILE.write_text(text, encoding="utf-8")
     print(f"# wrote first_frame_factor for mpv ({stamp}) to {MODELS_FILE}: {command}")

@@ -1,6 +1,6 @@
 """Soak: mixed traffic against a real ``ott-server serve`` process; errors, p95 and RSS per minute (#16).
 
-Usage: ``flock /work/coord/bench.lock .venv/bin/python benchmarks/soak.py [--minutes 30] [--warmup 2]
+Usage: ``.venv/bin/python benchmarks/soak.py [--minutes 30] [--warmup 2]
 [--clients 8] [--pg postgresql://postgres@127.0.0.1:5432/postgres] [--redis redis://127.0.0.1:6379/0]``.
 
 Creates (and drops) a scratch database, packages a 6 s test card, starts the server as its own
