@@ -193,8 +193,15 @@ class MpvController:
         return muted
 
     def add_track(self, kind: str, url: str, *, lang: str, title: str, select: bool) -> None:
-        """Add an external ``sub`` (WebVTT) or ``audio`` (an HLS rendition) track to the file playing."""
-        self.command(f"{kind}-add", url, "select" if select else "auto", title, lang)
+        """Add an external ``sub`` (WebVTT) or ``audio`` (an HLS rendition) track to the file playing.
+
+        Asynchronous (mpv fetches the track in the background): the fetch may go through the shaping proxy
+        on the UI's event loop, which a blocking command would deadlock.
+        """
+        try:
+            self.player.command_async(f"{kind}-add", url, "select" if select else "auto", title, lang)
+        except (RuntimeError, SystemError, OSError) as err:
+            log.info("mpv %s-add failed: %s", kind, err)
 
     def selected_track(self, kind: str) -> str:
         """The language (or title) of the selected ``sub``/``audio`` track, ``off`` when none is."""

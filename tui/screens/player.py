@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 
 TICK_S = 1.0
 VMAP_TIMEOUT_S = 3.0
+MAX_STUCK_LOSSES = 5  # losses in a row without progress before the player gives up
 
 
 class PlayerScreen(OttScreen[None]):
@@ -121,6 +122,8 @@ class PlayerScreen(OttScreen[None]):
         self.resume_at: float | None = None
         self.recovering = False
         self.recoveries = 0
+        self.stuck_losses = 0
+        self.last_loss_at: float | None = None
         self.paused = False
         self.manifest: Manifest | None = None
         self.tracks_pending = False
@@ -345,22 +348,23 @@ class PlayerScreen(OttScreen[None]):
         profile's language) unless Settings names a subtitle language. An external audio track is selected
         by default only when the stream's own audio is known to be another language: a second audio
         download must not eat a slow link for the same language."""
-        if self.mpv is None or self.manifest is None:
+        mpv = self.mpv
+        if mpv is None or self.manifest is None:
             return
         ott = self.ott
         want_sub = ott.config.subtitle_language
+        add = mpv.add_track  # asynchronous in mpv: never blocks this loop (the shaping proxy runs on it)
         for sub in self.manifest.subtitles:
             url = sub.vtt_url or sub.url
             if url:
                 pick = sub.language == want_sub if want_sub != "off" else sub.is_default
-                self.mpv.add_track("sub", ott.shaper.rewrite(url), lang=sub.language, title=sub.label or sub.language,
-                                   select=pick)
-        muxed = set(self.mpv.track_languages("audio"))  # what the stream itself carries
+                add("sub", ott.shaper.rewrite(url), lang=sub.language, title=sub.label or sub.language, select=pick)
+        muxed = set(mpv.track_languages("audio"))  # what the stream itself carries
         known = muxed <= {a.language for a in self.manifest.audio_tracks}
         for audio in self.manifest.audio_tracks:
             if audio.url and audio.language not in muxed:
-                self.mpv.add_track("audio", ott.shaper.rewrite(audio.url), lang=audio.language,
-                                   title=audio.label or audio.language, select=audio.is_default and known)
+                add("audio", ott.shaper.rewrite(audio.url), lang=audio.language,
+                    title=audio.label or audio.language, select=audio.is_default and known)
 
     # ------------------------------------------------------------------ mpv messages
     def on_video_params_changed(self, message: VideoParamsChanged) -> None:
@@ -431,6 +435,14 @@ class PlayerScreen(OttScreen[None]):
     def _stream_lost(self, why: str) -> None:
         """mpv lost the stream mid-title: keep the position, get the stream back, resume by itself."""
         log.warning("stream lost at %.1f s: %s", self.position_s, why)
+        stuck = self.last_loss_at is not None and self.position_s <= self.last_loss_at + 0.5
+        self.stuck_losses = self.stuck_losses + 1 if stuck else 0
+        self.last_loss_at = self.position_s
+        if self.stuck_losses >= MAX_STUCK_LOSSES:  # the stream answers but never plays: not an outage
+            self.ended = True
+            self.ott.notify(f"Playback stopped: {why}. Next: press Esc and try again.", severity="error",
+                            title="Playback")
+            return
         self.recovering = True
         self.recoveries += 1
         self.query_one("#status", Static).update(
