@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import subprocess
 import sys
 import time
@@ -54,8 +55,19 @@ def absolute_paths(spec: RunSpec) -> RunSpec:
                    accounts=None if spec.accounts is None else spec.accounts.absolute())
 
 
-def locust_command(spec: RunSpec, *, samples: Path) -> list[str]:
-    """The headless Locust command line for ``spec`` (pure; unit-tested)."""
+def free_local_port() -> int:
+    """A TCP port free on 127.0.0.1 now (for the master of a ``--processes`` run)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def locust_command(spec: RunSpec, *, samples: Path, master_port: int = 5557) -> list[str]:
+    """The headless Locust command line for ``spec`` (pure; unit-tested).
+
+    With workers, master and workers meet on ``127.0.0.1:master_port``: Locust's default is every
+    interface on 5557, where two concurrent runs would hand each other's workers their users.
+    """
     cmd = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--host", spec.host.rstrip("/"),
            "-u", str(spec.users), "-r", f"{spec.spawn_rate:g}", "-t", f"{max(1, round(spec.duration_s))}s",
            "--csv", str(spec.out / "locust"), "--csv-full-history", "--html", str(spec.out / "locust.html"),
@@ -67,7 +79,9 @@ def locust_command(spec: RunSpec, *, samples: Path) -> list[str]:
     if spec.accounts is not None:
         cmd += ["--ott-accounts", str(spec.accounts)]
     if spec.workers > 0:
-        cmd += ["--processes", str(spec.workers)]
+        cmd += ["--processes", str(spec.workers), "--master-bind-host", "127.0.0.1",
+                "--master-bind-port", str(master_port), "--master-host", "127.0.0.1",
+                "--master-port", str(master_port)]
     cmd += list(spec.locust_args)
     cmd += list(spec.classes)
     return cmd
@@ -99,7 +113,7 @@ def run_locust(spec: RunSpec) -> RunResult:
     spec.out.mkdir(parents=True, exist_ok=True)
     samples = spec.out / "samples.jsonl"
     samples.unlink(missing_ok=True)
-    cmd = locust_command(spec, samples=samples)
+    cmd = locust_command(spec, samples=samples, master_port=free_local_port())
     log.info("running %s", " ".join(cmd))
     started = time.time()
     with (spec.out / "locust.log").open("wb") as fh:

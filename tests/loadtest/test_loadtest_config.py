@@ -75,12 +75,16 @@ def test_shapes_are_stage_data() -> None:
 def test_the_locust_command(tmp_path: Path) -> None:
     spec = RunSpec(host="http://127.0.0.1:9/", out=tmp_path, users=5, spawn_rate=2.5, duration_s=90, workers=3,
                    mix="metro", shape="spike", classes=("Viewer",))
-    cmd = locust_command(spec, samples=tmp_path / "s.jsonl")
+    cmd = locust_command(spec, samples=tmp_path / "s.jsonl", master_port=41234)
     assert cmd[1:3] == ["-m", "locust"] and "--headless" in cmd
     assert cmd[cmd.index("--host") + 1] == "http://127.0.0.1:9"
     assert cmd[cmd.index("-t") + 1] == "90s" and cmd[cmd.index("-r") + 1] == "2.5"
     assert cmd[cmd.index("--processes") + 1] == "3" and cmd[cmd.index("--ott-shape") + 1] == "spike"
     assert cmd[-1] == "Viewer"
+    # master and workers of this run meet on their own loopback port, never another run's
+    for flag, value in (("--master-bind-host", "127.0.0.1"), ("--master-bind-port", "41234"),
+                        ("--master-host", "127.0.0.1"), ("--master-port", "41234")):
+        assert cmd[cmd.index(flag) + 1] == value
 
 
 def _rec(kind: str, type_: str, ms: float, net: str = "3g", ok: bool = True, **extra: object) -> dict[str, object]:
