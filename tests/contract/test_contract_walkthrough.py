@@ -18,6 +18,7 @@ from server.billing.signature import EVENT_ID_HEADER, SIGNATURE_HEADER, sign_bod
 from server.billing.simulate import payment_event
 from server.settings import Settings
 from tests.conftest import make_settings
+from tests.contract.generated import generate_models, round_trip
 from tests.contract.walk import Walk
 from tests.helpers import auth, grant_role, register
 from tests.streaming.conftest import ASSET_ID, MediaRoot, add_title, media_root  # noqa: F401 - shared fixture
@@ -152,9 +153,9 @@ async def _walk_billing(w: Walk, h: dict[str, str]) -> None:
     await w.call("POST", "/api/v1/subscriptions/cancel", expect=200, headers=h, json={})
 
 
-async def test_every_operation_answers_what_the_document_says(api: TestClient) -> None:
+async def test_every_operation_answers_what_the_document_says(api: TestClient, tmp_path: Path) -> None:
     doc = await (await api.get("/api/v1/openapi.json")).json()
-    w = Walk(api, doc)
+    w = Walk(api, doc, client=generate_models(doc, tmp_path))  # a generated client reads every answer too
     for path in ("/health", "/ready", "/metrics", "/api/v1/openapi.json"):
         await w.call("GET", path, expect=200)
     await _walk_auth(w, api)
@@ -256,13 +257,17 @@ async def test_every_operation_answers_what_the_document_says(api: TestClient) -
 
     missing = w.operations() - w.covered
     assert not missing, f"operations the walk did not see answer 2xx: {sorted(missing)}"
+    assert w.round_trips >= 80  # the JSON answers, each parsed and dumped back by the generated client
 
 
-async def test_the_walk_rejects_a_body_the_document_does_not_describe(api: TestClient) -> None:
+async def test_the_walk_rejects_a_body_the_document_does_not_describe(api: TestClient, tmp_path: Path) -> None:
     doc = await (await api.get("/api/v1/openapi.json")).json()
     doc["components"]["schemas"]["HealthOut"]["required"].append("uptime_s")
     with pytest.raises(AssertionError, match="uptime_s"):
         await Walk(api, doc).call("GET", "/health", expect=200)
+    client = generate_models(await (await api.get("/api/v1/openapi.json")).json(), tmp_path)
+    assert round_trip(client, "#/components/schemas/HealthOut", {"status": 5}) is not None
+    assert round_trip(client, "#/components/schemas/NoSuchModel", {}) == "the generated client has no model NoSuchModel"
     doc["paths"]["/health"]["get"]["responses"].pop("200")
     with pytest.raises(AssertionError, match="not documented"):
         await Walk(api, doc).call("GET", "/health")

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
 from aiohttp.test_utils import TestClient
 from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+
+from tests.contract.generated import round_trip
 
 DOC_URI = "urn:ott:openapi"
 
@@ -37,6 +40,9 @@ class Walk:
     api: TestClient
     doc: dict[str, Any]
     covered: set[tuple[str, str]] = field(default_factory=set)
+    client: ModuleType | None = None
+    """Models generated from the document (tests.contract.generated): every JSON 2xx body must round-trip."""
+    round_trips: int = 0
 
     def __post_init__(self) -> None:
         resource = Resource.from_contents(self.doc, default_specification=DRAFT202012)
@@ -82,4 +88,9 @@ class Walk:
                     errors = sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))
                     assert not errors, f"{where}: " + "; ".join(
                         f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors[:5])
+                    ref = content[ctype].get("schema", {}).get("$ref")
+                    if self.client is not None and ref:
+                        mismatch = round_trip(self.client, ref, body)
+                        assert mismatch is None, f"{where}: generated client: {mismatch}"
+                        self.round_trips += 1
         return Answer(status=resp.status, body=body, headers=dict(resp.headers), raw=raw)
