@@ -152,6 +152,7 @@ class DetailsScreen(OttScreen[None]):
                 self.episode_id = str(self.resume["episode_id"])
         if not d.get("playable", True):
             play.label = "Upgrade to play"
+        play.refresh(layout=True)  # the button's width follows its new label (it was sometimes cut to "Upgrade")
         seasons = d.get("seasons") or []
         if seasons:
             self.season_number = int(self.resume.get("season_number") or seasons[0]["season_number"]) \
