@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import shutil
 import statistics
 import time
@@ -38,6 +37,7 @@ import aiohttp
 import asyncpg
 from aiohttp import web
 
+from loadtest.realplayers import MpvIpc
 from media.assets import Asset
 from media.mpv_options import cli_args, streaming_options
 from media.pipeline import package_asset
@@ -77,58 +77,20 @@ class Run:
         return self.first_frame_s / self.floor_s if self.first_frame_s and self.floor_s else None
 
 
-class Mpv:
-    """A headless mpv process driven over its JSON IPC socket (inside network namespace ``netns`` if given)."""
+class Mpv(MpvIpc):
+    """A headless mpv process driven over its JSON IPC socket (inside network namespace ``netns`` if given).
+
+    The real-players driver (``loadtest.realplayers.MpvIpc``) with this benchmark's command line:
+    ``extra`` options, an optional debug log and network namespace.
+    """
 
     def __init__(self, *, workdir: Path, extra: list[str], log_file: Path | None, netns: str | None = None) -> None:
         """Prepare (not start) mpv with ``extra`` options."""
-        self.ipc = workdir / f"mpv-{uuid.uuid4().hex[:8]}.sock"
+        super().__init__(mpv="mpv", workdir=workdir)
         self.cmd = [*(["ip", "netns", "exec", netns] if netns else []), "mpv", "--no-config", "--idle=yes",
                     "--vo=null", "--ao=null", "--no-terminal", "--ytdl=no", f"--input-ipc-server={self.ipc}", *extra]
         if log_file is not None:
             self.cmd += [f"--log-file={log_file}", "--msg-level=all=debug"]
-        self.proc: asyncio.subprocess.Process | None = None
-        self.writer: asyncio.StreamWriter | None = None
-        self.events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        self._pump: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        """Start mpv and connect to its socket."""
-        self.proc = await asyncio.create_subprocess_exec(*self.cmd, stdout=asyncio.subprocess.DEVNULL,
-                                                         stderr=asyncio.subprocess.DEVNULL)
-        for _ in range(200):
-            with contextlib.suppress(OSError):
-                reader, self.writer = await asyncio.open_unix_connection(str(self.ipc))
-                self._pump = asyncio.create_task(self._read(reader))
-                return
-            await asyncio.sleep(0.05)
-        raise RuntimeError("mpv did not open its IPC socket")
-
-    async def _read(self, reader: asyncio.StreamReader) -> None:
-        while line := await reader.readline():
-            with contextlib.suppress(ValueError):
-                await self.events.put(json.loads(line))
-
-    async def send(self, *command: Any) -> None:
-        """Send one command."""
-        assert self.writer is not None
-        self.writer.write(json.dumps({"command": list(command)}).encode() + b"\n")
-        await self.writer.drain()
-
-    async def close(self) -> None:
-        """Quit mpv (kill it if it does not go)."""
-        with contextlib.suppress(Exception):
-            await self.send("quit")
-        if self.proc is not None:
-            try:
-                await asyncio.wait_for(self.proc.wait(), 5)
-            except TimeoutError:
-                self.proc.kill()
-                await self.proc.wait()
-        if self._pump is not None:
-            self._pump.cancel()
-        if self.writer is not None:
-            self.writer.close()
 
 
 @dataclass
