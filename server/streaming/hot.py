@@ -21,6 +21,7 @@ from server.streaming.sessions import StreamSession
 
 SESSION_TTL_S = 1.0
 MAX_ENTRIES = 20_000
+SWEEP_MIN = 256
 
 
 class SessionCache:
@@ -31,6 +32,7 @@ class SessionCache:
         self._ttl = ttl_s
         self._max = max_entries
         self._entries: dict[str, tuple[float, StreamSession]] = {}
+        self._sweep_at = SWEEP_MIN
 
     async def get(self, session_id: str,
                   read: Callable[[str], Awaitable[StreamSession | None]]) -> StreamSession | None:
@@ -43,10 +45,21 @@ class SessionCache:
         if session is None:
             self._entries.pop(session_id, None)
             return None
-        if len(self._entries) >= self._max:
-            self._entries.clear()
+        if len(self._entries) >= self._sweep_at:
+            self._sweep(now)
         self._entries[session_id] = (now + self._ttl, session)
         return session
+
+    def _sweep(self, now: float) -> None:
+        """Drop expired copies (amortised: the next sweep waits until the cache has doubled)."""
+        self._entries = {k: v for k, v in self._entries.items() if v[0] > now}
+        if len(self._entries) >= self._max:
+            self._entries.clear()
+        self._sweep_at = max(SWEEP_MIN, 2 * len(self._entries))
+
+    def __len__(self) -> int:
+        """Cached copies held now (expired ones included until the next sweep)."""
+        return len(self._entries)
 
     def forget(self, session_id: str) -> None:
         """Drop the cached copy (this process changed the session)."""

@@ -140,12 +140,12 @@ def _built_playlist(cache: PlaylistCache, asset: Asset, urls: MediaUrls, *, sess
             langs = tuple(a.language for a in asset.audio if a.default or a.language in extra_audio)
             return _playlist(cache.get(asset, ("steered-master", *per_session, session.current, langs),
                                        lambda: manifests.steered_master(asset, urls, rendition=session.current,
-                                                                        audio=langs)))
+                                                                        audio=langs), per_session=True))
         return _playlist(cache.get(asset, ("master", *per_session), lambda: manifests.master_playlist(
-            asset, urls, variants=session.variants)))
+            asset, urls, variants=session.variants), per_session=True))
     if asset.dash is not None and path == asset.dash.mpd:
         return _playlist(cache.get(asset, ("mpd", *per_session), lambda: manifests.dash_manifest(
-            asset, urls, variants=session.variants)), ctype="application/dash+xml")
+            asset, urls, variants=session.variants), per_session=True), ctype="application/dash+xml")
     if path == STEERED_PLAYLIST:
         first = session.variants[0]
         return _playlist(cache.get(asset, ("steered", first), lambda: manifests.steered_playlist(
