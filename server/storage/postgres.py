@@ -9,20 +9,6 @@ import asyncpg
 from server.settings import Settings
 
 
-class PooledConnection(asyncpg.Connection):
-    """A pooled connection released without asyncpg's reset query (one round trip per release saved).
-
-    The reset (``pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL``) undoes session state;
-    the server keeps none on pooled connections: no LISTEN, no SET outside a transaction, cursors only
-    inside transactions, and the migrations' session advisory lock is released explicitly. An open
-    transaction is still rolled back on release (asyncpg prepends ROLLBACK itself).
-    """
-
-    def get_reset_query(self) -> str:
-        """No reset query."""
-        return ""
-
-
 async def _init_connection(conn: asyncpg.Connection) -> None:
     for typ in ("json", "jsonb"):
         await conn.set_type_codec(typ, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
@@ -32,7 +18,7 @@ async def create_pool(url: str, settings: Settings) -> asyncpg.Pool:
     """Open a pool on ``url`` with JSON/JSONB decoded to Python objects."""
     pool = await asyncpg.create_pool(
         dsn=url, min_size=settings.db_pool_min, max_size=settings.db_pool_max,
-        init=_init_connection, command_timeout=30, connection_class=PooledConnection,
+        init=_init_connection, command_timeout=30,
     )
     assert pool is not None
     return pool
