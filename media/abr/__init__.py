@@ -13,7 +13,8 @@ Modules (see the README's "ABR engine" section):
   the buffer runs dry).
 - `bola`: BOLA (Spiteri et al., dash.js `BolaRule`) with a placeholder buffer and BOLA-O.
 - `abandon`: `abandon_rule`, giving up a download that cannot finish before the buffer runs dry.
-- `start`: `choose_start`, the starting rung that keeps stream start under target.
+- `start`: `choose_start`, the starting rung that keeps stream start under target, and
+  `start_from_hint` (the start rung and estimator seed from a `StartHint`, for every controller).
 - `baselines`: the literature's BBA-0, rate-based (RB) and robustMPC, and `BaselineController`.
 - `factory`: `make_controller(rule, ladder)` for any name in `ALL_RULES` (rules + baselines).
 - `controller`: `AbrController` holds one playback's state and combines them ("throughput",
@@ -48,7 +49,7 @@ from media.abr.controller import AbrController
 from media.abr.estimator import ThroughputEstimator
 from media.abr.factory import ALL_RULES, make_controller
 from media.abr.rules import insufficient_buffer_rule, throughput_rule
-from media.abr.start import ECT_TABLE, StartHint, choose_start
+from media.abr.start import ECT_TABLE, StartHint, choose_start, start_from_hint
 
 __all__ = [
     "ALL_RULES",
@@ -78,5 +79,6 @@ __all__ = [
     "make_controller",
     "mpc_plan",
     "rate_based_rule",
+    "start_from_hint",
     "throughput_rule",
 ]

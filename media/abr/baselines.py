@@ -31,7 +31,7 @@ from media.abr.base import (
     highest_within,
     make_decision,
 )
-from media.abr.start import StartHint, choose_start
+from media.abr.start import StartHint, start_from_hint
 
 #: Baseline names accepted by `BaselineController`.
 BASELINES: tuple[str, ...] = ("bba0", "rb", "robustmpc")
@@ -171,21 +171,11 @@ class BaselineController:
         self._prediction: float | None = None  # harmonic mean predicted for the download ahead
 
     def choose_start(self, hint: StartHint | None = None) -> Decision:
-        """The start rung, chosen as the project's rules choose it (`choose_start`)."""
-        h = hint or StartHint()
-        last = as_finite(h.last_kbps, -1.0)
-        down = last if last > 0 else h.downlink_kbps
-        d = choose_start(
-            self.ladder,
-            downlink_kbps=down,
-            rtt_ms=h.rtt_ms,
-            ect=h.ect,
-            save_data=h.save_data,
-            first_segment_s=self.segment_s,
-            default_kbps=self.default_kbps,
+        """The start rung, chosen as the project's rules choose it (`start_from_hint`)."""
+        d, seed = start_from_hint(
+            self.ladder, hint, segment_s=self.segment_s, default_kbps=self.default_kbps
         )
-        seed = as_finite(down, -1.0)
-        if seed > 0:
+        if seed is not None:
             self.default_kbps = seed
         self.current_index = d.index
         return d

@@ -22,7 +22,7 @@ from media.abr.base import (
 from media.abr.bola import bola_max_buffer_for, bola_min_buffer_for, bola_params, bola_rule
 from media.abr.estimator import ThroughputEstimator
 from media.abr.rules import insufficient_buffer_rule, throughput_rule
-from media.abr.start import ECT_TABLE, StartHint, choose_start
+from media.abr.start import StartHint, start_from_hint
 
 log = logging.getLogger(__name__)
 
@@ -121,23 +121,14 @@ class AbrController:
 
     def choose_start(self, hint: StartHint | None = None) -> Decision:
         """Pick the starting rung from `hint` (see module `choose_start`) and remember it."""
-        h = hint or StartHint()
-        last = as_finite(h.last_kbps, -1.0)
-        down = last if last > 0 else h.downlink_kbps
-        d = choose_start(
+        d, seed = start_from_hint(
             self.ladder,
-            downlink_kbps=down,
-            rtt_ms=h.rtt_ms,
-            ect=h.ect,
-            save_data=h.save_data,
-            first_segment_s=self.config.segment_s,
+            hint,
+            segment_s=self.config.segment_s,
             default_kbps=self.config.default_kbps,
             up_factor=self.config.up_factor,
         )
-        seed = as_finite(down, -1.0)
-        if seed <= 0 and h.ect and str(h.ect).lower() in ECT_TABLE:
-            seed = ECT_TABLE[str(h.ect).lower()][0]
-        if seed > 0 and self.estimator.samples == 0:
+        if seed is not None and self.estimator.samples == 0:
             self.estimator.default_kbps = seed
         self.current_index = d.index
         self.last_decision = d

@@ -111,3 +111,34 @@ class StartHint:
             rtt_ms=getattr(profile, "rtt_ms", None),
             **extra,
         )
+
+
+def start_from_hint(
+    ladder_kbps: Sequence[float],
+    hint: StartHint | None,
+    *,
+    segment_s: float,
+    default_kbps: float,
+    up_factor: float = 0.7,
+) -> tuple[Decision, float | None]:
+    """The start rung for `hint` (`choose_start` on its best downlink figure: a throughput
+    measured earlier for this viewer, else the reported downlink, else its ECT class) and the
+    throughput (kbit/s) to seed the estimator with before the first sample (None: keep the
+    default). Shared by `AbrController` and the baselines' `BaselineController`."""
+    h = hint or StartHint()
+    last = as_finite(h.last_kbps, -1.0)
+    down = last if last > 0 else h.downlink_kbps
+    d = choose_start(
+        ladder_kbps,
+        downlink_kbps=down,
+        rtt_ms=h.rtt_ms,
+        ect=h.ect,
+        save_data=h.save_data,
+        first_segment_s=segment_s,
+        default_kbps=default_kbps,
+        up_factor=up_factor,
+    )
+    seed = as_finite(down, -1.0)
+    if seed <= 0 and h.ect and str(h.ect).lower() in ECT_TABLE:
+        seed = ECT_TABLE[str(h.ect).lower()][0]
+    return d, (seed if seed > 0 else None)

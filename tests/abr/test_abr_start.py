@@ -69,3 +69,18 @@ def test_controller_start_without_hint() -> None:
     d = ctl.choose_start()
     assert d.index == 0
     assert ctl.estimate_kbps == 500.0
+
+
+def test_start_from_hint_serves_both_controllers() -> None:
+    """One hint-to-downlink step: the project's controller and the baselines start alike and
+    seed their estimators from the hint (last throughput, else downlink, else ECT)."""
+    from media.abr import BaselineController, start_from_hint
+
+    for hint in (StartHint(last_kbps=3000, downlink_kbps=200), StartHint(ect="3g"), None):
+        d, seed = start_from_hint(LADDER, hint, segment_s=2.0, default_kbps=500.0)
+        ctl = AbrController(LADDER)
+        base = BaselineController(LADDER, rule="bba0")
+        assert ctl.choose_start(hint).index == d.index == base.choose_start(hint).index
+        assert ctl.estimator.default_kbps == base.default_kbps == (seed or 500.0)
+    assert start_from_hint(LADDER, StartHint(last_kbps=3000), segment_s=2.0, default_kbps=500.0)[1] == 3000
+    assert start_from_hint(LADDER, StartHint(ect="3g"), segment_s=2.0, default_kbps=500.0)[1] == 700
