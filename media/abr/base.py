@@ -134,8 +134,13 @@ class AbrConfig:
             runs dry (an outage) or, with `abandon_hold_unsustainable`, when no lower rung is
             sustainable at the current rate (switching down would only slow the drain).
         abandon_window_s: the controller judges a download at its rate over this last window
-            when that is lower than the average since the first byte.
+            when that is lower than the average since the first byte (see `abandon_recent_below_s`).
         split_samples: record a download during which the link collapsed as two samples.
+        abandon_recent_below_s: the controller judges a download in flight at its rate over
+            the last `abandon_window_s` only while less than this is buffered (0: never, the
+            rate since the first byte decides, as hls.js; None: always). On the cellular
+            traces and the storm schedule a one-second dip at that rate threw away downloads
+            that the buffer would have carried (benchmarks/RESULTS.md, #18).
     """
 
     rule: str = DEFAULT_RULE
@@ -170,6 +175,7 @@ class AbrConfig:
     trust_samples: int = 1
     abandon_hold_unsustainable: bool = True
     split_samples: bool = True
+    abandon_recent_below_s: float | None = 4.0
 
     def __post_init__(self) -> None:
         """Reject an unknown rule name early."""

@@ -358,6 +358,17 @@ class AbrController:
         e0, l0 = older[-1]
         return (loaded - l0) / max(elapsed - e0, 1e-3)
 
+    def _judge_rate(self, p: DownloadProgress) -> float | None:
+        """The recent rate `abandon_rule` judges the download in flight at: its last
+        `abandon_window_s` while less than `abandon_recent_below_s` is buffered, else None
+        (the average since the first byte decides). The history is kept either way, for
+        `split_samples` and the abandoned download's sample."""
+        recent = self._recent_rate(p)
+        below = self.config.abandon_recent_below_s
+        if below is not None and as_nonneg(p.buffer_s, 0.0) >= below:
+            return None
+        return recent
+
     def should_abandon(self, progress: DownloadProgress) -> Decision | None:
         """Whether to abandon the download in flight; the Decision names the rung to
         re-request the same segment at (and becomes the current rung). Never before playback
@@ -368,7 +379,7 @@ class AbrController:
             self.ladder,
             progress=progress,
             config=self.config,
-            recent_bps=self._recent_rate(progress),
+            recent_bps=self._judge_rate(progress),
         )
         if d is not None:
             log.debug("ABR abandon: %s", d.reason)

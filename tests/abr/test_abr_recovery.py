@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from media.abr import AbrController, DownloadProgress, StartHint, abandon_rule
+from media.abr import AbrController, Decision, DownloadProgress, StartHint, abandon_rule
 
 LADDER = [240.0, 500.0, 1000.0, 2500.0, 5000.0]
 TOP_BYTES = 5000 * 1000 / 8 * 2  # 1 250 000
@@ -133,6 +133,32 @@ def test_controller_judges_a_collapsed_download_at_its_recent_rate() -> None:
         )
         is None
     )
+
+
+def _collapse(ctl: AbrController, buffer_s: float) -> Decision | None:
+    """Feed a top-rung download that collapses from 9 Mbit/s to 300 kbit/s after 0.75 s to
+    `ctl.should_abandon` until it abandons or 2.5 s pass; the buffer drains as it goes."""
+    ctl.current_index = 4
+    ctl.on_buffer(level_s=buffer_s, now=0.0)
+    loaded = 0.0
+    for step in range(1, 11):
+        t = step * 0.25
+        loaded += (9000e3 / 8 if t <= 0.75 else 300e3 / 8) * 0.25
+        progress = DownloadProgress(
+            index=4, loaded_bytes=loaded, total_bytes=TOP_BYTES, elapsed_s=t, buffer_s=buffer_s - t, now=t
+        )
+        d = ctl.should_abandon(progress)
+        if d is not None:
+            return d
+    return None
+
+
+def test_a_buffered_download_is_judged_at_its_average_not_a_one_second_dip() -> None:
+    # From 9 s of buffer the dip's rate (300 kbit/s) says the segment cannot arrive in time,
+    # the average since the first byte says it can: a deep-enough buffer keeps it (#18: judging
+    # at the one-second rate threw away LTE and storm downloads the buffer would have carried).
+    assert _collapse(AbrController(LADDER, rule="dynamic"), 9.0) is None
+    assert _collapse(AbrController(LADDER, rule="dynamic", abandon_recent_below_s=None), 9.0) is not None
 
 
 def test_finished_download_that_collapsed_is_split_into_two_samples() -> None:
