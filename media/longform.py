@@ -22,7 +22,7 @@ from media.dash import build_mpd, dash_section, read_ffmpeg_mpd
 from media.errors import InputError
 from media.ladder import DEFAULT_LADDER
 from media.package import PackageOptions, PackagePlan, TrackPlan, build_dash_args
-from media.pipeline import MPD_NAME, _make_work_dir, _swap_into_place, _write_hls
+from media.pipeline import MPD_NAME, make_work_dir, swap_into_place, write_hls_playlists
 from media.probe import probe
 from media.runner import run_ffmpeg
 
@@ -117,7 +117,7 @@ async def build_long_asset(short_root: Path, out: Path, *, repeats: int, asset_i
     """Assemble OUT (a complete packaged asset) from the short asset at SHORT_ROOT played REPEATS times."""
     short = Asset.load(short_root / "asset.json")
     period = short.duration
-    work = _make_work_dir(out)
+    work = make_work_dir(out)
     try:
         jobs = [_repeat_track(short_root / r.directory, r.segments, work / r.directory, repeats=repeats,
                               period=period) for r in short.renditions]  # fmt: skip
@@ -152,10 +152,10 @@ async def build_long_asset(short_root: Path, out: Path, *, repeats: int, asset_i
                       segment_duration=short.segment_duration, first_segment_duration=short.first_segment_duration,
                       fingerprint=f"{short.fingerprint}x{repeats}", renditions=videos, audio=audios,
                       subtitles=list(short.subtitles), images=images)  # fmt: skip
-        _write_hls(asset, work)
+        write_hls_playlists(asset, work)
         await _write_dash(asset, work)
         asset.save(work / "asset.json")
-        _swap_into_place(work, out)
+        swap_into_place(work, out)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise

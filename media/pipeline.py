@@ -136,11 +136,11 @@ async def package_asset(
     if found is not None:
         log.info("%s is complete; skipped (use force to rebuild)", out)
         return found
-    work = _make_work_dir(out)
+    work = make_work_dir(out)
     try:
         asset = await _build(plan, work, asset_id=asset_id or out.name, title=title or src.stem,
                              fingerprint=fingerprint, progress=progress)  # fmt: skip
-        _swap_into_place(work, out)
+        swap_into_place(work, out)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
@@ -155,7 +155,11 @@ def _prepare(src: Path, out: Path, *, plan: PackagePlan, force: bool) -> tuple[s
     return fingerprint, found
 
 
-def _make_work_dir(out: Path) -> Path:
+def make_work_dir(out: Path) -> Path:
+    """A fresh hidden work directory next to ``out`` (same file system, so it can be swapped in atomically).
+
+    Raises :class:`InputError` when ``out``'s parent is not writable.
+    """
     try:
         return Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     except OSError as err:
@@ -176,7 +180,12 @@ def publish_modes(root: Path) -> None:
             os.chmod(os.path.join(base, f), FILE_MODE)
 
 
-def _swap_into_place(work: Path, out: Path) -> None:
+def swap_into_place(work: Path, out: Path) -> None:
+    """Publish the finished tree ``work`` as ``out``: world-readable modes, then a rename over any old ``out``.
+
+    The old tree (if any) is renamed aside first and removed afterwards, so readers see either the
+    old or the new asset, never a half-written one.
+    """
     publish_modes(work)
     old = None
     if out.exists():
@@ -224,7 +233,7 @@ async def _build(
         subtitles=subtitles,
         images=images,
     )
-    _write_hls(asset, work)
+    write_hls_playlists(asset, work)
     await run_ffmpeg(build_dash_args(plan), cwd=work, on_progress=report("dash"))
     names = {str(i): ("video", r.name) for i, r in enumerate(plan.renditions)}
     names |= {str(len(plan.renditions) + i): ("audio", t.language) for i, t in enumerate(plan.audio)}
@@ -242,8 +251,8 @@ async def _build(
     return asset
 
 
-def _write_hls(asset: Asset, root: Path) -> None:
-    """Write master, media, audio and subtitle playlists from the measured asset."""
+def write_hls_playlists(asset: Asset, root: Path) -> None:
+    """Write the asset's master, media, audio and subtitle playlists under ``root`` (from the measured asset)."""
     (root / asset.master).write_text(build_master(asset), encoding="utf-8")
     for r in asset.renditions:
         (root / r.playlist).write_text(build_media_playlist(asset, r.name), encoding="utf-8")
