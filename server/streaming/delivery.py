@@ -147,8 +147,13 @@ def delivery_samples(log: Sequence[Request], *, rtt_s: float | None = None) -> l
     return out
 
 
+def estimate_from(samples: Sequence[RateSample]) -> tuple[float, int] | None:
+    """(kbit/s, samples counted) of ``samples`` through the dual EWMA, or None without a usable one."""
+    est = ThroughputEstimator(min_sample_bytes=MIN_SAMPLE_BYTES)
+    counted = sum(1 for s in samples if est.sample(nbytes=s.nbytes, duration_s=s.seconds))
+    return (est.estimate_kbps, counted) if counted else None
+
+
 def delivery_estimate(log: Sequence[Request], *, rtt_s: float | None = None) -> tuple[float, int] | None:
     """(kbit/s, samples) over the log through the dual EWMA, or None without a usable sample."""
-    est = ThroughputEstimator(min_sample_bytes=MIN_SAMPLE_BYTES)
-    counted = sum(1 for s in delivery_samples(log, rtt_s=rtt_s) if est.sample(nbytes=s.nbytes, duration_s=s.seconds))
-    return (est.estimate_kbps, counted) if counted else None
+    return estimate_from(delivery_samples(log, rtt_s=rtt_s))

@@ -65,10 +65,15 @@ class Hints:
 
 @dataclass(frozen=True, slots=True)
 class Estimate:
-    """The server's throughput estimate for this viewer from recent segment deliveries."""
+    """The server's throughput estimate for this viewer from recent segment deliveries.
+
+    ``rates``: the delivery samples behind it, oldest first, as ``(bytes, seconds)`` (what the steering
+    controller is fed, so it sees the same downloads a player's own ABR would).
+    """
 
     kbps: float
     samples: int
+    rates: tuple[tuple[int, float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

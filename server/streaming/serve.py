@@ -281,7 +281,7 @@ async def _steered_segment(request: web.Request, *, asset: Asset, session: Strea
     if session.mode == "auto":
         decision = steering.steer(rungs=allowed, current=session.current, estimate_kbps=est.kbps if est else None,
                                   buffer_s=session.buffer_s(now=now), playing=session.steer_started_at is not None,
-                                  segment_s=asset.segment_duration)
+                                  segment_s=asset.segment_duration, rates=est.rates if est else ())
         if decision.rendition != session.current:
             record = {"at": now, "from": session.current, "to": decision.rendition, "reason": decision.reason,
                       "by": "server", "segment": index}

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import redis.asyncio as aioredis
 
 from server.storage.redis import key
-from server.streaming.delivery import Request, delivery_estimate
+from server.streaming.delivery import Request, delivery_samples, estimate_from
 from server.streaming.policy import Estimate
 
 log = logging.getLogger(__name__)
@@ -75,5 +75,8 @@ async def estimate(redis: aioredis.Redis, *, namespace: str, user_id: str, now: 
     entries = await request_log(redis, namespace=namespace, user_id=user_id, pending=pending)
     if now is not None:
         entries.append(Request(at=now, nbytes=0, new_connection=now_new_connection))
-    found = delivery_estimate(entries, rtt_s=rtt_s)
-    return Estimate(kbps=found[0], samples=found[1]) if found else None
+    samples = delivery_samples(entries, rtt_s=rtt_s)
+    found = estimate_from(samples)
+    if not found:
+        return None
+    return Estimate(kbps=found[0], samples=found[1], rates=tuple((s.nbytes, s.seconds) for s in samples))

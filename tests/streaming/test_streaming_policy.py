@@ -118,3 +118,20 @@ def test_2g_rung_is_where_slow_links_and_save_data_start(hints: Hints, expected:
     plan = plan_variants(ladder=LADDER_2G, tier="free", preferred_quality=None, hints=hints, estimate=None,
                          first_segment_s=1.0)
     assert plan.variants == expected and plan.start == expected[0]
+
+
+def test_steering_decides_with_the_default_rule() -> None:
+    """Server `auto` mode asks the same rule as the terminal client and the simulated viewers."""
+    from media.abr import DEFAULT_RULE, AbrController
+
+    rates = [(60_000, 0.5), (60_000, 0.6), (20_000, 0.9)]  # a link that just slowed down
+    decision = steer(rungs=STEER_LADDER, current="360p", estimate_kbps=600.0, buffer_s=3.0, playing=True,
+                     segment_s=2.0, rates=rates)
+    assert decision.rule == DEFAULT_RULE
+    ctrl = AbrController([r.average_kbps for r in STEER_LADDER], rule=DEFAULT_RULE, segment_s=2.0,
+                         min_sample_bytes=8_000)
+    for nbytes, seconds in rates:
+        ctrl.on_download(nbytes=nbytes, duration_s=seconds, now=float("nan"))
+    ctrl.current_index = 1
+    ctrl.on_buffer(level_s=3.0, now=0.0)
+    assert decision.rendition == STEER_LADDER[ctrl.decide(0.0).index].name
