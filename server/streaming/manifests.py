@@ -74,6 +74,16 @@ def steered_playlist(asset: Asset, *, timing_from: str) -> str:
     return build_media_playlist(asset, timing_from, segment_uri=lambda i: steered_segment_name(i)[skip:])
 
 
+def direct_steered_playlist(asset: Asset, urls: MediaUrls, *, timing_from: str) -> str:
+    """The steered media playlist served *at the master URL* (for a player without ABR that asked for no extra
+    audio): the same segments as :func:`steered_playlist`, named by path-absolute signed URLs (the master's own
+    token does not cover ``video/auto/``), so the player needs one playlist, not two."""
+    prefix = urls.prefix(STEERED_DIR)
+    skip = len(STEERED_DIR)
+    return build_media_playlist(asset, timing_from,
+                                segment_uri=lambda i: prefix + STEERED_DIR + steered_segment_name(i)[skip:])
+
+
 def audio_playlist(asset: Asset, *, language: str) -> str:
     """Media playlist of an audio-only track, segment URIs relative to it."""
     return build_audio_playlist(asset, language)

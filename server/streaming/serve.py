@@ -138,6 +138,12 @@ def _built_playlist(cache: PlaylistCache, asset: Asset, urls: MediaUrls, *, sess
     if path == asset.master:
         if not adaptive:
             langs = tuple(a.language for a in asset.audio if a.default or a.language in extra_audio)
+            if all(lang == r.muxed_audio for lang in langs for r in asset.renditions):
+                # nothing beyond the steered variant and its muxed audio that ffmpeg would play (its HLS
+                # demuxer ignores subtitle renditions): the steered playlist itself, one document less
+                return _playlist(cache.get(asset, ("steered-direct", *per_session), lambda: (
+                    manifests.direct_steered_playlist(asset, urls, timing_from=session.variants[0])),
+                    per_session=True))
             return _playlist(cache.get(asset, ("steered-master", *per_session, session.current, langs),
                                        lambda: manifests.steered_master(asset, urls, rendition=session.current,
                                                                         audio=langs), per_session=True))

@@ -1,4 +1,5 @@
-"""Players without ABR (mpv/ffmpeg by User-Agent, or ``?player=mpv``) get a one-variant master: the steered playlist."""
+"""Players without ABR (mpv/ffmpeg by User-Agent, or ``?player=mpv``) get the steered playlist at the master URL
+(or, asking for an extra audio language, a one-variant master around it)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def test_user_agents_without_abr_are_recognised() -> None:
 
 
 @pytest.mark.parametrize("backend", ["system"], indirect=True)
-async def test_master_for_mpv_lists_one_steered_variant_and_players_with_abr_the_ladder(api: TestClient) -> None:
+async def test_master_for_mpv_is_the_steered_playlist_and_players_with_abr_get_the_ladder(api: TestClient) -> None:
     viewer = await new_viewer(api)
     cid = await add_title(api)
     status, body, _ = await manifest(api, viewer, cid)
@@ -38,25 +39,29 @@ async def test_master_for_mpv_lists_one_steered_variant_and_players_with_abr_the
     ladder = [q["quality"] for q in body["qualities"]]
     assert len(ladder) > 1
     url = local(body["manifest_url"])
+    steered = m3u8.loads(await (await api.get(local(body["steered_url"]), headers={"User-Agent": "libmpv"})).text())
     for ua in NO_ABR_AGENTS:
+        # nothing to choose beyond the muxed audio: the steered media playlist itself, one document less
         resp = await api.get(url, headers={"User-Agent": ua})
         assert resp.status == 200
-        master = m3u8.loads(await resp.text())
-        assert len(master.playlists) == 1, ua
-        variant = master.playlists[0]
-        assert variant.uri.endswith("/video/auto/index.m3u8")
-        start = next(q for q in body["qualities"] if q["quality"] == body["start"])
-        assert variant.stream_info.resolution == (start["width"], start["height"])
-        audio = [m for m in master.media if m.type == "AUDIO"]
-        assert [m.language for m in audio] == ["en"] and audio[0].uri is None  # muxed: nothing to fetch
-        assert {m.language for m in master.media if m.type == "SUBTITLES"} == {"en", "hi"}
-        steered = await api.get(local(variant.uri), headers={"User-Agent": ua})
-        assert steered.status == 200
+        direct = m3u8.loads(await resp.text())
+        assert not direct.is_variant and direct.is_endlist
+        assert [s.duration for s in direct.segments] == [s.duration for s in steered.segments]
+        assert all("/video/auto/seg_" in s.uri and s.uri.startswith("/media/s/") for s in direct.segments)
+        first = await api.get(direct.segments[0].uri, headers={"User-Agent": ua})
+        assert first.status == 200 and first.headers["X-OTT-Rendition"] in ladder  # steered (auto mode)
+    # an extra audio language: the one-variant master (the steered playlist plus the audio renditions)
     with_hindi = m3u8.loads(await (await api.get(url + "?audio=hi", headers={"User-Agent": "libmpv"})).text())
     assert len(with_hindi.playlists) == 1
+    variant = with_hindi.playlists[0]
+    assert variant.uri.endswith("/video/auto/index.m3u8")
+    start = next(q for q in body["qualities"] if q["quality"] == body["start"])
+    assert variant.stream_info.resolution == (start["width"], start["height"])
     assert {m.language for m in with_hindi.media if m.type == "AUDIO"} == {"en", "hi"}
+    assert {m.language for m in with_hindi.media if m.type == "SUBTITLES"} == {"en", "hi"}
+    assert (await api.get(local(variant.uri), headers={"User-Agent": "libmpv"})).status == 200
     forced = m3u8.loads(await (await api.get(url + "?player=mpv", headers={"User-Agent": ABR_AGENTS[0]})).text())
-    assert len(forced.playlists) == 1
+    assert not forced.is_variant and forced.segments
     for ua in ABR_AGENTS:
         full = m3u8.loads(await (await api.get(url, headers={"User-Agent": ua})).text())
         assert [p.stream_info.resolution[1] for p in full.playlists] == \
