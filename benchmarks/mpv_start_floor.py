@@ -206,11 +206,14 @@ async def floor_for(bench: Bench, http: aiohttp.ClientSession, *, path: str, man
         playlists, trips = n, 3  # connect, playlist, segment
     else:
         m, text = await body_len(http, manifest["manifest_url"], ua)
-        child = next(line for line in text.splitlines() if line and not line.startswith("#"))
-        from urllib.parse import urljoin
+        if "#EXTINF" in text:  # the server answered a player without ABR with the steered playlist itself
+            playlists, trips = m, 3  # connect, playlist, segment
+        else:
+            child = next(line for line in text.splitlines() if line and not line.startswith("#"))
+            from urllib.parse import urljoin
 
-        c, _ = await body_len(http, urljoin(manifest["manifest_url"], child), ua)
-        playlists, trips = m + c, 4  # connect, master, media playlist, segment
+            c, _ = await body_len(http, urljoin(manifest["manifest_url"], child), ua)
+            playlists, trips = m + c, 4  # connect, master, media playlist, segment
     total = playlists + seg_bytes
     return trips * rtt_s + total * 8 / (prof.down_kbps * 1000), total
 
