@@ -137,10 +137,11 @@ class AbrConfig:
             when that is lower than the average since the first byte (see `abandon_recent_below_s`).
         split_samples: record a download during which the link collapsed as two samples.
         abandon_recent_below_s: the controller judges a download in flight at its rate over
-            the last `abandon_window_s` only while less than this is buffered (0: never, the
-            rate since the first byte decides, as hls.js; None: always). On the cellular
-            traces and the storm schedule a one-second dip at that rate threw away downloads
-            that the buffer would have carried (benchmarks/RESULTS.md, #18).
+            the last `abandon_window_s` (an outage is waited out, a collapse seen at once); with
+            at least this much buffered it abandons only if the average since the first byte
+            also says the segment cannot arrive in time (None: the recent rate alone). On the
+            cellular traces a one-second dip at that rate threw away downloads the buffer
+            would have carried (benchmarks/RESULTS.md, #18).
     """
 
     rule: str = DEFAULT_RULE

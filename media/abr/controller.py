@@ -358,16 +358,21 @@ class AbrController:
         e0, l0 = older[-1]
         return (loaded - l0) / max(elapsed - e0, 1e-3)
 
-    def _judge_rate(self, p: DownloadProgress) -> float | None:
-        """The recent rate `abandon_rule` judges the download in flight at: its last
-        `abandon_window_s` while less than `abandon_recent_below_s` is buffered, else None
-        (the average since the first byte decides). The history is kept either way, for
-        `split_samples` and the abandoned download's sample."""
-        recent = self._recent_rate(p)
+    def _abandon(self, p: DownloadProgress) -> Decision | None:
+        """`abandon_rule` judged at the download's rate over its last `abandon_window_s` (a
+        collapsed link is seen at once, an outage is waited out). With at least
+        `abandon_recent_below_s` buffered that verdict stands only if the average since the
+        first byte also says the segment cannot arrive in time: a one-second dip does not throw
+        away a download the buffer carries."""
+        d = abandon_rule(
+            self.ladder, progress=p, config=self.config, recent_bps=self._recent_rate(p)
+        )
         below = self.config.abandon_recent_below_s
-        if below is not None and as_nonneg(p.buffer_s, 0.0) >= below:
+        if d is None or below is None or as_nonneg(p.buffer_s, 0.0) < below:
+            return d
+        if abandon_rule(self.ladder, progress=p, config=self.config) is None:
             return None
-        return recent
+        return d
 
     def should_abandon(self, progress: DownloadProgress) -> Decision | None:
         """Whether to abandon the download in flight; the Decision names the rung to
@@ -375,12 +380,7 @@ class AbrController:
         has started (the start rung is `choose_start`'s business)."""
         if not self.playing:
             return None  # before the first frame there is no buffer to run dry
-        d = abandon_rule(
-            self.ladder,
-            progress=progress,
-            config=self.config,
-            recent_bps=self._judge_rate(progress),
-        )
+        d = self._abandon(progress)
         if d is not None:
             log.debug("ABR abandon: %s", d.reason)
             hist = self._progress

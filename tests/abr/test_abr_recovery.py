@@ -135,15 +135,18 @@ def test_controller_judges_a_collapsed_download_at_its_recent_rate() -> None:
     )
 
 
-def _collapse(ctl: AbrController, buffer_s: float) -> Decision | None:
-    """Feed a top-rung download that collapses from 9 Mbit/s to 300 kbit/s after 0.75 s to
-    `ctl.should_abandon` until it abandons or 2.5 s pass; the buffer drains as it goes."""
+def _collapse(
+    ctl: AbrController, buffer_s: float, slow_kbps: float = 300.0, fast_s: float = 0.75, steps: int = 10
+) -> Decision | None:
+    """Feed a top-rung download that collapses from 9 Mbit/s to `slow_kbps` after `fast_s` to
+    `ctl.should_abandon` every 0.25 s until it abandons or `steps` checks pass; the buffer
+    drains as it goes."""
     ctl.current_index = 4
     ctl.on_buffer(level_s=buffer_s, now=0.0)
     loaded = 0.0
-    for step in range(1, 11):
+    for step in range(1, steps + 1):
         t = step * 0.25
-        loaded += (9000e3 / 8 if t <= 0.75 else 300e3 / 8) * 0.25
+        loaded += (9000e3 / 8 if t <= fast_s else slow_kbps * 1e3 / 8) * 0.25
         progress = DownloadProgress(
             index=4, loaded_bytes=loaded, total_bytes=TOP_BYTES, elapsed_s=t, buffer_s=buffer_s - t, now=t
         )
@@ -156,9 +159,19 @@ def _collapse(ctl: AbrController, buffer_s: float) -> Decision | None:
 def test_a_buffered_download_is_judged_at_its_average_not_a_one_second_dip() -> None:
     # From 9 s of buffer the dip's rate (300 kbit/s) says the segment cannot arrive in time,
     # the average since the first byte says it can: a deep-enough buffer keeps it (#18: judging
-    # at the one-second rate threw away LTE and storm downloads the buffer would have carried).
+    # at the one-second rate alone threw away LTE downloads the buffer would have carried).
     assert _collapse(AbrController(LADDER, rule="dynamic"), 9.0) is None
     assert _collapse(AbrController(LADDER, rule="dynamic", abandon_recent_below_s=None), 9.0) is not None
+
+
+def test_an_outage_under_a_deep_buffer_is_still_waited_out() -> None:
+    # 16 kbit/s (a tunnel) after a fast start, from 12 s of buffer: at 3 s the average (fast
+    # start included) says abandon to 500 kbit/s, the recent rate sees that no lower rung
+    # arrives either (an outage): the download is kept.
+    loaded = 9000e3 / 8 * 0.25 + 16e3 / 8 * 2.75
+    at_average = DownloadProgress(index=4, loaded_bytes=loaded, total_bytes=TOP_BYTES, elapsed_s=3.0, buffer_s=9.0)
+    assert abandon_rule(LADDER, progress=at_average) is not None
+    assert _collapse(AbrController(LADDER, rule="dynamic"), 12.0, slow_kbps=16.0, fast_s=0.25, steps=16) is None
 
 
 def test_finished_download_that_collapsed_is_split_into_two_samples() -> None:
