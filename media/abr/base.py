@@ -142,6 +142,11 @@ class AbrConfig:
             also says the segment cannot arrive in time (None: the recent rate alone). On the
             cellular traces a one-second dip at that rate threw away downloads the buffer
             would have carried (benchmarks/RESULTS.md, #18).
+        low_link_factor / low_link_extra_s: while the slow throughput average is under
+            `low_link_factor` × the lowest rung, every buffer level of "dynamic" (BOLA's minimum
+            and target, the switch to and from BOLA, the BOLA-O guard) is `low_link_extra_s`
+            higher: on such a link any dip below the lowest rung stalls, and spending buffer
+            buys little bitrate (0: off).
     """
 
     rule: str = DEFAULT_RULE
@@ -177,6 +182,8 @@ class AbrConfig:
     abandon_hold_unsustainable: bool = True
     split_samples: bool = True
     abandon_recent_below_s: float | None = 4.0
+    low_link_factor: float = 4.0
+    low_link_extra_s: float = 4.0
 
     def __post_init__(self) -> None:
         """Reject an unknown rule name early."""

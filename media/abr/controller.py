@@ -198,9 +198,31 @@ class AbrController:
         now_f = as_finite(now, math.nan)
         self.buffer_at = now_f if math.isfinite(now_f) else self.buffer_at
 
+    def _rule_config(self) -> AbrConfig:
+        """The config the rules decide with: `config`, with every buffer level of "dynamic"
+        raised by `low_link_extra_s` while the slow throughput average is under
+        `low_link_factor` × the lowest rung (a link that low stalls on any dip below the
+        lowest rung, and spending buffer on it buys little bitrate)."""
+        cfg = self.config
+        extra, factor = cfg.low_link_extra_s, cfg.low_link_factor
+        if cfg.rule != "dynamic" or extra <= 0 or not self.ladder or self.estimator.samples == 0:
+            return cfg
+        if self.estimator.slow.get() >= factor * self.ladder[0]:
+            return cfg
+        guard = cfg.bola_guard_buffer_s
+        return replace(
+            cfg,
+            bola_min_buffer_s=cfg.bola_min_buffer_s + extra,
+            bola_target_s=None if cfg.bola_target_s is None else cfg.bola_target_s + extra,
+            dynamic_on_s=cfg.dynamic_on_s + extra,
+            dynamic_off_s=cfg.dynamic_off_s + extra,
+            bola_guard_buffer_s=None if guard is None else guard + extra,
+        )
+
     def _bola(self, now: float, est: float, cur: int) -> Decision:
         """BOLA decision with placeholder bookkeeping (idle time grows it; delay trims it)."""
-        params = bola_params(self.ladder, config=self.config)
+        cfg = self._rule_config()
+        params = bola_params(self.ladder, config=cfg)
         if not self.bola_active:
             # Enter BOLA without a jump: the placeholder makes BOLA keep the current rung.
             self.bola_active = True
@@ -215,8 +237,8 @@ class AbrController:
             placeholder_s=self.placeholder_s,
             last_index=cur,
             estimate_kbps=self.recent_kbps,
-            variable=self.link_cv >= self.config.bola_guard_min_cv,
-            config=self.config,
+            variable=self.link_cv >= cfg.bola_guard_min_cv,
+            config=cfg,
         )
         over = self.buffer_s + self.placeholder_s - bola_max_buffer_for(d.index, params=params)
         if over > 0:
@@ -225,7 +247,7 @@ class AbrController:
 
     def _rule_decision(self, now: float, est: float, cur: int) -> Decision:
         """The selected rule's raw choice (before the safety cap and hysteresis)."""
-        cfg = self.config
+        cfg = self._rule_config()
         if cfg.rule == "throughput":
             return throughput_rule(self.ladder, estimate_kbps=est, current_index=cur, config=cfg)
         if cfg.rule == "bola":
