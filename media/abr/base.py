@@ -112,7 +112,8 @@ class AbrConfig:
             used, BOLA's buffer logic steps down as it drains (None: the plain BOLA-O cap).
         bola_guard_min_cv: the guard applies only while the recent throughput samples vary
             (coefficient of variation ≥ this): on a steady link the throughput alone decides
-            and the rung does not flap.
+            and the rung does not flap (0.1: an LTE link varying by ~10 % with a full buffer
+            is not steady, #18).
         abandon_deep_s: with at least this much buffered an abandonment re-requests one rung
             down, never the lowest rung (None: dash.js's choice, whatever rung fits).
         dynamic_on_s / dynamic_off_s: "dynamic" uses BOLA from `on` seconds of buffer until
@@ -165,7 +166,7 @@ class AbrConfig:
     bola_throughput_factor: float = 0.9
     bola_guard_buffer_s: float | None = 16.0
     bola_guard_factor: float = 0.8
-    bola_guard_min_cv: float = 0.2
+    bola_guard_min_cv: float = 0.1
     low_down_factor: float | None = 0.7
     abandon_deep_s: float | None = 10.0
     dynamic_on_s: float = 10.0
