@@ -453,6 +453,30 @@ class ApiClient:
         return await self.request("PUT", f"/api/v1/stream/sessions/{session_id}/rendition",
                                   json={"rendition": rendition})
 
+    async def fetch_timed(self, url: str, max_bytes: int) -> tuple[int, float, float]:
+        """GET the first ``max_bytes`` of an absolute (signed media) URL (a Range request, read no further);
+        returns (bytes read, seconds to the first byte, seconds to the last byte), both from the request."""
+        started = time.monotonic()
+        first: float | None = None
+        got = 0
+        try:
+            async with self._http().get(url, headers={"Accept": "*/*", "Range": f"bytes=0-{max_bytes - 1}"}) as resp:
+                if resp.status >= 400:
+                    raise ApiError(f"media request failed (HTTP {resp.status})", status=resp.status)
+                async for chunk in resp.content.iter_any():
+                    if first is None:
+                        first = time.monotonic() - started
+                    got += len(chunk)
+                    if got >= max_bytes:
+                        break
+        except TimeoutError as err:
+            raise RequestTimedOut("the media server did not answer in time") from err
+        except aiohttp.ClientError as err:
+            raise ServerUnreachable("cannot reach the media server", detail=str(err)) from err
+        self.stats.add(nbytes=got)
+        total = time.monotonic() - started
+        return got, total if first is None else first, total
+
     async def fetch_bytes(self, url: str) -> tuple[bytes, float]:
         """GET an absolute (signed media) URL; returns the body and the seconds it took."""
         started = time.monotonic()

@@ -25,6 +25,7 @@ from aiohttp import web
 
 from media.assets import Asset
 from media.ladder import DEFAULT_LADDER
+from media.longform import build_long_asset
 from media.pipeline import package_asset
 from media.testcard import make_testcard
 from server import keys
@@ -36,6 +37,11 @@ from tui.app import OttApp
 from tui.config import TuiConfig
 
 CLIP_SECONDS = 8.0
+#: The long sample title (``testcard-7m``) in the TUI tests: the clip played LONG_REPEATS times (by stream copy,
+#: media.longform), long enough to play through the ``commute`` schedule's 4g → 2g → 3g → 4g.
+LONG_ASSET, LONG_REPEATS = "testcard-7m", 16
+#: The long title has the lowest rung too (as the real one, which has every rung): 2g cannot carry 144p.
+LONG_LADDER = tuple(r for r in DEFAULT_LADDER if r.name in ("108p", "144p", "360p"))
 CLIP_LADDER = tuple(r for r in DEFAULT_LADDER if r.name in ("144p", "360p"))
 SEED_DAY = date(2024, 6, 1)
 PASSWORD = "Sup3r-secret!"
@@ -43,7 +49,8 @@ PASSWORD = "Sup3r-secret!"
 
 @pytest.fixture(scope="session")
 def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A media dir where every sample asset id is one 8 s 640x360 clip (144p + 360p), packaged once."""
+    """A media dir where every sample asset id is one 8 s 640x360 clip (144p + 360p), packaged once, except
+    the long title (LONG_ASSET): the clip packaged with LONG_LADDER, repeated LONG_REPEATS times (128 s)."""
     base = tmp_path_factory.mktemp("tui-media")
     root = base / "media"
     root.mkdir()
@@ -54,8 +61,17 @@ def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         return await package_asset(base / "clip.mp4", root / first, ladder=CLIP_LADDER, asset_id=first,
                                    title="Clip")
 
+    async def build_long() -> None:
+        await package_asset(base / "clip.mp4", base / "long-clip", ladder=LONG_LADDER, asset_id="long-clip",
+                            title="Long clip")
+        await build_long_asset(base / "long-clip", root / LONG_ASSET, repeats=LONG_REPEATS, asset_id=LONG_ASSET,
+                               title="Long clip")
+
     asset = asyncio.run(build())
     for asset_id in others:
+        if asset_id == LONG_ASSET:
+            asyncio.run(build_long())
+            continue
         shutil.copytree(root / first, root / asset_id)
         asset.model_copy(update={"asset_id": asset_id}).save(root / asset_id / "asset.json")
     return root
@@ -116,6 +132,15 @@ class ThreadedServer:
         self.kill()
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=10)
+
+    def execute(self, sql: str, *args: Any) -> str:
+        """Run one SQL statement on the server's database (blocking, for test setup)."""
+
+        async def run() -> str:
+            assert self.app is not None
+            return str(await self.app[keys.DB].execute(sql, *args))
+
+        return str(self.call(run()))
 
     def post(self, path: str, body: dict[str, Any], *, token: str | None = None) -> dict[str, Any]:
         """POST JSON (blocking, for test setup)."""

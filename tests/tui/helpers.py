@@ -8,15 +8,17 @@ from typing import Any
 
 from rich.console import Console
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, OptionList
 from textual.worker import WorkerState
 
 from tui.app import OttApp
 from tui.screens.home import HomeScreen
 from tui.screens.login import LoginScreen
+from tui.screens.network_picker import NetworkPickerScreen
+from tui.screens.player import PlayerScreen
 from tui.screens.profiles import ProfilesScreen
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, Account, ThreadedServer
 
 SIZE = (80, 24)
 
@@ -82,3 +84,33 @@ async def log_in(pilot: Pilot[Any], app: OttApp, *, email: str, profile: str | N
     chosen = next((p for p in screen.profiles if profile is None or p["name"] == profile), screen.profiles[0])
     app.profile_chosen(chosen)
     await wait_for(pilot, lambda: on_screen(app, HomeScreen))
+
+
+def first_free_movie(server: ThreadedServer, account: Account) -> dict[str, Any]:
+    """The first free movie A–Z (the catalog row: ``id``, ``title``, …)."""
+    return dict(server.get("/api/v1/catalog/content?type=movie&tier=free&sort=a-z&limit=1",
+                           token=account.access_token)["content"][0])
+
+
+async def play(pilot: Pilot[Any], app: OttApp, movie: dict[str, Any], *, tries: int = 1200) -> PlayerScreen:
+    """Open the player on ``movie`` and wait until mpv shows its first frame of content; returns the screen."""
+    await app.push_screen(PlayerScreen(content_id=movie["id"], title=movie["title"]))
+    await wait_for(pilot, lambda: on_screen(app, PlayerScreen))
+    player = app.screen
+    assert isinstance(player, PlayerScreen)
+    await wait_for(pilot, lambda: player.first_frame_at is not None, tries=tries)
+    return player
+
+
+async def choose_network(pilot: Pilot[Any], app: OttApp, name: str) -> None:
+    """From the player: open the network picker (``t``), move to ``name`` with ↓ and apply it with Enter."""
+    player = app.screen
+    await pilot.press("t")
+    await wait_for(pilot, lambda: isinstance(app.screen, NetworkPickerScreen))
+    options = app.screen.query_one("#network-list", OptionList)
+    for _ in range(options.option_count):
+        if options.get_option_at_index(options.highlighted or 0).id == name:
+            break
+        await pilot.press("down")
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: app.screen is player and app.shaper.profile_name == name)

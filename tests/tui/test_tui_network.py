@@ -9,10 +9,9 @@ import pytest
 from textual.widgets import OptionList
 
 from tui.screens.network_picker import NetworkPickerScreen
-from tui.screens.player import PlayerScreen
 
 from .conftest import ThreadedServer, make_account, make_app
-from .helpers import SIZE, log_in, on_screen, screen_text, settle, wait_for
+from .helpers import SIZE, first_free_movie, log_in, play, screen_text, settle, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -23,13 +22,7 @@ async def test_network_picker_marks_current_applies_a_schedule_and_stats_show_it
     app = make_app(server.url, tmp_path, network_profile="edge")
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, app, email=account.email)
-        movie = server.get("/api/v1/catalog/content?type=movie&tier=free&sort=a-z&limit=1",
-                           token=account.access_token)["content"][0]
-        await app.push_screen(PlayerScreen(content_id=movie["id"], title=movie["title"]))
-        await wait_for(pilot, lambda: on_screen(app, PlayerScreen))
-        player = app.screen
-        assert isinstance(player, PlayerScreen)
-        await wait_for(pilot, lambda: player.first_frame_at is not None, tries=1200)
+        player = await play(pilot, app, first_free_movie(server, account))
 
         await pilot.press("t")
         await wait_for(pilot, lambda: isinstance(app.screen, NetworkPickerScreen))

@@ -7,6 +7,11 @@ from dataclasses import dataclass
 
 from media import AbrController
 from tui.payloads import Quality
+from tui.player.link_probe import ProbeResult
+
+#: A probe counts up to this multiple of the top rung: the controller only needs to know that the top rung
+#: fits, and an estimate far above it would take seconds to come down when the link drops.
+PROBE_CAP_X_TOP = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +47,7 @@ class AbrLoop:
         self.controller.current_index = self.names.index(self.current) if self.current in self.names else 0
         self.heights = {q.height: q.quality for q in qualities if q.height}
         self.mode = "auto"
+        self.probed_kbps: float | None = None  # the link as probed since the buffer last filled
 
     def kbps_of(self, name: str) -> float:
         """Nominal bitrate of rendition ``name`` (0 when unknown)."""
@@ -66,10 +72,37 @@ class AbrLoop:
         self.controller.current_index = self.names.index(mode)
         return RenditionChoice(rendition=mode, previous=previous, reason="viewer's choice")
 
-    def tick(self, *, now: float, dt: float, cache_speed_bps: float, buffer_s: float) -> RenditionChoice | None:
-        """Feed one sample (bytes/s over ``dt`` seconds, buffer level) and return a switch, if any."""
-        if cache_speed_bps > 0 and dt > 0:
-            self.controller.on_download(nbytes=cache_speed_bps * dt, duration_s=dt, now=now)
+    def probe_target(self) -> str | None:
+        """The rung above the one playing (what a link probe fetches a piece of); None at the top."""
+        if self.current not in self.names:
+            return None
+        i = self.names.index(self.current)
+        return self.names[i + 1] if i + 1 < len(self.names) else None
+
+    def probed(self, result: ProbeResult, *, now: float) -> None:
+        """A link probe's result (see :mod:`tui.player.link_probe`): its first-byte wait feeds the controller's
+        latency; its rate (capped at PROBE_CAP_X_TOP × the top rung) stands for the link while the buffer stays
+        full."""
+        if result.kbps <= 0:
+            return
+        self.controller.on_download(nbytes=result.nbytes, duration_s=result.total_s, ttfb_s=result.ttfb_s, now=now)
+        top = self.rungs[-1][1] if self.rungs else result.kbps
+        self.probed_kbps = min(result.kbps, PROBE_CAP_X_TOP * top)
+
+    def tick(self, *, now: float, dt: float, cache_speed_bps: float, buffer_s: float,
+             full: bool = False) -> RenditionChoice | None:
+        """Feed one sample (bytes/s over ``dt`` seconds, buffer level) and return a switch, if any.
+
+        ``full``: the buffer is at mpv's read-ahead, so mpv reads only as fast as it plays and
+        ``cache_speed_bps`` says nothing about the link; the last probe's rate stands in for it (nothing
+        is fed until a probe has measured the link since the buffer filled)."""
+        if full:
+            if self.probed_kbps is not None and dt > 0:
+                self.controller.on_download(nbytes=self.probed_kbps * 1000 / 8 * dt, duration_s=dt, now=now)
+        else:
+            self.probed_kbps = None
+            if cache_speed_bps > 0 and dt > 0:
+                self.controller.on_download(nbytes=cache_speed_bps * dt, duration_s=dt, now=now)
         self.controller.on_buffer(level_s=buffer_s, now=now)
         if self.mode != "auto" or not self.names:
             return None

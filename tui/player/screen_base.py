@@ -21,6 +21,7 @@ from tui.player.abr_loop import AbrLoop, RenditionChoice
 from tui.player.ad_break import AdBreakPlayer
 from tui.player.ads import AdProgress
 from tui.player.controller import MpvController, picture_note
+from tui.player.link_probe import LinkProbe
 from tui.player.prefetch import Prefetched
 from tui.player.reporting import PlaybackReporter
 from tui.player.stats import PlaybackStats, Switch
@@ -44,6 +45,7 @@ class PlayerScreenBase(OttScreen[None]):
         self.stats = PlaybackStats()
         self.mpv: MpvController | None = None
         self.abr: AbrLoop | None = None
+        self.probe: LinkProbe | None = None
         self.reporter: PlaybackReporter | None = None
         self.ads: AdBreakPlayer | None = None
         self.stream_session_id = ""

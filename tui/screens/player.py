@@ -29,10 +29,18 @@ from tui.format import clock
 from tui.payloads import Manifest, PlaybackSession
 from tui.player.abr_loop import AbrLoop
 from tui.player.ad_break import AdBreakPlayer, Then
-from tui.player.controller import CacheStallChanged, MpvController, PlaybackEnded, Snapshot, VideoParamsChanged
+from tui.player.controller import (
+    FULL_BUFFER_S,
+    CacheStallChanged,
+    MpvController,
+    PlaybackEnded,
+    Snapshot,
+    VideoParamsChanged,
+)
 from tui.player.episode_flow import EpisodeFlow
 from tui.player.key_actions import PlayerKeyActions
 from tui.player.keys import PLAYER_BINDINGS
+from tui.player.link_probe import LinkProbe
 from tui.player.opening import fetch_ad_breaks, known_link_kbps
 from tui.player.outage import OutageRecovery
 from tui.player.recovery import ended_early
@@ -139,6 +147,7 @@ class PlayerScreen(PlayerKeyActions, OutageRecovery, EpisodeFlow):
         start = manifest.start_rendition()
         self.abr = AbrLoop(qualities=manifest.qualities, start=start, known_kbps=known_link_kbps(
             self.prefetched, from_prefetch=message.from_prefetch, shaper=ott.shaper))
+        self.probe = LinkProbe(fetch_text=self._fetch_text, fetch_timed=ott.api.fetch_timed)
         self.stats.rendition = start
         self.stats.rendition_kbps = self.abr.kbps_of(start)
         self.query_one("#status", Static).update(
@@ -280,8 +289,12 @@ class PlayerScreen(PlayerKeyActions, OutageRecovery, EpisodeFlow):
             return
         self._follow(snap, dt=dt)
         if self.first_frame_at is not None and not self.recovering:
-            choice = self.abr.tick(now=now, dt=dt, cache_speed_bps=snap.cache_speed, buffer_s=snap.buffer_s)
+            full = snap.buffer_s >= FULL_BUFFER_S
+            choice = self.abr.tick(now=now, dt=dt, cache_speed_bps=snap.cache_speed, buffer_s=snap.buffer_s,
+                                   full=full)
             self._apply_choice(choice, by="abr")
+            if full:
+                self._probe_link(now)
             if self.ads is not None and self.ads.start_mid_roll(self.position_s):
                 self.break_started = time.monotonic()
         self.stats.estimate_kbps = self.abr.estimate_kbps
@@ -289,6 +302,28 @@ class PlayerScreen(PlayerKeyActions, OutageRecovery, EpisodeFlow):
         if self.reporter:
             self.reporter.tick(now=now, position_s=self.position_s, duration_s=self.duration_s,
                                quality=self.abr.current)
+
+    def _probe_link(self, now: float) -> None:
+        """With a full buffer, measure the link now and then with a piece of the rung above (the ABR's
+        up-switch evidence: see :mod:`tui.player.link_probe`)."""
+        abr, manifest, probe = self.abr, self.manifest, self.probe
+        target = abr.probe_target() if abr is not None and abr.mode == "auto" else None
+        if target is None or manifest is None or probe is None or not probe.due(now):
+            return
+        url = next((q.url for q in manifest.qualities if q.quality == target and q.url), "")
+        if not url:
+            return
+
+        async def run() -> None:
+            result = await probe.measure(playlist_url=self.ott.shaper.rewrite(url), position_s=self.position_s)
+            if result is not None and self.abr is abr and not self.closing:
+                abr.probed(result, now=time.monotonic())
+
+        self.spawn(run(), group="link-probe")
+
+    async def _fetch_text(self, url: str) -> str:
+        data, _ = await self.ott.api.fetch_bytes(url)
+        return data.decode("utf-8", "replace")
 
     def _follow(self, snap: Snapshot, *, dt: float) -> None:
         """Take mpv's numbers into the screen's state and the stats.

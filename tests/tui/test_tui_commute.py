@@ -1,0 +1,92 @@
+"""End-to-end (#15): the long sample title under the ``commute`` schedule (4g 30 s → 2g 20 s → 3g 30 s → 4g),
+driven with Textual's pilot against the real server, real headless mpv and the in-process shaping proxy.
+
+The switch log shows a switch down once 2g has begun and a switch up after it, and playback never stalls.
+Only the order of events is asserted: every wait is on a condition, bounded by ticks, never by time.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from tui.player.stats import Switch
+
+from .conftest import CLIP_SECONDS, LONG_ASSET, LONG_REPEATS, ThreadedServer, make_account, make_app
+from .helpers import SIZE, choose_network, first_free_movie, log_in, play, screen_text, settle, wait_for
+
+pytestmark = pytest.mark.slow
+LONG_S = LONG_REPEATS * CLIP_SECONDS
+
+
+def make_long(server: ThreadedServer, content_id: str) -> None:
+    """The movie ``content_id`` plays the long sample title from now on."""
+    server.execute("UPDATE content SET asset_id = $1, asset_duration_s = $2, duration_minutes = $3 WHERE id = $4",
+                   LONG_ASSET, LONG_S, round(LONG_S / 60), content_id)
+
+
+def rank(name: str) -> int:
+    """144p → 144 (renditions compare by height)."""
+    return int(name.rstrip("p"))
+
+
+async def test_long_title_under_commute_switches_down_for_2g_and_up_after_without_a_stall(
+        tmp_path: Path, server: ThreadedServer) -> None:
+    account = make_account(server)
+    movie = first_free_movie(server, account)
+    make_long(server, movie["id"])
+    app = make_app(server.url, tmp_path, network_profile="4g")
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, app, email=account.email)
+        player = await play(pilot, app, movie)
+        await wait_for(pilot, lambda: player.duration_s > LONG_S - CLIP_SECONDS)
+
+        await choose_network(pilot, app, "commute")
+        proxy = app.shaper.proxy
+        assert proxy is not None
+        # when the schedule's 2g step begins, on the clock the switch log uses
+        two_g_at = time.time() - (time.monotonic() - proxy.schedule_started) + (proxy.schedule.steps[0].duration_s or 0)
+
+        timeline: list[str] = []
+        t0 = time.monotonic()
+
+        def app_probe() -> str:
+            return f"{player.abr.probed_kbps:.0f}" if player.abr and player.abr.probed_kbps else "-"
+
+        def note() -> None:
+            st = player.stats
+            line = (f"{st.network_step or st.network_profile} · {st.rendition} · pos {player.position_s:.0f} s · "
+                    f"probe {app_probe()} · "
+                    f"buffer {st.buffer_s:.1f} s · estimate {st.estimate_kbps:.0f} · stalls {st.stalls} · "
+                    f"switches {len(st.switches)}")
+            if not timeline or not timeline[-1].endswith(line):
+                timeline.append(f"{time.monotonic() - t0:6.1f} s  {line}")
+                print(timeline[-1], flush=True)
+
+        def switched(after: float, down: bool) -> Switch | None:
+            note()
+            for s in player.stats.switches:
+                if s.at >= after and (rank(s.to) < rank(s.frm)) == down:
+                    return s
+            return None
+
+        # 4g for 30 s, then 2g: the controller must step down once the link has slowed
+        await wait_for(pilot, lambda: switched(two_g_at, down=True) is not None, tries=4000, step=0.1)
+        down = switched(two_g_at, down=True)
+        assert down is not None
+        # then 3g and 4g: back up
+        await wait_for(pilot, lambda: switched(down.at, down=False) is not None, tries=4000, step=0.1)
+        up = switched(down.at, down=False)
+        assert up is not None and up.at > down.at
+        await wait_for(pilot, lambda: up.to in player.stats.rendition, tries=1200)
+        await settle(pilot, stable_frames=1)
+        text = screen_text(app)
+        (tmp_path / "player-commute.txt").write_text(text, encoding="utf-8")
+        print(text)
+        print("\n".join(s.line() for s in player.stats.switches))
+
+        assert player.position_s < LONG_S - 1, "the title ended before the schedule was through"
+        assert player.stats.stalls == 0, f"{player.stats.stalls} stall(s): {player.stats.lines()}"
+        assert f"{up.frm}→{up.to}" in text
