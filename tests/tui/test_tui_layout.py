@@ -67,13 +67,12 @@ async def check(pilot: Pilot[Any], problems: list[str], screen: type, *selectors
 
 
 async def back_to(pilot: Pilot[Any], screen: type) -> None:
-    """Esc until ``screen`` is shown."""
-    for _ in range(5):
-        if on_screen(pilot.app, screen):  # type: ignore[arg-type]
-            return
-        await pilot.press("escape")
+    """Close screens until ``screen`` is shown."""
+    app = pilot.app
+    while not isinstance(app.screen, screen) and len(app.screen_stack) > 1:
+        app.pop_screen()
         await pilot.pause()
-    await wait_for(pilot, lambda: on_screen(pilot.app, screen))  # type: ignore[arg-type]
+    await wait_for(pilot, lambda: on_screen(app, screen))  # type: ignore[arg-type]
 
 
 async def test_every_screen_shows_its_primary_action_at_80x24(tmp_path: Path, server: ThreadedServer) -> None:

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
+from tui.payloads import Manifest
 from tui.player.controller import mpv_options, picture_note
+from tui.player.tracks import own_audio
 
 from .conftest import ThreadedServer, make_account, make_app
 from .helpers import SIZE, first_free_movie, log_in, play, wait_for
@@ -65,3 +67,11 @@ def test_tct_never_draws_over_the_client() -> None:
     assert mpv_options(headless=False, vo="tct")["vo"] == "null"
     assert "draw over" in picture_note(headless=False, vo="tct")
     assert picture_note(headless=False, vo="auto") == "picture in mpv's own window"
+
+
+def test_the_streams_untagged_audio_is_the_first_language() -> None:
+    manifest = Manifest.model_validate({"session_id": "s", "steered_url": "http://x/s.m3u8", "audio_tracks": [
+        {"language": "en", "url": "http://x/en.m3u8"}, {"language": "hi", "url": "http://x/hi.m3u8"}]})
+    assert own_audio(["1"], manifest) == {"en"}  # mpv names an untagged track by its id
+    assert own_audio(["hi"], manifest) == {"hi"}
+    assert own_audio([], manifest) == set()  # no audio of its own: every language is added

@@ -307,8 +307,10 @@ class PlayerScreen(PlayerKeyActions, OutageRecovery, EpisodeFlow):
         """With a full buffer, measure the link now and then with a piece of the rung above (the ABR's
         up-switch evidence: see :mod:`tui.player.link_probe`)."""
         abr, manifest, probe = self.abr, self.manifest, self.probe
-        target = abr.probe_target() if abr is not None and abr.mode == "auto" else None
-        if target is None or manifest is None or probe is None or not probe.due(now):
+        if abr is None or abr.mode != "auto" or manifest is None or probe is None or not probe.due(now):
+            return
+        target = abr.probe_target()
+        if target is None:
             return
         url = next((q.url for q in manifest.qualities if q.quality == target and q.url), "")
         if not url:
