@@ -8,6 +8,7 @@ Only the order of events is asserted: every wait is on a condition, bounded by t
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -63,7 +64,6 @@ async def test_long_title_under_commute_switches_down_for_2g_and_up_after_withou
                     f"switches {len(st.switches)}")
             if not timeline or not timeline[-1].endswith(line):
                 timeline.append(f"{time.monotonic() - t0:6.1f} s  {line}")
-                print(timeline[-1], flush=True)
 
         def switched(after: float, down: bool) -> Switch | None:
             note()
@@ -72,21 +72,29 @@ async def test_long_title_under_commute_switches_down_for_2g_and_up_after_withou
                     return s
             return None
 
-        # 4g for 30 s, then 2g: the controller must step down once the link has slowed
-        await wait_for(pilot, lambda: switched(two_g_at, down=True) is not None, tries=4000, step=0.1)
+        async def until(what: str, predicate: Callable[[], object]) -> None:
+            try:  # bounded by ticks (≥ 150 s), under pytest-timeout's 300 s: a failure shows the timeline
+                await wait_for(pilot, predicate, tries=1500, step=0.1)
+            except AssertionError:
+                raise AssertionError(f"{what} never happened:\n" + "\n".join(timeline[-40:])) from None
+
+        # 4g for 30 s, then 2g: the controller must step down while the link is slow
+        await until("a switch down after 2g began", lambda: switched(two_g_at, down=True) is not None)
         down = switched(two_g_at, down=True)
-        assert down is not None
-        # then 3g and 4g: back up
-        await wait_for(pilot, lambda: switched(down.at, down=False) is not None, tries=4000, step=0.1)
+        assert down is not None and down.at < two_g_at + (proxy.schedule.steps[1].duration_s or 0), \
+            f"the switch down came after the 2g step: {down.line()}"
+        # then 3g and 4g: back up, and the higher rendition reaches the screen
+        await until("a switch up after the switch down", lambda: switched(down.at, down=False) is not None)
         up = switched(down.at, down=False)
         assert up is not None and up.at > down.at
-        await wait_for(pilot, lambda: up.to in player.stats.rendition, tries=1200)
+        await until(f"{up.to} on screen", lambda: up.to in player.stats.rendition)
         await settle(pilot, stable_frames=1)
         text = screen_text(app)
         (tmp_path / "player-commute.txt").write_text(text, encoding="utf-8")
+        (tmp_path / "timeline.txt").write_text("\n".join(timeline), encoding="utf-8")
         print(text)
         print("\n".join(s.line() for s in player.stats.switches))
 
         assert player.position_s < LONG_S - 1, "the title ended before the schedule was through"
-        assert player.stats.stalls == 0, f"{player.stats.stalls} stall(s): {player.stats.lines()}"
+        assert player.stats.stalls == 0, f"{player.stats.stalls} stall(s):\n" + "\n".join(timeline)
         assert f"{up.frm}→{up.to}" in text
