@@ -49,6 +49,7 @@ PG_ADMIN = os.environ.get("OTT_BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0
 REDIS_URL = os.environ.get("OTT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 ASSET_ID = "benchcard"
 CARD_SECONDS = 12.0
+LINK_SECRET = "bench-serving-link-secret-0123456789"  # noqa: S105 - a throwaway bench key
 
 
 def free_port() -> int:
@@ -82,7 +83,8 @@ def nginx_conf(work: Path, *, project: Path, static: int, front: int, app_port: 
     site = (project / "deploy" / "nginx.conf").read_text(encoding="utf-8")
     for old, new in (("server server:8080;", f"server 127.0.0.1:{app_port};"),
                      ("listen 80;", f"listen 127.0.0.1:{front};"),
-                     ("/srv/media/", f"{media}/"), ("/var/cache/nginx/", f"{work}/cache/")):
+                     ("/srv/media/", f"{media}/"), ("/var/cache/nginx/", f"{work}/cache/"),
+                     ("${OTT_MEDIA_LINK_SECRET}", LINK_SECRET)):
         site = site.replace(old, new)
     (work / "cache").mkdir(exist_ok=True)
     user = "user root;" if os.geteuid() == 0 else ""
@@ -209,7 +211,10 @@ async def run_media(args: argparse.Namespace, env: dict[str, str], media: Path, 
     app_port, accel_port, static_port, front_port = free_port(), free_port(), free_port(), free_port()
     procs: list[asyncio.subprocess.Process] = []
     try:
-        for port, extra in ((app_port, {}), (accel_port, {"OTT_MEDIA_ACCEL_REDIRECT": "/protected-media/"})):
+        front_env = {"OTT_MEDIA_ACCEL_REDIRECT": "/protected-media/"}
+        if "${OTT_MEDIA_LINK_SECRET}" in (args.project / "deploy" / "nginx.conf").read_text(encoding="utf-8"):
+            front_env["OTT_MEDIA_LINK_SECRET"] = LINK_SECRET  # the compose stack's secure_link front
+        for port, extra in ((app_port, {}), (accel_port, front_env)):
             procs.append(await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "server", "serve", env={**env, "OTT_PORT": str(port), **extra},
                 cwd=args.project))
@@ -221,16 +226,21 @@ async def run_media(args: argparse.Namespace, env: dict[str, str], media: Path, 
         embedded = await media_urls(f"http://127.0.0.1:{app_port}", content_id)
         front = await media_urls(f"http://127.0.0.1:{front_port}", content_id)
         rows: list[dict[str, object]] = []
-        for name, rel in STATIC_PATHS.items():
-            static_url = f"http://127.0.0.1:{static_port}/{ASSET_ID}/{rel}"
-            size = (media / ASSET_ID / rel).stat().st_size
-            row: dict[str, object] = {"what": name, "bytes": size}
-            for label, url in (("static", static_url), ("embedded", embedded[name]), ("front", front[name])):
-                found = await asyncio.to_thread(wrk, url if urlsplit(url).scheme else static_url,
-                                                seconds=args.seconds, connections=args.connections)
-                row[label] = found.__dict__
-                await asyncio.sleep(0.5)
-            rows.append(row)
+        for round_no in range(args.rounds):
+            forward = round_no % 2 == 0  # every other round runs rows and columns in the opposite order
+            names = list(STATIC_PATHS) if forward else list(reversed(STATIC_PATHS))
+            for name in names:
+                rel = STATIC_PATHS[name]
+                static_url = f"http://127.0.0.1:{static_port}/{ASSET_ID}/{rel}"
+                size = (media / ASSET_ID / rel).stat().st_size
+                row: dict[str, object] = {"what": name, "bytes": size, "round": round_no + 1}
+                columns = [("static", static_url), ("embedded", embedded[name]), ("front", front[name])]
+                for label, url in (columns if forward else list(reversed(columns))):
+                    found = await asyncio.to_thread(wrk, url if urlsplit(url).scheme else static_url,
+                                                    seconds=args.seconds, connections=args.connections)
+                    row[label] = found.__dict__
+                    await asyncio.sleep(0.5)
+                rows.append(row)
         return rows
     finally:
         for p in procs:
@@ -238,6 +248,27 @@ async def run_media(args: argparse.Namespace, env: dict[str, str], media: Path, 
                 p.terminate()
         for p in procs:
             await p.wait()
+
+
+def _cpu_s(pid: int | None) -> float:
+    """User + system CPU seconds of process ``pid`` so far."""
+    import psutil
+
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system)
+
+
+def _children_cpu_s() -> float:
+    """User + system CPU seconds of this process's finished children (and theirs): the load tool."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _loadavg() -> str:
+    """The machine's 1/5/15-minute load average."""
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 async def run_api(args: argparse.Namespace, base_env: dict[str, str], work: Path) -> list[dict[str, object]]:
@@ -254,16 +285,22 @@ async def run_api(args: argparse.Namespace, base_env: dict[str, str], work: Path
             cmd = [str(Path(sys.executable).parent / "ott-load"), "run", "--host", base, "--users", str(users),
                    "--spawn-rate", "20", "--duration", f"{args.api_seconds:g}s", "--mix", "india",
                    "--seed-accounts", str(users), "--workers", "2", "--out", str(out)]
+            server_cpu = _cpu_s(server.pid)
+            children_cpu = _children_cpu_s()
+            wall = time.monotonic()
             proc = await asyncio.create_subprocess_exec(*cmd, stdout=asyncio.subprocess.DEVNULL,
                                                         stderr=asyncio.subprocess.DEVNULL)
             await proc.wait()
+            wall = time.monotonic() - wall
+            cpu = {"wall_s": round(wall, 1), "server_cpu_s": round(_cpu_s(server.pid) - server_cpu, 1),
+                   "load_tool_cpu_s": round(_children_cpu_s() - children_cpu, 1), "loadavg": _loadavg()}
             summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
             api = summary["api"]
             slow = sorted(((k, v) for k, v in summary["endpoints"].items() if k.split(" ", 1)[1].startswith("/api/")),
                           key=lambda kv: -(kv[1]["p95_ms"] or 0))[:3]
             rows.append({"users": users, **{k: api[k] for k in ("requests", "failures", "rps", "p50_ms", "p95_ms",
                                                                   "p99_ms")},
-                         "slowest": [f"{k} p95 {v['p95_ms']}" for k, v in slow]})
+                         "slowest": [f"{k} p95 {v['p95_ms']}" for k, v in slow], **cpu})
         return rows
     finally:
         server.terminate()
@@ -303,16 +340,19 @@ async def run(args: argparse.Namespace) -> int:
         result: dict[str, object] = {"project": str(args.project), "seconds": args.seconds,
                                      "connections": args.connections}
         if args.seconds > 0:
+            load_before = _loadavg()
             rows = await run_media(args, env, media, content_id, work)
             result["media"] = rows
             print(f"\nmedia: wrk -t2 -c{args.connections} -d{args.seconds:g}s; nginx 2 workers, sendfile "
-                  f"(project {args.project})")
-            print(f"{'what':<24}{'bytes':>9}{'static r/s':>12}{'embedded':>10}{'×':>7}{'front':>10}{'×':>7}"
+                  f"(project {args.project}); {args.rounds} round(s), even rounds in the opposite order; "
+                  f"load average {load_before} before, {_loadavg()} after")
+            print(f"{'what':<24}{'bytes':>9}{'rnd':>4}{'static r/s':>12}{'embedded':>10}{'×':>7}{'front':>10}{'×':>7}"
                   f"{'p99 st/emb/fr ms':>22}{'errors':>8}")
-            for r in rows:
+            for r in sorted(rows, key=lambda r: (list(STATIC_PATHS).index(str(r["what"])), r["round"])):
                 st, em, fr = (r[k] for k in ("static", "embedded", "front"))
                 assert isinstance(st, dict) and isinstance(em, dict) and isinstance(fr, dict)
-                print(f"{r['what']:<24}{r['bytes']:>9}{st['rps']:>12.0f}{em['rps']:>10.0f}{em['rps'] / st['rps']:>7.2f}"
+                print(f"{r['what']:<24}{r['bytes']:>9}{r['round']:>4}{st['rps']:>12.0f}{em['rps']:>10.0f}"
+                      f"{em['rps'] / st['rps']:>7.2f}"
                       f"{fr['rps']:>10.0f}{fr['rps'] / st['rps']:>7.2f}"
                       f"{st['p99_ms']:>8.1f}/{em['p99_ms']:.1f}/{fr['p99_ms']:.1f}"
                       f"{st['errors'] + em['errors'] + fr['errors']:>8}")
@@ -325,6 +365,8 @@ async def run(args: argparse.Namespace) -> int:
             for a in api:
                 print(f"{a['users']:>6}{a['requests']:>10}{a['failures']:>10}{a['rps']:>8}{a['p50_ms']:>9}"
                       f"{a['p95_ms']:>9}{a['p99_ms']:>9}   slowest: {'; '.join(a['slowest'])}")  # type: ignore[arg-type]
+                print(f"{'':>6}CPU over {a['wall_s']} s: server {a['server_cpu_s']} s, load tool (Locust) "
+                      f"{a['load_tool_cpu_s']} s; load average {a['loadavg']}")
         if args.json:
             await asyncio.to_thread(Path(args.json).write_text, json.dumps(result, indent=1), encoding="utf-8")
         return 0
@@ -339,6 +381,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=5.0, help="wrk time per media row and path (0: skip media)")
     parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=2, help="media rounds (every other one in the opposite order)")
     parser.add_argument("--api-users", type=int, nargs="*", default=[100, 200, 400], help="user counts (none: skip)")
     parser.add_argument("--api-seconds", type=float, default=40.0, help="ott-load run time per user count")
     parser.add_argument("--project", type=Path, default=ROOT, help="checkout whose server and nginx.conf run")

@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     default_country: str = "IN"
     url_signing_secret: str | None = None
     signed_url_ttl_s: int = Field(default=3600, ge=1)
+    #: When set, a rendition's / audio track's URLs carry link tokens nginx checks itself (secure_link,
+    #: deploy/nginx.conf, the same value there); unset: HMAC tokens only (server/streaming/signing.py).
+    #: Letters, digits, ``_-`` only: it is pasted into nginx's config (e.g. ``openssl rand -hex 32``).
+    media_link_secret: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{16,256}$")
     #: When set (e.g. "/protected-media/"), checked media requests are answered with an empty body and
     #: ``X-Accel-Redirect: <prefix><asset>/<file>`` so a fronting nginx sends the file (docker-compose.yml).
     media_accel_redirect: str | None = Field(default=None, pattern=r"^/([A-Za-z0-9._-]+/)+$")

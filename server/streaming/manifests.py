@@ -38,11 +38,14 @@ def subtitle_scope(asset: Asset, language: str) -> str:
 
 
 def child_url(asset: Asset, urls: MediaUrls, kind: str, name: str) -> str:
-    """Signed URL of a media playlist (``kind`` video/audio/subtitles) named ``name``."""
+    """Signed URL of a media playlist (``kind`` video/audio/subtitles) named ``name``.
+
+    A rendition's or audio track's URL carries a directory token (a link token nginx checks itself when
+    the app has a link secret); a subtitle track's carries the HMAC token."""
     if kind == "video":
-        return urls.url(asset.rendition(name).playlist, scope=rendition_scope(asset, name))
+        return urls.directory_url(asset.rendition(name).playlist, directory=rendition_scope(asset, name))
     if kind == "audio":
-        return urls.url(asset.audio_track(name).playlist, scope=audio_scope(asset, name))
+        return urls.directory_url(asset.audio_track(name).playlist, directory=audio_scope(asset, name))
     return urls.url(asset.subtitle_track(name).playlist, scope=subtitle_scope(asset, name))
 
 

@@ -26,7 +26,7 @@ from server import keys
 from server.activity.events import record_event
 from server.errors import Forbidden, NotFound
 from server.routing import optional_principal
-from server.streaming import front, manifests, steering, throughput
+from server.streaming import manifests, steering, throughput
 from server.streaming.assets import AssetMissing, rungs_of
 from server.streaming.files import PLAYLIST_CACHE, SEGMENT_CACHE, STEERED_CACHE, MeasuredFileResponse
 from server.streaming.paths import UnsafePath, check_raw, clean_relative, content_type, resolve_inside
@@ -99,8 +99,6 @@ async def serve_media(request: web.Request) -> web.StreamResponse:
         asset = app[STREAMING].assets.load(media_dir=settings.resolved_media_dir, asset_id=grant.asset_id)
     except AssetMissing as err:
         raise NotFound(str(err)) from err
-    if request.headers.get(front.CHECK_HEADER):
-        return front.check_answer(asset, session=session, grant=grant, path=path, now=time.time())
     urls = MediaUrls(signer=app[STREAMING].signer, session_id=session_id, user_id=grant.user_id,
                      asset_id=grant.asset_id, expires=grant.expires)
     adaptive = not lacks_abr(user_agent=request.headers.get("User-Agent"), player=request.query.get("player"))

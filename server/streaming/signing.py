@@ -9,6 +9,14 @@ A media URL is ``/media/s/<session_id>/<token>/<path inside the asset>``. The to
 ``scope`` is a path prefix inside the asset root ("" covers the whole asset, ``video/720p/``
 one rendition, ``master.m3u8`` one file). The session id is part of the signed message but not
 of the payload, so a token moved to another session's URL fails verification.
+
+**Link tokens** (only with a link secret, ``OTT_MEDIA_LINK_SECRET``): the token of a rendition's or
+audio track's directory can instead be one nginx checks itself (``secure_link``, deploy/nginx.conf),
+without asking the app: ``<md5>~<expires>~<user_id>~<asset_id>``, where ``md5`` is base64url (no
+padding) of MD5(``ott-link|<session_id>|<user_id>|<asset_id>|<directory>|<expires>|<link secret>``)
+and ``directory`` is the requested file's directory (``video/720p/``): the URL's own path is the
+scope. nginx's ``secure_link`` offers MD5 only, so the link secret is a separate key from the HMAC
+secret; the app verifies link tokens too (the same URLs work without nginx).
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ import binascii
 import hashlib
 import hmac
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +38,10 @@ VERSION = "1"
 SEP = "\x1f"
 SIGNATURE_BYTES = 16
 SECRET_FILE = "url_signing_secret"  # noqa: S105 - a file name, not a secret
+LINK_SEP = "~"
+_MD5_B64 = re.compile(r"^[A-Za-z0-9_-]{22}$")
+_LINK_FIELD = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$")
+_LINK_SCOPE = re.compile(r"^(?:video|audio)/[A-Za-z0-9_][A-Za-z0-9._-]{0,127}/$")
 
 
 class SignatureError(Exception):
@@ -69,11 +82,66 @@ def _unb64(text: str) -> bytes:
 class UrlSigner:
     """Issues and verifies media tokens with one secret."""
 
-    def __init__(self, *, secret: bytes) -> None:
-        """Use ``secret`` (at least 16 bytes) for every signature."""
+    def __init__(self, *, secret: bytes, link_secret: bytes | None = None) -> None:
+        """Use ``secret`` (at least 16 bytes) for every signature; with ``link_secret`` (at least 16 bytes)
+        also issue and accept link tokens (module docstring)."""
         if len(secret) < 16:
             raise ValueError("the URL signing secret must be at least 16 bytes")
+        if link_secret is not None and len(link_secret) < 16:
+            raise ValueError("the media link secret must be at least 16 bytes")
         self._secret = secret
+        self._link_secret = link_secret
+
+    @property
+    def issues_links(self) -> bool:
+        """Whether this signer has a link secret (directories get nginx-checkable link tokens)."""
+        return self._link_secret is not None
+
+    def _link_md5(self, *, session_id: str, user_id: str, asset_id: str, directory: str, expires: int) -> str:
+        assert self._link_secret is not None
+        message = "|".join(["ott-link", session_id, user_id, asset_id, directory, str(expires)]).encode("utf-8")
+        return _b64(hashlib.md5(message + b"|" + self._link_secret).digest())  # noqa: S324 - secure_link is MD5
+
+    def link_token(self, grant: Grant) -> str:
+        """A link token for ``grant``, whose scope must be one rendition's or audio track's directory."""
+        if self._link_secret is None:
+            raise ValueError("no media link secret configured")
+        if not _LINK_SCOPE.match(grant.scope):
+            raise ValueError(f"a link token covers one video/audio directory, not {grant.scope!r}")
+        for value in (grant.session_id, grant.user_id, grant.asset_id):
+            if not _LINK_FIELD.match(value):
+                raise ValueError(f"link token fields must be plain names: {value[:40]!r}")
+        md5 = self._link_md5(session_id=grant.session_id, user_id=grant.user_id, asset_id=grant.asset_id,
+                             directory=grant.scope, expires=int(grant.expires))
+        return LINK_SEP.join([md5, str(int(grant.expires)), grant.user_id, grant.asset_id])
+
+    def directory_token(self, grant: Grant) -> str:
+        """The token for a rendition's or audio track's directory: a link token when this signer issues
+        them and the names fit one (plain names, a ``video/<name>/`` or ``audio/<name>/`` scope), else the
+        HMAC token (such a URL is checked by the app, through nginx or not)."""
+        fits = (_LINK_SCOPE.match(grant.scope) is not None
+                and all(_LINK_FIELD.match(v) for v in (grant.session_id, grant.user_id, grant.asset_id)))
+        return self.link_token(grant) if self._link_secret is not None and fits else self.token(grant)
+
+    def _verify_link(self, *, session_id: str, token: str, path: str, now: float) -> Grant:
+        if self._link_secret is None:
+            raise SignatureError("link tokens are not accepted here")
+        fields = token.split(LINK_SEP)
+        if (len(fields) != 4 or not _MD5_B64.match(fields[0]) or not fields[1].isascii() or not fields[1].isdigit()
+                or len(fields[1]) > 12):
+            raise SignatureError("link token has the wrong shape")
+        md5, expires_text, user_id, asset_id = fields
+        directory = path.rpartition("/")[0] + "/"
+        if not (_LINK_FIELD.match(user_id) and _LINK_FIELD.match(asset_id) and _LINK_SCOPE.match(directory)):
+            raise SignatureError("link token does not cover this path")
+        expires = int(expires_text)
+        expected = self._link_md5(session_id=session_id, user_id=user_id, asset_id=asset_id, directory=directory,
+                                  expires=expires)
+        if not hmac.compare_digest(md5, expected):
+            raise SignatureError("token signature does not match")
+        if now >= expires:
+            raise SignatureError("token has expired")
+        return Grant(session_id=session_id, user_id=user_id, asset_id=asset_id, scope=directory, expires=expires)
 
     def _mac(self, *, session_id: str, fields: list[str]) -> bytes:
         message = SEP.join(["ott-media", session_id, *fields]).encode("utf-8")
@@ -93,6 +161,8 @@ class UrlSigner:
 
         Raises SignatureError otherwise (the caller answers 403).
         """
+        if LINK_SEP in token:
+            return self._verify_link(session_id=session_id, token=token, path=path, now=now)
         payload_b64, dot, sig_b64 = token.partition(".")
         if not dot:
             raise SignatureError("token has no signature")
@@ -115,6 +185,11 @@ class UrlSigner:
         if not grant.covers(path):
             raise SignatureError("token does not cover this path")
         return grant
+
+
+def load_link_secret(configured: str | None) -> bytes | None:
+    """The media link secret (``OTT_MEDIA_LINK_SECRET``) as bytes, or None when link tokens are off."""
+    return configured.encode("utf-8") if configured else None
 
 
 def load_secret(*, configured: str | None, data_dir: Path) -> bytes:

@@ -14,7 +14,7 @@ from server.streaming.batch import ListBatcher
 from server.streaming.hot import ResolveCache, SessionCache
 from server.streaming.playlist_cache import PlaylistCache
 from server.streaming.sessions import SessionStore
-from server.streaming.signing import UrlSigner, load_secret
+from server.streaming.signing import UrlSigner, load_link_secret, load_secret
 
 
 @dataclass(slots=True)
@@ -34,7 +34,8 @@ async def streaming_ctx(app: web.Application) -> AsyncIterator[None]:
     batcher over the app's Redis, flushed on shutdown (runs inside the storage context)."""
     settings = app[keys.SETTINGS]
     secret = load_secret(configured=settings.url_signing_secret, data_dir=settings.data_dir)
-    app[STREAMING] = Streaming(signer=UrlSigner(secret=secret), assets=AssetCache())
+    signer = UrlSigner(secret=secret, link_secret=load_link_secret(settings.media_link_secret))
+    app[STREAMING] = Streaming(signer=signer, assets=AssetCache())
     batcher = ListBatcher(app[keys.REDIS])
     batcher.start()
     app[STREAMING].batch = batcher

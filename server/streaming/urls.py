@@ -37,6 +37,13 @@ class MediaUrls:
                                         asset_id=self.asset_id, scope=scope, expires=self.expires))
         return f"{self.base}{MEDIA_PREFIX}/{self.session_id}/{token}/"
 
+    def directory_url(self, path: str, *, directory: str) -> str:
+        """Signed URL of ``path`` inside a rendition's or audio track's ``directory`` (trailing ``/``): with a
+        link secret the token is one nginx checks itself (``secure_link``), else the HMAC token."""
+        token = self.signer.directory_token(Grant(session_id=self.session_id, user_id=self.user_id,
+                                                  asset_id=self.asset_id, scope=directory, expires=self.expires))
+        return f"{self.base}{MEDIA_PREFIX}/{self.session_id}/{token}/{path}"
+
     def url(self, path: str, *, scope: str | None = None) -> str:
         """Signed URL of ``path``; the token covers ``scope`` (default: the path itself)."""
         return self.prefix(path if scope is None else scope) + path

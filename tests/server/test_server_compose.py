@@ -52,3 +52,12 @@ def test_server_environment_names_are_real_settings() -> None:
                            and "${" not in str(v)})
     assert settings.require_verified_email is True
     assert settings.database_url and settings.database_url.startswith("postgresql://")
+
+
+def test_nginx_and_the_server_share_the_link_secret() -> None:
+    """nginx gets deploy/nginx.conf as a template with the same OTT_MEDIA_LINK_SECRET as the server."""
+    services = _compose()["services"]
+    nginx = services["nginx"]
+    assert "./deploy/nginx.conf:/etc/nginx/templates/default.conf.template:ro" in nginx["volumes"]
+    assert nginx["environment"]["OTT_MEDIA_LINK_SECRET"] == services["server"]["environment"]["OTT_MEDIA_LINK_SECRET"]
+    assert "${OTT_MEDIA_LINK_SECRET}" in (ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")

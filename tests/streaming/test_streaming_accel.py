@@ -1,4 +1,5 @@
-"""With ``media_accel_redirect`` set, checked media requests hand the file to nginx (docker-compose.yml)."""
+"""Behind nginx (docker-compose.yml): checked media requests hand the file to nginx, and a rendition's files
+under a link token are checked and sent by nginx alone (``secure_link``, deploy/nginx.conf)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import asyncio
 import os
 import shutil
 import socket
+import time
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -15,19 +17,20 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from server.settings import Settings
-from server.streaming.front import ASSET_HEADER, CHECK_CACHE_S, CHECK_HEADER
+from server.streaming.signing import LINK_SEP, Grant, UrlSigner
 from tests.conftest import make_settings
 from tests.helpers import new_viewer
 from tests.streaming.conftest import MediaRoot, add_title, local, manifest, media_playlist
 
 PREFIX = "/protected-media/"
+LINK_SECRET = "test-link-secret-0123456789abcdef"
 
 
 @pytest.fixture
 def settings(tmp_path: Path, store_urls: tuple[str, str], media_root: MediaRoot) -> Settings:
     """The selected backend, the packaged media dir, and the nginx hand-off switched on."""
     return make_settings(tmp_path, database_url=store_urls[0], redis_url=store_urls[1], media_dir=media_root.root,
-                         media_accel_redirect=PREFIX)
+                         media_accel_redirect=PREFIX, media_link_secret=LINK_SECRET)
 
 
 async def test_segments_and_steered_segments_name_the_file_for_nginx(api: TestClient, media_root: MediaRoot) -> None:
@@ -50,21 +53,25 @@ async def test_segments_and_steered_segments_name_the_file_for_nginx(api: TestCl
     assert bad.status == 404 and "X-Accel-Redirect" not in bad.headers
 
 
-async def test_the_front_check_answers_for_rendition_directories_only(api: TestClient,
-                                                                      media_root: MediaRoot) -> None:
+async def test_the_app_checks_link_tokens_itself(api: TestClient, media_root: MediaRoot) -> None:
+    """The same link URLs work without nginx: the app verifies the MD5 and refuses a changed one."""
     viewer = await new_viewer(api)
     cid = await add_title(api)
     _, body, _ = await manifest(api, viewer, cid, headers={"Downlink": "0.9"})
+    playlist_url = local(body["qualities"][0]["url"])
+    token = playlist_url.split("/")[4]
+    assert LINK_SEP in token and token.split(LINK_SEP)[2] == viewer.user_id
     _, segments = await media_playlist(api, body["qualities"][0]["url"])
-    check = {CHECK_HEADER: "1"}
-    ok = await api.get(segments[0], headers=check)
-    assert ok.status == 204 and ok.headers[ASSET_HEADER] == media_root.asset.asset_id
-    assert 0 < int(ok.headers["X-Accel-Expires"]) <= CHECK_CACHE_S
-    assert (await api.get(local(body["manifest_url"]), headers=check)).status == 403
-    _, steered = await media_playlist(api, body["steered_url"])
-    assert (await api.get(steered[0], headers=check)).status == 403
-    assert (await api.get(segments[0].replace("seg_00001", "seg_00002").replace("/media/s/", "/media/s/x"),
-                          headers=check)).status == 403
+    assert (await api.get(segments[0])).status == 200
+    md5, rest = token.split(LINK_SEP, 1)
+    forged = ("A" if md5[0] != "A" else "B") + md5[1:]
+    assert (await api.get(segments[0].replace(token, f"{forged}{LINK_SEP}{rest}"))).status == 403
+    other = next(r for r in media_root.asset.renditions if f"/{r.directory}/" not in playlist_url)
+    here = next(r for r in media_root.asset.renditions if f"/{r.directory}/" in playlist_url)
+    moved = segments[0].replace(f"/{here.directory}/", f"/{other.directory}/")
+    assert (await api.get(moved)).status == 403
+    # the master, subtitles and the steered stream keep HMAC tokens (the app serves them)
+    assert LINK_SEP not in body["manifest_url"] and LINK_SEP not in body["steered_url"]
 
 
 def test_bad_prefix_is_refused(tmp_path: Path) -> None:
@@ -86,7 +93,7 @@ def _nginx_conf(tmp_path: Path, *, front: int, app_port: int, media: Path) -> Pa
     site = DEPLOY_CONF.read_text(encoding="utf-8")
     for old, new in (("server server:8080;", f"server 127.0.0.1:{app_port};"),
                      ("listen 80;", f"listen 127.0.0.1:{front};"), ("/srv/media/", f"{media}/"),
-                     ("/var/cache/nginx/", f"{tmp_path}/cache/")):
+                     ("/var/cache/nginx/", f"{tmp_path}/cache/"), ("${OTT_MEDIA_LINK_SECRET}", LINK_SECRET)):
         assert old in site, f"deploy/nginx.conf no longer has {old!r}"
         site = site.replace(old, new)
     (tmp_path / "cache").mkdir(exist_ok=True)
@@ -159,17 +166,14 @@ async def test_nginx_sends_the_file_the_app_authorised(api: TestClient, media_ro
                 async with http.get(urljoin(playlist_url, seg.uri)) as resp:
                     data = await resp.read()
                     assert resp.status == 200 and "X-Accel-Redirect" not in resp.headers
-                    assert ASSET_HEADER not in resp.headers
                     assert resp.headers.getall("Cache-Control") == ["public, max-age=31536000, immutable"]
                     assert data == (on_disk / seg.uri).read_bytes()
-            # one app check for the whole rendition directory, cached by nginx
-            assert len([p for p in (tmp_path / "cache" / "ott_media_check").rglob("*") if p.is_file()]) == 1
             # another rendition's directory with this rendition's token, or a forged token: refused
             other = next(r for r in media_root.asset.renditions if r.name != rendition.name)
             async with http.get(segment.replace(f"/{rendition.directory}/", f"/{other.directory}/")) as resp:
                 assert resp.status == 403
             token = playlist_url.split("/")[4]
-            forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+            forged = ("AA" if not token.startswith("AA") else "BB") + token[2:]
             async with http.get(segment.replace(f"/{token}/", f"/{forged}/")) as resp:
                 assert resp.status == 403
             async with http.get(local(body["manifest_url"])) as resp:  # built by the app, cached by nginx
@@ -187,6 +191,66 @@ async def test_nginx_sends_the_file_the_app_authorised(api: TestClient, media_ro
                 assert resp.status == 404
             async with http.get(f"{PREFIX}{media_root.asset.asset_id}/{rendition.directory}/seg_00001.ts") as resp:
                 assert resp.status == 404  # the internal location is not reachable from outside
+    finally:
+        proc.terminate()
+        await asyncio.wait_for(proc.wait(), timeout=10)
+
+
+async def test_nginx_checks_link_tokens_without_the_app(media_root: MediaRoot, tmp_path: Path,
+                                                         nginx_exe: str) -> None:
+    """nginx's secure_link accepts exactly the link tokens the app's signer makes and the app accepts:
+    the upstream here is a closed port, so every answer below is nginx's own."""
+    signer = UrlSigner(secret=b"h" * 32, link_secret=LINK_SECRET.encode())
+    asset = media_root.asset
+    rendition = asset.renditions[0]
+    directory = rendition.directory.rstrip("/") + "/"
+    sid, uid = "6f1d8a52-7a0e-4b8e-9d0c-1c2b3a4d5e6f", "0b7c1f7e-1111-4e8e-9d0c-1c2b3a4d5e6f"
+    now = int(time.time())
+
+    def url(*, expires: int, session: str = sid, scope: str = directory, file: str = "index.m3u8") -> str:
+        token = signer.link_token(Grant(session_id=session, user_id=uid, asset_id=asset.asset_id, scope=scope,
+                                        expires=expires))
+        return f"/media/s/{session}/{token}/{scope}{file}"
+
+    good = url(expires=now + 600)
+    seg = rendition.segments[0].uri
+    assert signer.verify(session_id=sid, token=good.split("/")[4], path=f"{directory}{seg}", now=now).user_id == uid
+    front = _free_port()
+    conf = _nginx_conf(tmp_path, front=front, app_port=_free_port(), media=media_root.root)
+    proc = await asyncio.create_subprocess_exec(nginx_exe, "-c", str(conf), "-p", str(tmp_path),
+                                                stderr=asyncio.subprocess.DEVNULL)
+    on_disk = media_root.root / asset.asset_id / directory
+    try:
+        async with aiohttp.ClientSession(base_url=f"http://127.0.0.1:{front}") as http:
+            for _ in range(200):  # nginx takes a moment to bind
+                try:
+                    async with http.get(good) as resp:
+                        break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.05)
+            async with http.get(good) as resp:
+                assert resp.status == 200
+                assert await resp.read() == (on_disk / "index.m3u8").read_bytes()
+            async with http.get(good.replace("index.m3u8", seg)) as resp:
+                assert resp.status == 200 and resp.headers["Content-Type"] == "video/mp2t"
+                assert await resp.read() == (on_disk / seg).read_bytes()
+            token = good.split("/")[4]
+            md5, rest = token.split(LINK_SEP, 1)
+            other_dir = next((a.directory for a in asset.audio), None) or asset.renditions[-1].directory
+            refused = [
+                url(expires=now - 1),  # expired
+                good.replace(f"/{sid}/", "/7f1d8a52-7a0e-4b8e-9d0c-1c2b3a4d5e6f/"),  # another session
+                good.replace(token, f"{'A' if md5[0] != 'A' else 'B'}{md5[1:]}{LINK_SEP}{rest}"),  # forged
+                good.replace(token, token.replace(str(now + 600), str(now + 6000))),  # expiry moved
+                good.replace(token, token.replace(uid, uid.replace("0b7c", "0b7d"))),  # another viewer
+                good.replace(f"/{directory}", f"/{other_dir.rstrip('/')}/"),  # another directory
+            ]
+            assert other_dir.rstrip("/") + "/" != directory
+            for bad in refused:
+                async with http.get(bad) as resp:
+                    assert resp.status == 403, bad
+            async with http.get(good.replace("index.m3u8", "seg_99999.ts")) as resp:
+                assert resp.status == 404
     finally:
         proc.terminate()
         await asyncio.wait_for(proc.wait(), timeout=10)

@@ -105,3 +105,44 @@ def test_resolve_inside_follows_symlinks_and_stays_in(tmp_path: Path) -> None:
     for asset_id in ("..", "../media", "", "a/b"):
         with pytest.raises(UnsafePath):
             resolve_inside(media_dir=media, asset_id=asset_id, relative="video/ok.ts")
+
+
+LINK = b"L" * 32
+
+
+def test_link_tokens_cover_one_directory_until_they_expire() -> None:
+    signer = UrlSigner(secret=b"k" * 32, link_secret=LINK)
+    token = signer.directory_token(grant())
+    assert token.count("~") == 3 and token.split("~")[1:] == [str(NOW + 60), "u-1", "card"]
+    got = signer.verify(session_id=SID, token=token, path="video/144p/seg_00001.ts", now=NOW)
+    assert got == grant()
+    for path in ("video/720p/seg_00001.ts", "video/144p/x/seg.ts", "master.m3u8"):
+        with pytest.raises(SignatureError):
+            signer.verify(session_id=SID, token=token, path=path, now=NOW)
+    with pytest.raises(SignatureError, match="signature"):
+        signer.verify(session_id=SID.replace("6f", "70", 1), token=token, path="video/144p/x.ts", now=NOW)
+    with pytest.raises(SignatureError, match="expired"):
+        signer.verify(session_id=SID, token=token, path="video/144p/x.ts", now=NOW + 60)
+    md5 = token.split("~", 1)[0]
+    for bad in (f"{md5}~{NOW + 600}~u-1~card", token.replace("u-1", "u-2"), token.replace("card", "cars"),
+                "x" + token[1:], token + "~x", f"{md5}~-1~u-1~card", token.replace("~", "~~", 1)):
+        with pytest.raises(SignatureError):
+            signer.verify(session_id=SID, token=bad, path="video/144p/x.ts", now=NOW)
+    with pytest.raises(SignatureError, match="not accepted"):
+        UrlSigner(secret=b"k" * 32).verify(session_id=SID, token=token, path="video/144p/x.ts", now=NOW)
+    with pytest.raises(SignatureError, match="signature"):
+        UrlSigner(secret=b"k" * 32, link_secret=b"M" * 32).verify(session_id=SID, token=token,
+                                                                  path="video/144p/x.ts", now=NOW)
+
+
+def test_directory_tokens_fall_back_to_hmac_where_a_link_does_not_fit() -> None:
+    plain = UrlSigner(secret=b"k" * 32)
+    assert "~" not in plain.directory_token(grant())  # no link secret
+    signer = UrlSigner(secret=b"k" * 32, link_secret=LINK)
+    for odd in (grant(scope="subs/en."), grant(scope=""), grant(user_id="u 1"), grant(asset_id="a/b")):
+        token = signer.directory_token(odd)
+        assert "~" not in token
+    with pytest.raises(ValueError):
+        signer.link_token(grant(scope="master.m3u8"))
+    with pytest.raises(ValueError, match="16 bytes"):
+        UrlSigner(secret=b"k" * 32, link_secret=b"short")
