@@ -13,66 +13,27 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import os
-import socket
 import statistics
 import sys
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
-import asyncpg
+from _harness import ROOT, free_port, percentile, register_viewer, scratch_database, server, server_env
 
-ROOT = Path(__file__).resolve().parent.parent
-PG_ADMIN = os.environ.get("OTT_BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-REDIS_URL = os.environ.get("OTT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 QUERIES = ("lagan", "pyaar", "प्यार", "रात की दोस्ती", "the silent rivr", "thriler", "shahruk", "cricket final",
            "monsoon", "dosti", "mohabat", "kabaddi")
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def percentile(values: list[float], q: float) -> float:
-    """The q-th percentile (0-100) of ``values`` by nearest rank."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
-
-
-async def wait_ready(base: str, *, timeout_s: float) -> None:
-    """Poll /ready until the server answers 200."""
-    deadline = time.monotonic() + timeout_s
-    async with aiohttp.ClientSession() as http:
-        while time.monotonic() < deadline:
-            try:
-                async with http.get(f"{base}/ready") as resp:
-                    if resp.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.2)
-    raise RuntimeError("the server did not become ready")
-
-
 async def login(base: str) -> tuple[dict[str, str], dict[str, str]]:
     """Register a viewer and return (headers, extra query params); anonymous if auth is unavailable."""
-    async with aiohttp.ClientSession() as http:
-        email = f"bench-{uuid.uuid4().hex[:8]}@example.com"
-        async with http.post(f"{base}/api/v1/auth/register", json={"email": email, "password": "Sup3r-secret!"}) as r:
-            if r.status != 201:
-                print(f"register answered {r.status}: benchmarking anonymously", file=sys.stderr)
-                return {}, {}
-            token = (await r.json())["access_token"]
-        headers = {"Authorization": f"Bearer {token}"}
-        async with http.get(f"{base}/api/v1/auth/profiles", headers=headers) as r:
-            profiles = (await r.json()).get("profiles", []) if r.status == 200 else []
-        return headers, ({"profile_id": profiles[0]["id"]} if profiles else {})
+    try:
+        headers, profile_id, _ = await register_viewer(base)
+    except (RuntimeError, KeyError, IndexError, aiohttp.ClientError) as err:
+        print(f"no viewer ({err}): benchmarking anonymously", file=sys.stderr)
+        return {}, {}
+    return headers, {"profile_id": profile_id}
 
 
 async def scenario(base: str, *, name: str, make_url: Callable[[int], str], headers: dict[str, str],
@@ -111,57 +72,46 @@ async def scenario(base: str, *, name: str, make_url: Callable[[int], str], head
 
 async def run(args: argparse.Namespace) -> int:
     """Set up, measure every scenario, print the table, tear down."""
-    db_name = f"ott_bench_catalog_{uuid.uuid4().hex[:6]}"
-    admin = await asyncpg.connect(PG_ADMIN)
-    await admin.execute(f'CREATE DATABASE "{db_name}"')
-    db_url = f"{PG_ADMIN.rsplit('/', 1)[0]}/{db_name}"
     port = free_port()
-    env = {**os.environ, "OTT_DATABASE_URL": db_url, "OTT_REDIS_URL": REDIS_URL,
-           "OTT_REDIS_NAMESPACE": f"bench-{uuid.uuid4().hex[:6]}", "OTT_RATE_LIMITS_ENABLED": "false",
-           "OTT_LOG_LEVEL": "WARNING", "OTT_PORT": str(port), "OTT_BCRYPT_ROUNDS": "4",
-           "OTT_DATA_DIR": args.data_dir}
-    server: asyncio.subprocess.Process | None = None
-    try:
+    async with scratch_database(prefix="ott_bench_catalog") as db_url:
+        env = server_env(db_url=db_url, extra={"OTT_DATA_DIR": args.data_dir})
         seed = await asyncio.create_subprocess_exec(sys.executable, "-m", "server", "seed", env=env, cwd=ROOT)
         if await seed.wait() != 0:
             raise RuntimeError("seeding failed")
-        server = await asyncio.create_subprocess_exec(sys.executable, "-m", "server", "serve", env=env, cwd=ROOT)
-        base = f"http://127.0.0.1:{port}"
-        await wait_ready(base, timeout_s=30)
-        headers, extra = await login(base)
-        qs = "".join(f"&{k}={v}" for k, v in extra.items())
-        async with aiohttp.ClientSession(headers=headers) as http, http.get(
-                f"{base}/api/v1/catalog/content?limit=100{qs}") as resp:
-            ids = [item["id"] for item in (await resp.json())["content"]]
-        async with aiohttp.ClientSession(headers=headers) as http, http.get(
-                f"{base}/api/v1/catalog/content?type=movie&tier=free&limit=1{qs}") as resp:
-            movie = (await resp.json())["content"][0]["id"]
-        manifest_url = f"{base}/api/v1/stream/{movie}/manifest?{qs[1:]}"
-        async with aiohttp.ClientSession(headers=headers) as http, http.get(manifest_url) as resp:
-            master_url = (await resp.json())["manifest_url"]
-        sorts = ("trending", "recent", "a-z", "release_date")
-        scenarios: list[tuple[str, Callable[[int], str]]] = [
-            ("list (page of 20)", lambda i: f"{base}/api/v1/catalog/content?sort={sorts[i % 4]}&page={i % 5 + 1}{qs}"),
-            ("details", lambda i: f"{base}/api/v1/catalog/content/{ids[i % len(ids)]}?{qs[1:]}"),
-            ("search", lambda i: f"{base}/api/v1/catalog/search?q={QUERIES[i % len(QUERIES)]}{qs}"),
-            ("manifest (JSON)", lambda i: manifest_url),
-            ("master playlist", lambda i: master_url),
-        ]
-        rows = [await scenario(base, name=name, make_url=url, headers=headers, requests=args.requests,
-                               seconds=args.seconds, concurrency=args.concurrency) for name, url in scenarios]
-        who = "viewer with a profile" if extra else "anonymous"
-        print(f"\ncatalog API, {args.concurrency} concurrent clients, {who}, full seed (540 titles)")
-        print(f"{'endpoint':<20}{'requests':>9}{'errors':>8}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
-        for r in rows:
-            print(f"{r['name']:<20}{r['requests']:>9}{r['errors']:>8}{r['rps']:>9.0f}{r['p50']:>9.1f}"
-                  f"{r['p95']:>9.1f}{r['p99']:>9.1f}")
-        return 0 if all(r["errors"] == 0 for r in rows) else 1
-    finally:
-        if server is not None and server.returncode is None:
-            server.terminate()
-            await server.wait()
-        await admin.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
-        await admin.close()
+        async with server(env, port=port):
+            return await _measure(args, base=f"http://127.0.0.1:{port}")
+
+
+async def _measure(args: argparse.Namespace, *, base: str) -> int:
+    """Log in, run every scenario against ``base``, print the table; 1 when any request failed."""
+    headers, extra = await login(base)
+    qs = "".join(f"&{k}={v}" for k, v in extra.items())
+    async with aiohttp.ClientSession(headers=headers) as http, http.get(
+            f"{base}/api/v1/catalog/content?limit=100{qs}") as resp:
+        ids = [item["id"] for item in (await resp.json())["content"]]
+    async with aiohttp.ClientSession(headers=headers) as http, http.get(
+            f"{base}/api/v1/catalog/content?type=movie&tier=free&limit=1{qs}") as resp:
+        movie = (await resp.json())["content"][0]["id"]
+    manifest_url = f"{base}/api/v1/stream/{movie}/manifest?{qs[1:]}"
+    async with aiohttp.ClientSession(headers=headers) as http, http.get(manifest_url) as resp:
+        master_url = (await resp.json())["manifest_url"]
+    sorts = ("trending", "recent", "a-z", "release_date")
+    scenarios: list[tuple[str, Callable[[int], str]]] = [
+        ("list (page of 20)", lambda i: f"{base}/api/v1/catalog/content?sort={sorts[i % 4]}&page={i % 5 + 1}{qs}"),
+        ("details", lambda i: f"{base}/api/v1/catalog/content/{ids[i % len(ids)]}?{qs[1:]}"),
+        ("search", lambda i: f"{base}/api/v1/catalog/search?q={QUERIES[i % len(QUERIES)]}{qs}"),
+        ("manifest (JSON)", lambda i: manifest_url),
+        ("master playlist", lambda i: master_url),
+    ]
+    rows = [await scenario(base, name=name, make_url=url, headers=headers, requests=args.requests,
+                           seconds=args.seconds, concurrency=args.concurrency) for name, url in scenarios]
+    who = "viewer with a profile" if extra else "anonymous"
+    print(f"\ncatalog API, {args.concurrency} concurrent clients, {who}, full seed (540 titles)")
+    print(f"{'endpoint':<20}{'requests':>9}{'errors':>8}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
+    for r in rows:
+        print(f"{r['name']:<20}{r['requests']:>9}{r['errors']:>8}{r['rps']:>9.0f}{r['p50']:>9.1f}"
+              f"{r['p95']:>9.1f}{r['p99']:>9.1f}")
+    return 0 if all(r["errors"] == 0 for r in rows) else 1
 
 
 def main() -> int:

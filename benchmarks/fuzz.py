@@ -17,43 +17,43 @@ import asyncio
 import logging
 import sys
 import tempfile
-import uuid
 from pathlib import Path
 
-import asyncpg
+from _harness import ROOT, package_card, scratch_database
 
-ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from media.ladder import DEFAULT_LADDER  # noqa: E402
-from media.pipeline import package_asset  # noqa: E402
-from media.testcard import make_testcard  # noqa: E402
-from server.settings import Settings  # noqa: E402
-from tests.fuzzing import EXTRA_CHECKS, REQUIRED_CHECKS, Tally, fuzz, live_server, seed_objects  # noqa: E402
+from server.settings import Settings
+from tests.fuzzing import EXTRA_CHECKS, REQUIRED_CHECKS, Tally, fuzz, live_server, seed_objects
 
 ASSET_ID = "fuzzcard"
 CARD_SECONDS = 6.0
 
 
-async def _admin(url: str, sql: str) -> None:
-    conn = await asyncpg.connect(url)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
-async def _media(root: Path) -> None:
-    card = root / "card.mp4"
-    (root / "media").mkdir()
-    await make_testcard(card, duration=CARD_SECONDS, width=640, height=360)
-    ladder = tuple(r for r in DEFAULT_LADDER if r.name in ("144p", "360p"))
-    await package_asset(card, root / "media" / ASSET_ID, ladder=ladder, title="Fuzz card")
-
-
 def _progress(label: str, tally: Tally) -> None:
     failed = sum(n for (_, outcome), n in tally.checks.items() if outcome == "failed")
     print(f"  {tally.requests:6d} requests, {failed} failed checks — done {label}", file=sys.stderr, flush=True)
+
+
+async def _run(args: argparse.Namespace) -> Tally:
+    """A scratch database and a packaged card, the app on 127.0.0.1, the fuzzer over every operation."""
+    async with scratch_database(prefix="ott_fuzz", admin_url=args.pg) as db_url:
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            await package_card(root / "media", asset_id=ASSET_ID, seconds=CARD_SECONDS, renditions=("144p", "360p"),
+                               title="Fuzz card")
+            settings = Settings(data_dir=root / "data", media_dir=root / "media", database_url=db_url,
+                                redis_url=args.redis, redis_namespace=db_url.rsplit("/", 1)[1],
+                                rate_limits_enabled=False, bcrypt_rounds=4, log_json=False, log_level="ERROR",
+                                billing_sweep_interval_s=0)
+            return await asyncio.to_thread(_fuzz, args, settings)
+
+
+def _fuzz(args: argparse.Namespace, settings: Settings) -> Tally:
+    with live_server(settings) as server:
+        seeded = seed_objects(server, asset_id=ASSET_ID, asset_seconds=CARD_SECONDS)
+        return fuzz(server, seeded, examples=args.examples, negative_examples=args.negative, seed_value=args.seed,
+                    checks={**REQUIRED_CHECKS, **EXTRA_CHECKS}, keep=40, progress=_progress)
 
 
 def main() -> int:
@@ -66,23 +66,7 @@ def main() -> int:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
-    name = f"ott_fuzz_{uuid.uuid4().hex[:8]}"
-    asyncio.run(_admin(args.pg, f'CREATE DATABASE "{name}"'))
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            root = Path(tmp)
-            asyncio.run(_media(root))
-            settings = Settings(data_dir=root / "data", media_dir=root / "media",
-                                database_url=f"{args.pg.rsplit('/', 1)[0]}/{name}", redis_url=args.redis,
-                                redis_namespace=name, rate_limits_enabled=False, bcrypt_rounds=4, log_json=False,
-                                log_level="ERROR", billing_sweep_interval_s=0)
-            with live_server(settings) as server:
-                seeded = seed_objects(server, asset_id=ASSET_ID, asset_seconds=CARD_SECONDS)
-                tally = fuzz(server, seeded, examples=args.examples, negative_examples=args.negative,
-                             seed_value=args.seed, checks={**REQUIRED_CHECKS, **EXTRA_CHECKS}, keep=40,
-                             progress=_progress)
-    finally:
-        asyncio.run(_admin(args.pg, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    tally = asyncio.run(_run(args))
     statuses = ", ".join(f"{code}: {n}" for code, n in sorted(tally.statuses.items()))
     print(f"{tally.requests} requests in {tally.seconds:.0f} s ({args.examples} positive + {args.negative} negative"
           f" cases per operation, seed {args.seed})\nstatuses: {statuses}\n\n{tally.table()}")

@@ -31,51 +31,28 @@ import json
 import os
 import re
 import shutil
-import socket
+import signal
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 import asyncpg
+from _harness import ROOT, free_port, package_card, register_viewer, scratch_database, server_env, start_server, stop
 
-ROOT = Path(__file__).resolve().parent.parent
-PG_ADMIN = os.environ.get("OTT_BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-REDIS_URL = os.environ.get("OTT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 ASSET_ID = "benchcard"
 CARD_SECONDS = 12.0
 LINK_SECRET = "bench-serving-link-secret-0123456789"  # noqa: S105 - a throwaway bench key
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 async def packaged_media(cache: Path) -> Path:
     """A media dir with ``benchcard`` (108p + 720p TS renditions), packaged once into ``cache``."""
-    from media.ladder import DEFAULT_LADDER
-    from media.pipeline import package_asset
-    from media.testcard import make_testcard
-
-    root = cache / "media"
-    if (root / ASSET_ID / "asset.json").is_file():
-        return root
-    root.mkdir(parents=True, exist_ok=True)
-    card = cache / "card.mp4"
-    await make_testcard(card, duration=CARD_SECONDS, width=1280, height=720)
-    ladder = tuple(r for r in DEFAULT_LADDER if r.name in ("108p", "720p"))
-    await package_asset(card, root / ASSET_ID, ladder=ladder, title="Bench card")
-    for path in [root, *root.rglob("*")]:  # readable by nginx's workers whatever the packager did
-        path.chmod(0o755 if path.is_dir() else 0o644)
-    return root
+    return await package_card(cache / "media", asset_id=ASSET_ID, seconds=CARD_SECONDS, renditions=("108p", "720p"),
+                              width=1280, height=720, title="Bench card")
 
 
 def nginx_conf(work: Path, *, project: Path, static: int, front: int, app_port: int, media: Path) -> Path:
@@ -140,30 +117,19 @@ def wrk(url: str, *, seconds: float, connections: int) -> WrkResult:
     return WrkResult(rps=rps, p50_ms=p50, p99_ms=p99, errors=errors)
 
 
-async def wait_ready(base: str, *, timeout_s: float = 60) -> None:
-    """Poll /ready until it answers 200."""
+async def wait_front(base: str, *, timeout_s: float = 30) -> None:
+    """Wait until nginx on ``base`` passes ``/ready`` through to the app."""
     deadline = time.monotonic() + timeout_s
     async with aiohttp.ClientSession() as http:
-        while time.monotonic() < deadline:
+        while True:
             try:
                 async with http.get(f"{base}/ready") as resp:
                     if resp.status == 200:
                         return
             except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.2)
-    raise RuntimeError(f"{base} did not become ready")
-
-
-async def viewer(base: str) -> tuple[dict[str, str], str]:
-    """Register a viewer on ``base``: (auth headers, profile id)."""
-    async with aiohttp.ClientSession() as http:
-        email = f"bench-{uuid.uuid4().hex[:8]}@example.com"
-        async with http.post(f"{base}/api/v1/auth/register", json={"email": email, "password": "Sup3r-secret!"}) as r:
-            token = (await r.json())["access_token"]
-        headers = {"Authorization": f"Bearer {token}"}
-        async with http.get(f"{base}/api/v1/auth/profiles", headers=headers) as r:
-            return headers, (await r.json())["profiles"][0]["id"]
+                if time.monotonic() > deadline:
+                    raise
+            await asyncio.sleep(0.1)
 
 
 def on(base: str, url: str) -> str:
@@ -174,7 +140,7 @@ def on(base: str, url: str) -> str:
 
 async def media_urls(base: str, content_id: str) -> dict[str, str]:
     """A session on ``base`` pinned to 720p: the URL of each measured resource."""
-    headers, profile = await viewer(base)
+    headers, profile, _ = await register_viewer(base)
     async with aiohttp.ClientSession(headers=headers) as http:
         async with http.get(f"{base}/api/v1/stream/{content_id}/manifest", params={"profile_id": profile},
                             headers={"Downlink": "10"}) as r:
@@ -215,14 +181,11 @@ async def run_media(args: argparse.Namespace, env: dict[str, str], media: Path, 
         if "${OTT_MEDIA_LINK_SECRET}" in (args.project / "deploy" / "nginx.conf").read_text(encoding="utf-8"):
             front_env["OTT_MEDIA_LINK_SECRET"] = LINK_SECRET  # the compose stack's secure_link front
         for port, extra in ((app_port, {}), (accel_port, front_env)):
-            procs.append(await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "server", "serve", env={**env, "OTT_PORT": str(port), **extra},
-                cwd=args.project))
+            procs.append(await start_server({**env, **extra}, port=port, project=args.project))
         conf = nginx_conf(work, project=args.project, static=static_port, front=front_port, app_port=accel_port,
                           media=media)
         procs.append(await asyncio.create_subprocess_exec("nginx", "-c", str(conf), "-p", str(work)))
-        await wait_ready(f"http://127.0.0.1:{app_port}")
-        await wait_ready(f"http://127.0.0.1:{front_port}")
+        await wait_front(f"http://127.0.0.1:{front_port}")
         embedded = await media_urls(f"http://127.0.0.1:{app_port}", content_id)
         front = await media_urls(f"http://127.0.0.1:{front_port}", content_id)
         rows: list[dict[str, object]] = []
@@ -244,10 +207,7 @@ async def run_media(args: argparse.Namespace, env: dict[str, str], media: Path, 
         return rows
     finally:
         for p in procs:
-            if p.returncode is None:
-                p.terminate()
-        for p in procs:
-            await p.wait()
+            await stop(p)
 
 
 def _cpu_s(pid: int | None) -> float:
@@ -274,12 +234,11 @@ def _loadavg() -> str:
 async def run_api(args: argparse.Namespace, base_env: dict[str, str], work: Path) -> list[dict[str, object]]:
     """``ott-load run`` at each user count against one embedded app process."""
     port = free_port()
-    env = {**base_env, "OTT_PORT": str(port)}
-    server = await asyncio.create_subprocess_exec(sys.executable, "-m", "server", "serve", env=env, cwd=args.project)
+    profile = ("-m", "cProfile", "-o", args.profile_api) if args.profile_api else ()
+    server = await start_server(base_env, port=port, project=args.project, python_args=profile)
     rows: list[dict[str, object]] = []
     try:
         base = f"http://127.0.0.1:{port}"
-        await wait_ready(base)
         for users in args.api_users:
             out = work / f"load-{users}"
             cmd = [str(Path(sys.executable).parent / "ott-load"), "run", "--host", base, "--users", str(users),
@@ -303,77 +262,76 @@ async def run_api(args: argparse.Namespace, base_env: dict[str, str], work: Path
                          "slowest": [f"{k} p95 {v['p95_ms']}" for k, v in slow], **cpu})
         return rows
     finally:
-        server.terminate()
+        server.send_signal(signal.SIGINT)  # aiohttp stops cleanly (and cProfile writes its file)
         await server.wait()
 
 
 async def run(args: argparse.Namespace) -> int:
     """Set up the database and media, run the parts asked for, print the tables."""
     media = await packaged_media(Path(args.media_cache))
-    db_name = f"ott_bench_serving_{uuid.uuid4().hex[:6]}"
-    admin = await asyncpg.connect(PG_ADMIN)
-    await admin.execute(f'CREATE DATABASE "{db_name}"')
-    db_url = f"{PG_ADMIN.rsplit('/', 1)[0]}/{db_name}"
     work = Path(tempfile.mkdtemp(prefix="ott-bench-serving-"))
     os.chmod(work, 0o755)  # noqa: S103 - nginx's workers read the config dir's cache and temp paths
-    env = {**os.environ, "OTT_DATABASE_URL": db_url, "OTT_REDIS_URL": REDIS_URL, "PYTHONPATH": str(args.project),
-           "OTT_REDIS_NAMESPACE": f"bench-{uuid.uuid4().hex[:6]}", "OTT_RATE_LIMITS_ENABLED": "false",
-           "OTT_LOG_LEVEL": "WARNING", "OTT_BCRYPT_ROUNDS": "4", "OTT_DATA_DIR": str(work / "data"),
-           "OTT_MEDIA_DIR": str(media), "OTT_URL_SIGNING_SECRET": "bench-serving-secret-0123456789",
-           "OTT_HOST": "127.0.0.1", "OTT_CATALOG_TRENDING_INTERVAL_S": "0"}
     try:
-        seed = await asyncio.create_subprocess_exec(sys.executable, "-m", "server", "seed", "--movies", "40",
-                                                    "--shows", "5", "--sports", "5", env=env, cwd=args.project,
-                                                    stdout=asyncio.subprocess.DEVNULL)
-        if await seed.wait() != 0:
-            raise RuntimeError("seeding failed")
-        conn = await asyncpg.connect(db_url)
-        try:
-            await conn.execute("UPDATE content SET asset_id = $1, asset_duration_s = $2 WHERE asset_id IS NOT NULL",
-                               ASSET_ID, CARD_SECONDS)
-            await conn.execute("UPDATE episodes SET asset_id = $1, asset_duration_s = $2", ASSET_ID, CARD_SECONDS)
-            content_id = str(await conn.fetchval(
-                "SELECT id::text FROM content WHERE type = 'movie' AND tier_requirement = 'free' "
-                "AND workflow_state = 'published' AND asset_id IS NOT NULL ORDER BY title LIMIT 1"))
-        finally:
-            await conn.close()
-        result: dict[str, object] = {"project": str(args.project), "seconds": args.seconds,
-                                     "connections": args.connections}
-        if args.seconds > 0:
-            load_before = _loadavg()
-            rows = await run_media(args, env, media, content_id, work)
-            result["media"] = rows
-            print(f"\nmedia: wrk -t2 -c{args.connections} -d{args.seconds:g}s; nginx 2 workers, sendfile "
-                  f"(project {args.project}); {args.rounds} round(s), even rounds in the opposite order; "
-                  f"load average {load_before} before, {_loadavg()} after")
-            print(f"{'what':<24}{'bytes':>9}{'rnd':>4}{'static r/s':>12}{'embedded':>10}{'×':>7}{'front':>10}{'×':>7}"
-                  f"{'p99 st/emb/fr ms':>22}{'errors':>8}")
-            for r in sorted(rows, key=lambda r: (list(STATIC_PATHS).index(str(r["what"])), r["round"])):
-                st, em, fr = (r[k] for k in ("static", "embedded", "front"))
-                assert isinstance(st, dict) and isinstance(em, dict) and isinstance(fr, dict)
-                print(f"{r['what']:<24}{r['bytes']:>9}{r['round']:>4}{st['rps']:>12.0f}{em['rps']:>10.0f}"
-                      f"{em['rps'] / st['rps']:>7.2f}"
-                      f"{fr['rps']:>10.0f}{fr['rps'] / st['rps']:>7.2f}"
-                      f"{st['p99_ms']:>8.1f}/{em['p99_ms']:.1f}/{fr['p99_ms']:.1f}"
-                      f"{st['errors'] + em['errors'] + fr['errors']:>8}")
-        if args.api_users:
-            api = await run_api(args, env, work)
-            result["api"] = api
-            print(f"\nAPI: ott-load run, India mix, spawn 20/s, {args.api_seconds:g} s, 2 Locust workers, one server "
-                  "process, whole run incl. spawn")
-            print(f"{'users':>6}{'requests':>10}{'failures':>10}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
-            for a in api:
-                print(f"{a['users']:>6}{a['requests']:>10}{a['failures']:>10}{a['rps']:>8}{a['p50_ms']:>9}"
-                      f"{a['p95_ms']:>9}{a['p99_ms']:>9}   slowest: {'; '.join(a['slowest'])}")  # type: ignore[arg-type]
-                print(f"{'':>6}CPU over {a['wall_s']} s: server {a['server_cpu_s']} s, load tool (Locust) "
-                      f"{a['load_tool_cpu_s']} s; load average {a['loadavg']}")
-        if args.json:
-            await asyncio.to_thread(Path(args.json).write_text, json.dumps(result, indent=1), encoding="utf-8")
-        return 0
+        async with scratch_database(prefix="ott_bench_serving") as db_url:
+            return await _measure(args, db_url=db_url, media=media, work=work)
     finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
-        await admin.close()
         shutil.rmtree(work, ignore_errors=True)
+
+
+async def _measure(args: argparse.Namespace, *, db_url: str, media: Path, work: Path) -> int:
+    """Seed the scratch database, point its titles at the bench card, run the parts asked for, print the tables."""
+    env = server_env(db_url=db_url, extra={
+        "OTT_DATA_DIR": str(work / "data"), "OTT_MEDIA_DIR": str(media),
+        "OTT_URL_SIGNING_SECRET": "bench-serving-secret-0123456789", "OTT_CATALOG_TRENDING_INTERVAL_S": "0"})
+    seed = await asyncio.create_subprocess_exec(sys.executable, "-m", "server", "seed", "--movies", "40",
+                                                "--shows", "5", "--sports", "5",
+                                                env={**env, "PYTHONPATH": str(args.project)}, cwd=args.project,
+                                                stdout=asyncio.subprocess.DEVNULL)
+    if await seed.wait() != 0:
+        raise RuntimeError("seeding failed")
+    conn = await asyncpg.connect(db_url)
+    try:
+        await conn.execute("UPDATE content SET asset_id = $1, asset_duration_s = $2 WHERE asset_id IS NOT NULL",
+                           ASSET_ID, CARD_SECONDS)
+        await conn.execute("UPDATE episodes SET asset_id = $1, asset_duration_s = $2", ASSET_ID, CARD_SECONDS)
+        content_id = str(await conn.fetchval(
+            "SELECT id::text FROM content WHERE type = 'movie' AND tier_requirement = 'free' "
+            "AND workflow_state = 'published' AND asset_id IS NOT NULL ORDER BY title LIMIT 1"))
+    finally:
+        await conn.close()
+    result: dict[str, object] = {"project": str(args.project), "seconds": args.seconds,
+                                 "connections": args.connections}
+    if args.seconds > 0:
+        load_before = _loadavg()
+        rows = await run_media(args, env, media, content_id, work)
+        result["media"] = rows
+        print(f"\nmedia: wrk -t2 -c{args.connections} -d{args.seconds:g}s; nginx 2 workers, sendfile "
+              f"(project {args.project}); {args.rounds} round(s), even rounds in the opposite order; "
+              f"load average {load_before} before, {_loadavg()} after")
+        print(f"{'what':<24}{'bytes':>9}{'rnd':>4}{'static r/s':>12}{'embedded':>10}{'×':>7}{'front':>10}{'×':>7}"
+              f"{'p99 st/emb/fr ms':>22}{'errors':>8}")
+        for r in sorted(rows, key=lambda r: (list(STATIC_PATHS).index(str(r["what"])), r["round"])):
+            st, em, fr = (r[k] for k in ("static", "embedded", "front"))
+            assert isinstance(st, dict) and isinstance(em, dict) and isinstance(fr, dict)
+            print(f"{r['what']:<24}{r['bytes']:>9}{r['round']:>4}{st['rps']:>12.0f}{em['rps']:>10.0f}"
+                  f"{em['rps'] / st['rps']:>7.2f}"
+                  f"{fr['rps']:>10.0f}{fr['rps'] / st['rps']:>7.2f}"
+                  f"{st['p99_ms']:>8.1f}/{em['p99_ms']:.1f}/{fr['p99_ms']:.1f}"
+                  f"{st['errors'] + em['errors'] + fr['errors']:>8}")
+    if args.api_users:
+        api = await run_api(args, env, work)
+        result["api"] = api
+        print(f"\nAPI: ott-load run, India mix, spawn 20/s, {args.api_seconds:g} s, 2 Locust workers, one server "
+              "process, whole run incl. spawn")
+        print(f"{'users':>6}{'requests':>10}{'failures':>10}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
+        for a in api:
+            print(f"{a['users']:>6}{a['requests']:>10}{a['failures']:>10}{a['rps']:>8}{a['p50_ms']:>9}"
+                  f"{a['p95_ms']:>9}{a['p99_ms']:>9}   slowest: {'; '.join(a['slowest'])}")  # type: ignore[arg-type]
+            print(f"{'':>6}CPU over {a['wall_s']} s: server {a['server_cpu_s']} s, load tool (Locust) "
+                  f"{a['load_tool_cpu_s']} s; load average {a['loadavg']}")
+    if args.json:
+        await asyncio.to_thread(Path(args.json).write_text, json.dumps(result, indent=1), encoding="utf-8")
+    return 0
 
 
 def main() -> int:
@@ -388,8 +346,12 @@ def main() -> int:
     parser.add_argument("--media-cache", default=str(Path(tempfile.gettempdir()) / "ott-bench-serving"),
                         help="where the packaged bench card is kept between runs")
     parser.add_argument("--json", default=None, help="also write the figures here")
+    parser.add_argument("--profile-api", default=None,
+                        help="run the API server under cProfile and write its profile here (slows the server)")
     args = parser.parse_args()
     args.project = args.project.resolve()
+    if args.profile_api:
+        args.profile_api = str(Path(args.profile_api).resolve())
     if shutil.which("wrk") is None and args.seconds > 0:
         print("wrk is not installed (apt-get install wrk)", file=sys.stderr)
         return 2

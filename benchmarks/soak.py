@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
 import sys
 import tempfile
@@ -28,13 +27,9 @@ from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 import asyncpg
+from _harness import ROOT, package_card, scratch_database, server, server_env
 
-ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-from media.ladder import DEFAULT_LADDER  # noqa: E402
-from media.pipeline import package_asset  # noqa: E402
-from media.testcard import make_testcard  # noqa: E402
 
 ASSET_ID = "soakcard"
 CARD_SECONDS = 6.0
@@ -91,24 +86,6 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
-async def _admin(url: str, sql: str) -> None:
-    conn = await asyncpg.connect(url)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
-async def _media(root: Path) -> Path:
-    media = root / "media"
-    media.mkdir()
-    card = root / "card.mp4"
-    await make_testcard(card, duration=CARD_SECONDS, width=640, height=360)
-    ladder = tuple(r for r in DEFAULT_LADDER if r.name in ("144p", "360p"))
-    await package_asset(card, media / ASSET_ID, ladder=ladder, title="Soak card")
-    return media
-
-
 async def _call(http: aiohttp.ClientSession, soak: Soak, method: str, url: str, **kw: Any) -> tuple[int, Any]:
     start = time.perf_counter()
     try:
@@ -161,56 +138,40 @@ async def viewer_loop(base: str, soak: Soak, *, content_id: str, until: float, n
             await asyncio.sleep(0.2)
 
 
+async def _soak(args: argparse.Namespace, *, db_url: str, base: str, pid: int) -> Soak:
+    """Add the soak title, run the viewers and the RSS sampler until ``--minutes`` have passed."""
+    conn = await asyncpg.connect(db_url)
+    try:
+        content_id = str(await conn.fetchval(
+            "INSERT INTO content (type, title, maturity_rating, workflow_state, tier_requirement, asset_id,"
+            " asset_duration_s, published_at) VALUES ('movie', 'Soak card', 'U', 'published', 'free', $1,"
+            " $2, now()) RETURNING id::text", ASSET_ID, CARD_SECONDS))
+    finally:
+        await conn.close()
+    soak = Soak(started=time.monotonic())
+    until = soak.started + args.minutes * 60
+
+    async def sample_rss() -> None:
+        while time.monotonic() < until:
+            soak.current().rss_kib = rss_kib(pid)
+            await asyncio.sleep(5)
+
+    await asyncio.gather(sample_rss(), *(viewer_loop(base, soak, content_id=content_id, until=until, n=i)
+                                         for i in range(args.clients)))
+    return soak
+
+
 async def run(args: argparse.Namespace) -> int:
     """Set up, run the soak, print the per-minute table; 1 when any request failed."""
-    name = f"ott_soak_{uuid.uuid4().hex[:8]}"
-    await _admin(args.pg, f'CREATE DATABASE "{name}"')
-    db_url = f"{args.pg.rsplit('/', 1)[0]}/{name}"
-    proc = None
-    try:
+    async with scratch_database(prefix="ott_soak", admin_url=args.pg) as db_url:
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp)
-            media = await _media(root)
-            port = args.port
-            env = {**os.environ, "OTT_DATABASE_URL": db_url, "OTT_REDIS_URL": args.redis,
-                   "OTT_REDIS_NAMESPACE": name, "OTT_MEDIA_DIR": str(media), "OTT_RATE_LIMITS_ENABLED": "false",
-                   "OTT_LOG_LEVEL": "WARNING", "OTT_BCRYPT_ROUNDS": "4", "OTT_BILLING_SWEEP_INTERVAL_S": "0"}
-            proc = await asyncio.create_subprocess_exec(
-                str(ROOT / ".venv" / "bin" / "ott-server"), "serve", "--port", str(port), "--data-dir",
-                str(root / "data"), env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
-            base = f"http://127.0.0.1:{port}"
-            async with aiohttp.ClientSession() as http:
-                for _ in range(600):
-                    try:
-                        async with http.get(f"{base}/ready") as resp:
-                            if resp.status == 200:
-                                break
-                    except aiohttp.ClientError:
-                        pass
-                    await asyncio.sleep(0.1)
-            conn = await asyncpg.connect(db_url)
-            try:
-                content_id = str(await conn.fetchval(
-                    "INSERT INTO content (type, title, maturity_rating, workflow_state, tier_requirement, asset_id,"
-                    " asset_duration_s, published_at) VALUES ('movie', 'Soak card', 'U', 'published', 'free', $1,"
-                    " $2, now()) RETURNING id::text", ASSET_ID, CARD_SECONDS))
-            finally:
-                await conn.close()
-            soak = Soak(started=time.monotonic())
-            until = soak.started + args.minutes * 60
-
-            async def sample_rss() -> None:
-                while time.monotonic() < until:
-                    soak.current().rss_kib = rss_kib(proc.pid)
-                    await asyncio.sleep(5)
-
-            await asyncio.gather(sample_rss(), *(viewer_loop(base, soak, content_id=content_id, until=until, n=i)
-                                                 for i in range(args.clients)))
-    finally:
-        if proc is not None and proc.returncode is None:
-            proc.terminate()
-            await proc.wait()
-        await _admin(args.pg, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            media = await package_card(root / "media", asset_id=ASSET_ID, seconds=CARD_SECONDS,
+                                       renditions=("144p", "360p"), title="Soak card")
+            env = server_env(db_url=db_url, redis_url=args.redis, extra={
+                "OTT_MEDIA_DIR": str(media), "OTT_DATA_DIR": str(root / "data"), "OTT_BILLING_SWEEP_INTERVAL_S": "0"})
+            async with server(env, port=args.port, quiet=True) as proc:
+                soak = await _soak(args, db_url=db_url, base=f"http://127.0.0.1:{args.port}", pid=proc.pid)
     minutes = [m for m in soak.minutes if m.requests]
     print(f"soak: {args.minutes} min, {args.clients} viewers, warm-up {args.warmup} min")
     print("| minute | requests | errors | p95 ms | RSS MiB |\n|---|---|---|---|---|")
