@@ -59,10 +59,12 @@ def shown(app: OttApp, selector: str) -> str | None:
 
 
 async def check(pilot: Pilot[Any], problems: list[str], screen: type, *selectors: str) -> None:
-    """Wait for ``screen`` to be shown and settled, then note every selector not shown as it must be."""
+    """Wait for ``screen`` to be shown and settled (no worker running, the same frame twice: the player
+    repaints every second, so three frames in a row may not come on a loaded machine), then note every
+    selector not shown as it must be."""
     app = pilot.app
     await wait_for(pilot, lambda: on_screen(app, screen))  # type: ignore[arg-type]
-    await settle(pilot)
+    await settle(pilot, stable_frames=1)
     problems.extend(p for p in (shown(app, s) for s in selectors) if p)  # type: ignore[arg-type]
 
 
