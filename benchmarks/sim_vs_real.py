@@ -2,18 +2,23 @@
 
 Usage (bounded; run under the bench lock):
 
-    .venv/bin/python benchmarks/sim_vs_real.py [--profiles 2g,3g,4g,5g]
-        [--count 2] [--watch 12] [--host URL] [--write] [--sim-only]
+    .venv/bin/python benchmarks/sim_vs_real.py [--profiles 2g,3g,4g,5g] [--title card|long]
+        [--count 2] [--watch 12] [--host URL] [--write] [--sim-only] [--mpv-log] [--parallel]
 
 Without ``--host`` it starts its own ``ott-server serve`` over the system PostgreSQL/Redis on a
-throw-away database, seeded, every title pointing at a 20 s 720p test card (144p/360p/720p).
+throw-away database, seeded, every title pointing at a 20 s 720p test card (144p/360p/720p), or with
+``--title long`` at the long sample title ``testcard-7m`` (the 60 s card, full ladder, played 7 times:
+``media.samples``; built once under ``--work``). ``--profiles`` also takes schedules (``commute``).
 Per profile, ``ott-load real-players`` runs ``--count`` real headless mpv processes (the options of
-`media.mpv_options`), each through its own shaping proxy, then ``--count`` simulated players
-(server-steered, player model ``mpv`` of ``loadtest/player_models.toml``) on the same server. It
-prints first frame p50/p95, stalls, stall time, switches and average bitrate for both and the ratio
-simulated ÷ real. ``--write`` stores real ÷ simulated first-frame p50 per profile in the models file
-(``first_frame_factor``), shown beside simulated figures by the load report. When mpv is missing
-(or ``--sim-only``) only the simulated figures are printed, marked uncalibrated.
+`media.mpv_options`) one after another (``--parallel``: all at once), each through its own shaping
+proxy, then ``--count`` simulated players (server-steered, player model ``mpv`` of
+``loadtest/player_models.toml``) on the same server. Each side plays ``--watch`` seconds of media.
+It prints first frame p50/p95, stalls, stalls per minute of media, stall time, switches and average
+bitrate (ladder kbps of what was played) for both and the ratio simulated ÷ real. ``--mpv-log`` has
+every real mpv write its debug log and prints its start split into network waits and mpv's own
+(CPU) time (`loadtest.mpv_log`). ``--write`` stores real ÷ simulated first-frame p50 per profile in
+the models file (``first_frame_factor``), shown beside simulated figures by the load report. When
+mpv is missing (or ``--sim-only``) only the simulated figures are printed, marked uncalibrated.
 """
 
 from __future__ import annotations
@@ -46,7 +51,9 @@ from loadtest.realplayers import make_account, run_real_players, sim_session
 from loadtest.summary import percentile
 from media.ladder import DEFAULT_LADDER
 from media.pipeline import package_asset
+from media.samples import LONG_ID, LONG_SOURCE, SAMPLES, build_long_sample
 from media.testcard import make_testcard
+from netem_profiles import list_profiles
 
 PG_ADMIN = os.environ.get("OTT_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS = os.environ.get("OTT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -72,11 +79,28 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@contextlib.contextmanager
-def own_server(work: Path) -> Iterator[str]:
-    """``ott-server serve`` on a fresh seeded database, titles on a packaged test card; yields its URL."""
+def long_title(work: Path) -> tuple[str, float]:
+    """The long sample title under ``WORK/media`` (built once: the 60 s card packaged, then repeated)."""
     media = work / "media"
-    if not (media / ASSET_ID / "master.m3u8").exists():
+    card = next(s for s in SAMPLES if s.asset_id == LONG_SOURCE)
+
+    async def build() -> float:
+        src = work / f"{card.asset_id}.mp4"
+        if not src.exists():
+            await make_testcard(src, duration=card.duration, width=card.width, height=card.height)
+        await package_asset(src, media / card.asset_id, asset_id=card.asset_id, title=card.title)
+        return float((await build_long_sample(media)).duration)
+
+    return LONG_ID, asyncio.run(build())
+
+
+@contextlib.contextmanager
+def own_server(work: Path, *, title: str = "card") -> Iterator[str]:
+    """``ott-server serve`` on a fresh seeded database, titles on a packaged test card (or the long
+    title); yields its URL."""
+    media = work / "media"
+    asset_id, duration = long_title(work) if title == "long" else (ASSET_ID, CARD_S)
+    if title != "long" and not (media / ASSET_ID / "master.m3u8").exists():
         media.mkdir(parents=True, exist_ok=True)
         ladder = tuple(r for r in DEFAULT_LADDER if r.name in ("144p", "360p", "720p"))
 
@@ -99,8 +123,8 @@ def own_server(work: Path) -> Iterator[str]:
         subprocess.run([str(BIN / "ott-server"), "seed", "--movies", "4", "--shows", "1", "--sports", "1"],
                        env=env, capture_output=True, timeout=180, check=True)
         asyncio.run(_sql(db, ("UPDATE content SET asset_id = $1, asset_duration_s = $2 WHERE asset_id IS NOT NULL",
-                              (ASSET_ID, CARD_S)),
-                         ("UPDATE episodes SET asset_id = $1, asset_duration_s = $2", (ASSET_ID, CARD_S))))
+                              (asset_id, duration)),
+                         ("UPDATE episodes SET asset_id = $1, asset_duration_s = $2", (asset_id, duration))))
         with (work / "server.log").open("wb") as log:
             proc = subprocess.Popen([str(BIN / "ott-server"), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
@@ -142,8 +166,9 @@ def sim_only(*, host: str, profiles: list[str], count: int, watch_s: float) -> d
     return {"profiles": rows}
 
 
-def _stats(rows: list[dict[str, Any]]) -> dict[str, float | None]:
-    """p50/p95 first frame (s) and means of stalls, stall time, switches, bitrate over the rows that started."""
+def _stats(rows: list[dict[str, Any]], *, watch_s: float) -> dict[str, float | None]:
+    """p50/p95 first frame (s), means of stalls, stall time, switches, bitrate over the rows that started,
+    stalls per minute of media watched, and the median start CPU time of the real rows that logged it."""
     ok = [r for r in rows if r.get("stream_start_ms") is not None]
     ff = [r["stream_start_ms"] / 1000 for r in ok]
 
@@ -151,32 +176,49 @@ def _stats(rows: list[dict[str, Any]]) -> dict[str, float | None]:
         values = [float(r[key]) for r in ok if r.get(key) is not None]
         return statistics.fmean(values) if values else None
 
-    return {"n": len(ok), "p50": percentile(ff, 50), "p95": percentile(ff, 95), "stalls": mean("stalls"),
-            "stall_s": mean("stall_s"), "switches": mean("switches"), "kbps": mean("avg_kbps")}
+    stalls = mean("stalls")
+    cpu = [float(r["start_cpu_ms"]) for r in ok if r.get("start_cpu_ms") is not None]
+    return {"n": len(ok), "p50": percentile(ff, 50), "p95": percentile(ff, 95), "stalls": stalls,
+            "per_min": None if stalls is None or watch_s <= 0 else stalls * 60 / watch_s,
+            "stall_s": mean("stall_s"), "switches": mean("switches"), "kbps": mean("avg_kbps"),
+            "cpu_ms": statistics.median(cpu) if cpu else None}
 
 
 def _f(value: float | None, spec: str = ".2f") -> str:
     return "—" if value is None else format(value, spec)
 
 
-def render(result: dict[str, Any], *, calibrated: bool) -> tuple[str, dict[str, float]]:
-    """The Markdown table and the real ÷ simulated first-frame factors per profile."""
-    head = ["profile", "real n", "real first frame p50 / p95 s", "sim first frame p50 / p95 s", "sim ÷ real p50",
-            "stalls real / sim", "stall s real / sim", "switches real / sim", "avg kbps real / sim"]
+def _ratio(sim: float | None, real: float | None) -> str:
+    if sim is None or real is None:
+        return "—"
+    if real == 0:
+        return "=" if sim == 0 else "—"
+    return f"{sim / real:.2f}"
+
+
+def render(result: dict[str, Any], *, calibrated: bool, watch_s: float) -> tuple[str, dict[str, float]]:
+    """The Markdown table (real / sim and sim ÷ real per figure) and the real ÷ simulated first-frame
+    factors per profile."""
+    head = ["profile", "n real / sim", "first frame p50 / p95 s real", "sim", "sim ÷ real p50",
+            "stalls real / sim", "stalls per min real / sim", "stall s real / sim", "switches real / sim",
+            "avg kbps real / sim (÷)", "mpv start CPU ms"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     factors: dict[str, float] = {}
     for profile, row in result["profiles"].items():
-        real, sim = _stats(row.get("real", [])), _stats(row.get("sim", []))
+        real = _stats(row.get("real", []), watch_s=watch_s)
+        sim = _stats(row.get("sim", []), watch_s=watch_s)
         ratio = sim["p50"] / real["p50"] if real["p50"] and sim["p50"] else None
         if ratio:
             factors[profile] = round(1 / ratio, 3)
         mark = "" if calibrated else " (uncalibrated)"
-        lines.append(f"| {profile} | {real['n']} | {_f(real['p50'])} / {_f(real['p95'])} | "
+        lines.append(f"| {profile} | {real['n']} / {sim['n']} | {_f(real['p50'])} / {_f(real['p95'])} | "
                      f"{_f(sim['p50'])} / {_f(sim['p95'])}{mark} | {_f(ratio)} | "
                      f"{_f(real['stalls'], '.1f')} / {_f(sim['stalls'], '.1f')} | "
+                     f"{_f(real['per_min'], '.1f')} / {_f(sim['per_min'], '.1f')} | "
                      f"{_f(real['stall_s'], '.1f')} / {_f(sim['stall_s'], '.1f')} | "
                      f"{_f(real['switches'], '.1f')} / {_f(sim['switches'], '.1f')} | "
-                     f"{_f(real['kbps'], '.0f')} / {_f(sim['kbps'], '.0f')} |")
+                     f"{_f(real['kbps'], '.0f')} / {_f(sim['kbps'], '.0f')} ({_ratio(sim['kbps'], real['kbps'])}) | "
+                     f"{_f(real['cpu_ms'], '.0f')} |")
     return "\n".join(lines), factors
 
 
@@ -203,6 +245,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=None, help="keep the packaged card and server log here")
     parser.add_argument("--sim-only", action="store_true", help="skip real mpv (figures marked uncalibrated)")
     parser.add_argument("--write", action="store_true", help="store the factors in loadtest/player_models.toml")
+    parser.add_argument("--title", choices=("card", "long"), default="card",
+                        help="card: 20 s 720p card (3 rungs); long: testcard-7m (7 min, full ladder)")
+    parser.add_argument("--parallel", action="store_true",
+                        help="start a profile's real mpv processes all at once (default: one after another, "
+                             "so no mpv's start shares the cores with another's decoding)")
+    parser.add_argument("--mpv-log", action="store_true",
+                        help="real mpv writes its debug log; print its start CPU time (loadtest.mpv_log)")
     args = parser.parse_args(argv)
     profiles = [p for p in args.profiles.split(",") if p]
     real = not args.sim_only and shutil.which("mpv") is not None
@@ -212,17 +261,19 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="sim-vs-real-") as tmp, contextlib.ExitStack() as stack:
         work = args.work or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
-        host = args.host or stack.enter_context(own_server(work))
+        host = args.host or stack.enter_context(own_server(work, title=args.title))
         if real:
-            result = run_real_players(host=host, count=args.count, profiles=profiles, out=Path(tmp) / "out",
-                                      watch_s=args.watch, timeout_s=args.timeout)
+            result = run_real_players(host=host, count=args.count, profiles=profiles, out=work / "out",
+                                      watch_s=args.watch, timeout_s=args.timeout, mpv_log=args.mpv_log,
+                                      serial=not args.parallel)
         else:
             result = sim_only(host=host, profiles=profiles, count=args.count, watch_s=args.watch)
-    table, factors = render(result, calibrated=real)
+    table, factors = render(result, calibrated=real, watch_s=args.watch)
     print(table)
     print(f"\n{args.count} viewer(s) per side and profile, {args.watch:g} s watched, model mpv "
           f"({load_model('mpv').description}); {time.monotonic() - t0:.0f} s")
     if args.write and real and factors:
+        factors = {k: v for k, v in factors.items() if k in list_profiles()}  # schedules: no single network
         write_factors(factors, command=" ".join(["benchmarks/sim_vs_real.py", *(argv or sys.argv[1:])]))
     return 0
 

@@ -133,6 +133,12 @@ class PacedLink:
         """Round-trip time in force now (s)."""
         return 2 * self.pacer.one_way_delay_s(self.clock())
 
+    def carry(self, nbytes: int) -> None:
+        """Book ``nbytes`` of a side exchange (one that never holds up its caller) on the link now: they
+        take their share of the link from later transfers and count in ``bytes_down``."""
+        self.pacer.delay_for(nbytes, self.clock())
+        self.bytes_down += nbytes
+
     def _sleep_until(self, t: float) -> None:
         wait = t - self.clock()
         if wait > 0:

@@ -165,17 +165,32 @@ class SimulatedPlayer:
         self.sleep = link.sleep
         self.floor_open = False
         self.floor_s = 0.0  # DESIGN.md §6 floor of this stream start: Σ (round trips + bytes ÷ bandwidth)
+        self.floor_rate = 1.0  # link rate (B/s) of the last exchange counted in the floor
 
     # ------------------------------------------------------------------ plumbing
     def _call(self, method: str, url: str, *, name: str, json: Any = None, context: dict[str, Any] | None = None,
-              required: bool = True, watch: Watch | None = None, new_connection: bool = False) -> Paced[Reply]:
+              required: bool = True, watch: Watch | None = None, new_connection: bool = False,
+              side: bool = False) -> Paced[Reply]:
         ctx = {"network": self.network, **(context or {})}
+        if side:
+            # the app's own reports (position, complete) go out beside the player's fetches, on the API's
+            # connection: they reach the server but never hold up the next segment (a few hundred bytes)
+            t0 = self.clock()
+            reply = self.transport(method, url, name=name, json=json, context=ctx)
+            self.link.carry(len(reply.body) + HEADER_BYTES)
+            now = self.clock()
+            paced = Paced(reply=reply, nbytes=len(reply.body), started=t0, finished=now, ttfb_s=now - t0,
+                          modelled_s=now - t0)
+            if required and not reply.ok:
+                raise PlayerError(f"{method} {name}: HTTP {reply.status}")
+            return paced
         paced = self.link.exchange(lambda: self.transport(method, url, name=name, json=json, context=ctx),
                                    size=lambda r: len(r.body), watch=watch, every_s=self.config.abandon_check_s,
                                    new_connection=new_connection)
         if self.floor_open:
             rate = max(self.link.pacer.rate_bps(paced.started), 1.0)
             # the link (as the proxy's) may send one burst of default_burst bytes without waiting
+            self.floor_rate = rate
             self.floor_s += paced.ttfb_s + max(0.0, paced.nbytes - default_burst(rate)) / rate
         if required and not paced.reply.ok:
             raise PlayerError(f"{method} {name}: HTTP {paced.reply.status}")
@@ -190,7 +205,7 @@ class SimulatedPlayer:
         """Play one title (or episode) at real-time pace; figures are emitted as they happen."""
         report = SessionReport(network=self.network)
         t_play = self.clock()
-        pb = Playback(t0=t_play)
+        pb = Playback(t0=t_play, resume_s=self.model.resume_after_s)
         self.floor_open, self.floor_s = True, 0.0
         try:
             self._session(report, pb, t_play=t_play, content_id=content_id, episode_id=episode_id)
@@ -267,6 +282,8 @@ class _Run:
         self.pending_switch: tuple[float, str, str, str] | None = None  # (decided at, from, to, reason)
         self.abandoned: Decision | None = None  # set by the watcher of the segment in flight
         self.wasted = 0  # bytes of the segment in hand received in abandoned downloads
+        self.queued = 0.0  # media received before the first frame could be decoded (s)
+        self.first_frame: float | None = None  # clock time of the first frame
         self.current = self.start_variant.name
         self.abr: AbrController | None = None
         if self.cfg.abr == "client":
@@ -330,7 +347,9 @@ class _Run:
 
     def _wait_for_room(self, seg_s: float) -> None:
         self.pb.advance(self.p.clock())
-        over = self.pb.buffer_s + seg_s - self.p.max_buffer_s
+        # mpv's demuxer and hls.js ask for the next segment as soon as the buffer is below the limit;
+        # otherwise wait until the whole segment fits under it
+        over = self.pb.buffer_s + (0.0 if self.p.model.fetch_below_limit else seg_s) - self.p.max_buffer_s
         if over > 0 and self.pb.started_at is not None:
             self._idle(self.p.clock() + over)
         if self.p.clock() >= self.deadline:
@@ -408,9 +427,9 @@ class _Run:
             if self.report.segments > 0 and rendition != self.current:
                 self.pending_switch = (paced.started, self.current, rendition, "server")
             self.current = rendition
-        self.pb.advance(paced.finished)
-        ahead = self.pb.buffer_s if self.pb.started_at is not None else 0.0  # media queued before this one
-        self.pb.add(seg.duration, paced.finished)
+        self._buffer(paced, seg.duration)
+        # media queued before this one (what plays out before a switch reaches the screen)
+        ahead = max(0.0, self.pb.buffer_s - seg.duration) if self.pb.started_at is not None else 0.0
         if self.pb.stall_s - self.report.stall_s > 1e-6:  # a segment ends the stall in progress
             self.p.emit("rebuffer", (self.pb.stall_s - self.report.stall_s) * 1000, {"rendition": rendition})
             self.report.stall_s = self.pb.stall_s
@@ -419,8 +438,8 @@ class _Run:
                                  index=self.variants.index(variant), ttfb_s=paced.ttfb_s)
         self.report.segments += 1
         self.report.kbps.append(kbps)
-        if self.report.stream_start_s is None and self.report.segments >= self.p.model.segments_before_decode:
-            self.report.stream_start_s = paced.finished - self.t_play
+        if self.report.stream_start_s is None and self.first_frame is not None:
+            self.report.stream_start_s = self.first_frame - self.t_play
             self.p.floor_open = False
             self.p.emit("stream_start", self.report.stream_start_s * 1000,
                         {"rendition": rendition, "kbps": kbps, "floor_ms": round(self.p.floor_s * 1000, 1),
@@ -442,6 +461,40 @@ class _Run:
             self.p.emit("bitrate_switch", first_frame_ms, timed)
         self._maybe_position()
 
+    def _buffer(self, paced: Paced[Reply], duration: float) -> None:
+        """Put a received segment's media in the buffer: as its bytes arrive when the model's demuxer
+        reads while downloading, else whole at its end. Before the first frame media only queues; the
+        first frame is when the decodable bytes of the `segments_before_decode`-th segment are in, plus
+        the model's start-up CPU time (`PlayerModel.decodable_bytes`, `start_cpu_s`)."""
+        model = self.p.model
+        total = max(1, paced.nbytes)
+        if model.progressive_buffer and paced.arrivals:
+            chunks, got = [], 0
+            for t, n in paced.arrivals:
+                chunks.append((t, duration * (n - got) / total))
+                got = n
+        else:
+            chunks = [(paced.finished, duration)]
+        if self.pb.started_at is None:
+            if self.report.segments + 1 < model.segments_before_decode:
+                self.queued += duration
+                return
+            body = paced.reply.body
+            need = model.decodable_bytes(len(body), first_frame_bytes(body)) + HEADER_BYTES
+            decodable = min(paced.finished, paced.received_at(need)) if paced.arrivals else paced.finished
+            if need < paced.nbytes:  # the floor counts the bytes waited for, not the whole segment
+                rate = self.p.floor_rate
+                self.p.floor_s -= max(0.0, paced.nbytes - default_burst(rate)) / rate
+                self.p.floor_s += max(0.0, need - default_burst(rate)) / rate
+            self.first_frame = decodable + model.start_cpu_s
+            if not model.progressive_buffer:  # the segment being decoded plays on as the rest of it arrives
+                chunks = [(self.first_frame, duration)]
+            early = sum(m for t, m in chunks if t <= self.first_frame)
+            self.pb.add(self.queued + early, self.first_frame)
+            chunks = [(t, m) for t, m in chunks if t > self.first_frame]
+        for t, media in chunks:
+            self.pb.add(media, t)
+
     # ------------------------------------------------------------------ activity
     def _maybe_position(self) -> None:
         if self.p.clock() >= self.next_report and self.pb.started_at is not None:
@@ -459,7 +512,7 @@ class _Run:
         if quality and (quality == "auto" or quality[:-1].isdigit()):
             body["quality"] = quality
         self.p._call("PUT", f"{API}/stream/playback/position", name=f"{API}/stream/playback/position",
-                     json=body, required=not final)
+                     json=body, required=not final, side=True)
 
     def _complete(self, total: float) -> None:
         self.seq += 1
@@ -467,7 +520,8 @@ class _Run:
         rate = min(100.0, 100.0 * watched / total) if total > 0 else 100.0
         self.p._call("POST", f"{API}/stream/playback/complete", name=f"{API}/stream/playback/complete",
                      json={**self.ids, "watch_duration_seconds": round(watched, 3),
-                           "completion_rate": round(rate, 2) if math.isfinite(rate) else 100.0, "seq": self.seq})
+                           "completion_rate": round(rate, 2) if math.isfinite(rate) else 100.0, "seq": self.seq},
+                     side=True)
 
 
 TS_PACKET = 188

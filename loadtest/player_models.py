@@ -39,6 +39,12 @@ class PlayerModel:
     max_buffer_s: float = 30.0
     max_buffer_bytes: int = 0
     switch_after_buffer: bool = True
+    decode_after: str = "segment"  # "segment": the whole segment; "probe": max(probe_bytes, its first picture)
+    probe_bytes: int = 0
+    start_cpu_s: float = 0.0
+    progressive_buffer: bool = False
+    resume_after_s: float = 0.0
+    fetch_below_limit: bool = False
     first_frame_factor: dict[str, float] = field(default_factory=dict)  # network -> real ÷ simulated p50
     calibrated_at: str = ""
     calibration_command: str = ""
@@ -46,6 +52,14 @@ class PlayerModel:
     def factor(self, network: str) -> float | None:
         """The calibration factor measured last on ``network`` (None: uncalibrated there)."""
         return self.first_frame_factor.get(network)
+
+    def decodable_bytes(self, segment_bytes: int, first_picture_bytes: int | None) -> int:
+        """Bytes of the first segment the player must have before it can show a picture: all of it
+        (``decode_after = "segment"``, or a segment whose first picture cannot be found), else its
+        demuxer's probe bytes or its first picture, whichever is more, at most the whole segment."""
+        if self.decode_after == "segment" or first_picture_bytes is None:
+            return segment_bytes
+        return min(segment_bytes, max(self.probe_bytes, first_picture_bytes))
 
     def start_round_trips(self, *, master: bool = False) -> int:
         """Round trips before the first frame on a fresh link, handshakes included: the play command's
@@ -74,6 +88,10 @@ def _model(name: str, table: dict[str, object]) -> PlayerModel:
         raise ModelError(f"{MODELS_FILE.name} [{name}]: {err}") from err
     if model.playlist_opens < 1 or model.segments_before_decode < 1 or model.max_buffer_s <= 0:
         raise ModelError(f"{MODELS_FILE.name} [{name}]: playlist_opens, segments_before_decode >= 1, max_buffer_s > 0")
+    if model.decode_after not in ("segment", "probe"):
+        raise ModelError(f"{MODELS_FILE.name} [{name}]: decode_after must be 'segment' or 'probe'")
+    if min(model.probe_bytes, model.start_cpu_s, model.resume_after_s) < 0:
+        raise ModelError(f"{MODELS_FILE.name} [{name}]: probe_bytes, start_cpu_s, resume_after_s >= 0")
     return model
 
 

@@ -29,10 +29,11 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import aiohttp
 
 from loadtest.link import PacedLink
+from loadtest.mpv_log import LogError, start_phases
 from loadtest.player import PlayerConfig, Reply, SimulatedPlayer
 from loadtest.summary import percentile
 from media import mpv_cli_args, streaming_options
-from netem_profiles import ProfileError, ShapingProxy, load_profile
+from netem_profiles import ProfileError, ShapingProxy, load_schedule
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,18 @@ async def make_account(session: aiohttp.ClientSession, *, host: str) -> Account:
     return Account(token=token, profile_id=profile_id, content_id=items[0]["id"])
 
 
+def net_hint(source: str) -> str:
+    """The ``net=`` hint a player sends for a profile or schedule: the profile in force at its start
+    (a simulated viewer sends the same, `SimulatedPlayer._net_hint`)."""
+    return load_schedule(source).steps[0].profile.name
+
+
+def _height(quality: object) -> int:
+    """720 for "720p" (0 when the name is not a height)."""
+    text = str(quality or "")
+    return int(text[:-1]) if text.endswith("p") and text[:-1].isdigit() else 0
+
+
 def via(url: str, *, origin: str) -> str:
     """``url`` with its scheme and host:port replaced by ``origin`` (to route it through a proxy)."""
     o = urlsplit(origin)
@@ -88,10 +101,12 @@ def via(url: str, *, origin: str) -> str:
 class MpvIpc:
     """A headless mpv process and its JSON IPC connection."""
 
-    def __init__(self, *, mpv: str, workdir: Path) -> None:
-        """Prepare (not start) an mpv with its socket in ``workdir``."""
+    def __init__(self, *, mpv: str, workdir: Path, log_file: Path | None = None) -> None:
+        """Prepare (not start) an mpv with its socket in ``workdir`` (its debug log in ``log_file``, if given)."""
         self.ipc = workdir / f"mpv-{uuid.uuid4().hex[:8]}.sock"
         self.cmd = mpv_command(mpv=mpv, ipc=self.ipc)
+        if log_file is not None:
+            self.cmd += [f"--log-file={log_file}", "--msg-level=all=debug"]
         self.proc: asyncio.subprocess.Process | None = None
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
@@ -141,12 +156,16 @@ class MpvIpc:
 
 
 async def real_session(*, host: str, profile: str, mpv: str, watch_s: float, timeout_s: float,
-                       workdir: Path) -> dict[str, Any]:
-    """One real player: account, proxy, mpv; returns stream start (ms), stalls and what mpv played."""
+                       workdir: Path, mpv_log: bool = False) -> dict[str, Any]:
+    """One real player: account, proxy, mpv; returns stream start (ms), stalls and what mpv played.
+
+    With ``mpv_log`` mpv writes its debug log into ``workdir`` and the row also holds its start
+    split into network waits and mpv's own time (`loadtest.mpv_log.start_phases`)."""
     upstream = urlsplit(host)
     async with aiohttp.ClientSession() as direct:
         account = await make_account(direct, host=host)
-    player = MpvIpc(mpv=mpv, workdir=workdir)
+    log_file = workdir / f"mpv-{profile}-{uuid.uuid4().hex[:8]}.log" if mpv_log else None
+    player = MpvIpc(mpv=mpv, workdir=workdir, log_file=log_file)
     await player.start()
     try:
         async with ShapingProxy(profile, upstream=(upstream.hostname or "127.0.0.1", upstream.port or 80)) as proxy:
@@ -154,6 +173,7 @@ async def real_session(*, host: str, profile: str, mpv: str, watch_s: float, tim
             await player.send("observe_property", 1, "video-params")
             await player.send("observe_property", 2, "paused-for-cache")
             await player.send("observe_property", 3, "video-bitrate")
+            await player.send("observe_property", 4, "playback-time")
             headers = {"Authorization": f"Bearer {account.token}"}
             async with aiohttp.ClientSession(headers=headers) as shaped:
                 t0 = time.monotonic()
@@ -161,41 +181,71 @@ async def real_session(*, host: str, profile: str, mpv: str, watch_s: float, tim
                         "profile_id": account.profile_id, "content_id": account.content_id,
                         "device_type": "loadtest"}) as resp:
                     session_id = (await resp.json())["session_id"]
-                query = urlencode({"profile_id": account.profile_id, "session_id": session_id, "net": profile})
+                query = urlencode({"profile_id": account.profile_id, "session_id": session_id,
+                                   "net": net_hint(profile)})
                 async with shaped.get(f"{origin}{API}/stream/{account.content_id}/manifest?{query}") as resp:
                     manifest = await resp.json()
             await player.send("loadfile", via(manifest["steered_url"], origin=origin))
-            return await _watch(player, t0=t0, watch_s=watch_s, timeout_s=timeout_s)
+            ladder = {_height(q.get("quality")): float(q["bitrate_kbps"]) for q in manifest.get("qualities", [])
+                      if _height(q.get("quality")) and q.get("bitrate_kbps")}
+            row = await _watch(player, t0=t0, watch_s=watch_s, timeout_s=timeout_s, kbps_by_height=ladder)
     finally:
         await player.close()
+    if log_file is not None:
+        row["mpv_log"] = str(log_file)
+        try:
+            phases = start_phases(log_file.read_text(encoding="utf-8", errors="replace"))
+        except (OSError, LogError) as err:
+            row["start_phases_error"] = str(err)
+        else:
+            row["start_cpu_ms"] = round(phases.cpu_s * 1000, 1)
+            row["start_net_ms"] = round(phases.network_s * 1000, 1)
+    return row
 
 
-async def _watch(player: MpvIpc, *, t0: float, watch_s: float, timeout_s: float) -> dict[str, Any]:
-    """Stream start (first ``video-params``), then ``watch_s`` of stalls, switches and bitrate from mpv's events."""
+async def _watch(player: MpvIpc, *, t0: float, watch_s: float, timeout_s: float,
+                 kbps_by_height: dict[int, float] | None = None) -> dict[str, Any]:
+    """Stream start (first ``video-params``), then stalls, switches and bitrate until mpv has played
+    ``watch_s`` seconds of media (``playback-time``), as the simulated player plays ``watch_s`` of media.
+
+    ``avg_kbps`` is the ladder bitrate (``kbps_by_height``: the manifest's qualities) of the rendition on
+    screen, weighted by media time played — the simulated player's definition (mpv's own
+    ``video-bitrate``, video only, when no ladder is given)."""
     first: float | None = None
     stalls, stall_s, stalled_at = 0, 0.0, None
     heights: list[int] = []
     bitrates: list[float] = []
+    weighted, played, last_pos = 0.0, 0.0, 0.0
     deadline = t0 + timeout_s
     while time.monotonic() < deadline:
-        end = first + watch_s if first is not None else deadline
         try:
-            event = await asyncio.wait_for(player.events.get(), max(0.01, min(end, deadline) - time.monotonic()))
+            event = await asyncio.wait_for(player.events.get(), max(0.01, deadline - time.monotonic()))
         except TimeoutError:
-            if first is not None:
-                break
-            continue
-        if event.get("event") == "end-file" and first is None and event.get("reason") not in (None, "eof"):
-            return {"stream_start_ms": None, "stalls": stalls, "error": f"mpv end-file: {event.get('reason')}"}
+            break
+        if event.get("event") == "end-file" and event.get("reason") not in (None, "eof"):
+            if first is None:
+                return {"stream_start_ms": None, "stalls": stalls, "error": f"mpv end-file: {event.get('reason')}"}
+            break
+        if event.get("event") == "end-file":
+            break
         if event.get("event") != "property-change":
             continue
         name, data = event.get("name"), event.get("data")
         if name == "video-params" and data:
             if first is None:
                 first = time.monotonic()
+                deadline = first + 4 * watch_s + timeout_s  # bound on the watch, stalls included
             height = int(data.get("h") or 0) if isinstance(data, dict) else 0
             if height and (not heights or heights[-1] != height):
                 heights.append(height)
+        elif name == "playback-time" and isinstance(data, int | float) and first is not None:
+            step = max(0.0, float(data) - last_pos)
+            last_pos = max(last_pos, float(data))
+            if kbps_by_height and heights and step < 5.0:
+                weighted += step * kbps_by_height.get(heights[-1], 0.0)
+                played += step
+            if last_pos >= watch_s:
+                break
         elif name == "video-bitrate" and isinstance(data, int | float) and data > 0 and first is not None:
             bitrates.append(float(data) / 1000)
         elif name == "paused-for-cache" and first is not None:
@@ -209,9 +259,13 @@ async def _watch(player: MpvIpc, *, t0: float, watch_s: float, timeout_s: float)
         stall_s += time.monotonic() - stalled_at
     if first is None:
         return {"stream_start_ms": None, "stalls": stalls, "error": "no first frame before the timeout"}
+    if played > 0:
+        avg: float | None = round(weighted / played, 1)
+    else:
+        avg = round(sum(bitrates) / len(bitrates), 1) if bitrates else None
     return {"stream_start_ms": round((first - t0) * 1000, 1), "stalls": stalls, "stall_s": round(stall_s, 3),
-            "switches": max(0, len(heights) - 1),
-            "avg_kbps": round(sum(bitrates) / len(bitrates), 1) if bitrates else None, "error": None}
+            "switches": max(0, len(heights) - 1), "played_s": round(last_pos, 3),
+            "watch_wall_s": round(time.monotonic() - first, 3), "avg_kbps": avg, "error": None}
 
 
 def _urllib_transport(host: str, token_box: dict[str, str]) -> Any:
@@ -247,10 +301,17 @@ def sim_session(*, host: str, profile: str, account: Account, watch_s: float, mo
 
 
 async def _profile_run(*, host: str, profile: str, count: int, mpv: str, watch_s: float, timeout_s: float,
-                       workdir: Path) -> dict[str, Any]:
-    real = await asyncio.gather(*(real_session(host=host, profile=profile, mpv=mpv, watch_s=watch_s,
-                                               timeout_s=timeout_s, workdir=workdir) for _ in range(count)),
-                                return_exceptions=True)
+                       workdir: Path, mpv_log: bool = False, serial: bool = False) -> dict[str, Any]:
+    def one() -> Any:
+        return real_session(host=host, profile=profile, mpv=mpv, watch_s=watch_s, timeout_s=timeout_s,
+                            workdir=workdir, mpv_log=mpv_log)
+
+    if serial:  # one mpv at a time: each real viewer has its own machine, not a share of this one's cores
+        real: list[Any] = []
+        for _ in range(count):
+            real += await asyncio.gather(one(), return_exceptions=True)
+    else:
+        real = await asyncio.gather(*(one() for _ in range(count)), return_exceptions=True)
     real_rows: list[dict[str, Any]] = [r if isinstance(r, dict) else {"stream_start_ms": None, "error": repr(r)}
                                        for r in real]
     async with aiohttp.ClientSession() as session:
@@ -272,13 +333,18 @@ def _r(value: float | None) -> float | None:
 
 
 def run_real_players(*, host: str, count: int, profiles: list[str], out: Path, watch_s: float = 6.0,
-                     timeout_s: float = 90.0, mpv: str = "mpv") -> dict[str, Any]:
-    """Run real and simulated players per profile; write and return ``OUT/real-players.json``."""
+                     timeout_s: float = 90.0, mpv: str = "mpv", mpv_log: bool = False,
+                     serial: bool = False) -> dict[str, Any]:
+    """Run real and simulated players per profile (or schedule); write and return ``OUT/real-players.json``.
+
+    With ``mpv_log`` each real mpv writes its debug log under ``OUT`` and its row holds its start split
+    into network waits and CPU time (``start_net_ms``, ``start_cpu_ms``). With ``serial`` the real
+    players of a profile run one after another instead of all at once."""
     if shutil.which(mpv) is None:
         raise RealError(f"mpv not found: {mpv}")
     for p in profiles:
         try:
-            load_profile(p)
+            load_schedule(p)
         except ProfileError as err:
             raise RealError(str(err)) from err
     host = host.rstrip("/")
@@ -286,7 +352,8 @@ def run_real_players(*, host: str, count: int, profiles: list[str], out: Path, w
     with tempfile.TemporaryDirectory(prefix="ott-real-") as tmp:
         async def main() -> dict[str, Any]:
             return {p: await _profile_run(host=host, profile=p, count=max(1, count), mpv=mpv, watch_s=watch_s,
-                                          timeout_s=timeout_s, workdir=Path(tmp)) for p in profiles}
+                                          timeout_s=timeout_s, workdir=out if mpv_log else Path(tmp),
+                                          mpv_log=mpv_log, serial=serial) for p in profiles}
         try:
             rows = asyncio.run(main())
         except (aiohttp.ClientError, OSError) as err:

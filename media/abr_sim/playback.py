@@ -40,13 +40,16 @@ class Playback:
 
     `advance(t)` lets wall time pass (playing from the buffer once started, counting stalls
     when it runs dry); `add(seconds, t)` appends a received segment. Playback starts with the
-    first segment; after a stall it resumes as soon as a segment arrives. Time before the first
-    segment is stream start, not a stall.
+    first segment; after a stall it resumes as soon as a segment arrives, or, with
+    `resume_s` > 0, once that much media is buffered again (mpv's ``cache-pause-wait``). Time before
+    the first segment is stream start, not a stall.
     """
 
-    def __init__(self, *, t0: float = 0.0) -> None:
-        """A player with an empty buffer whose play command was issued at `t0`."""
+    def __init__(self, *, t0: float = 0.0, resume_s: float = 0.0) -> None:
+        """A player with an empty buffer whose play command was issued at `t0`; after a stall it
+        waits for `resume_s` seconds of media before playing again."""
         self.t0 = t0
+        self.resume_s = resume_s
         self.t = t0
         self.buffer_s = 0.0
         self.played_s = 0.0
@@ -64,7 +67,8 @@ class Playback:
         self.t = t
         if self.started_at is None:
             return
-        play = min(self.buffer_s, elapsed)
+        waiting = self.stalled and not self.finished and self.buffer_s < self.resume_s - 1e-9
+        play = 0.0 if waiting else min(self.buffer_s, elapsed)
         self.buffer_s -= play
         self.played_s += play
         if elapsed - play > 1e-9 and not self.finished:
@@ -79,7 +83,8 @@ class Playback:
         if self.started_at is None:
             self.started_at = t
         self.buffer_s += seconds
-        self.stalled = False
+        if self.buffer_s >= self.resume_s - 1e-9:
+            self.stalled = False
 
     def finish(self) -> float:
         """No more segments: play the buffer out; return the end time."""

@@ -65,6 +65,20 @@ def test_playback_accounting() -> None:
     assert pb.played_s == pytest.approx(4.0)
 
 
+def test_playback_resumes_only_with_resume_s_buffered() -> None:
+    pb = Playback(t0=0.0, resume_s=1.0)  # mpv's cache-pause-wait
+    pb.add(1.0, 0.0)
+    pb.advance(2.0)  # 1 s played, then stalled
+    assert pb.stalls == 1 and pb.stall_s == pytest.approx(1.0)
+    pb.add(0.5, 2.0)  # half a second in: not enough to resume
+    pb.advance(3.0)
+    assert pb.played_s == pytest.approx(1.0) and pb.stall_s == pytest.approx(2.0)
+    pb.add(0.5, 3.0)  # one second buffered: plays again
+    pb.advance(3.5)
+    assert pb.played_s == pytest.approx(1.5) and pb.stalls == 1
+    assert pb.finish() == pytest.approx(4.0)  # the end of the stream plays out whatever is left
+
+
 # --------------------------------------------------------------------------- sessions
 
 

@@ -15,9 +15,37 @@ from netem_profiles.pacing import default_burst
 from tests.loadtest.fakes import FakeClock, FakeServer
 
 
-def _play(model: str, profile: Any, *, segments: int = 4) -> tuple[SimulatedPlayer, FakeServer, list[float]]:
+def ts_segment(size: int, *, picture: int) -> bytes:
+    """An MPEG-TS body of ``size`` bytes (a multiple of 188) whose first picture ends at byte ``picture``:
+    a video PES starts in the first packet and the next one at ``picture``."""
+    def packet(start: bool) -> bytes:
+        head = bytes([0x47, 0x41 if start else 0x01, 0x00, 0x10])
+        payload = b"\0\0\1\xe0" if start else b""
+        return head + payload + b"\xff" * (184 - len(payload))
+    return b"".join(packet(off in (0, picture)) for off in range(0, size, 188))
+
+
+class TsServer(FakeServer):
+    """FakeServer whose segments are MPEG-TS with the first picture ending at ``picture`` bytes."""
+
+    def __init__(self, *, picture: int, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.picture = picture
+
+    def segment_bytes(self, rung: str) -> int:
+        return super().segment_bytes(rung) // 188 * 188
+
+    def __call__(self, method: str, url: str, **kw: Any) -> Any:
+        reply = super().__call__(method, url, **kw)
+        if kw.get("name") == "/media/[segment]":
+            return type(reply)(200, ts_segment(len(reply.body), picture=self.picture), {})
+        return reply
+
+
+def _play(model: str, profile: Any, *, segments: int = 4,
+          server: FakeServer | None = None) -> tuple[SimulatedPlayer, FakeServer, list[float]]:
     clock = FakeClock()
-    server = FakeServer(segments=segments)
+    server = server or FakeServer(segments=segments)
     link = PacedLink(profile, clock=clock, sleep=clock.sleep)
     starts: list[float] = []
     player = SimulatedPlayer(transport=server, link=link, profile_id="p1", network="synthetic",
@@ -29,25 +57,34 @@ def _play(model: str, profile: Any, *, segments: int = 4) -> tuple[SimulatedPlay
 
 
 @pytest.mark.parametrize("name", ["mpv", "hls.js"])
-def test_first_frame_is_handshakes_plus_playlists_plus_probe_segments(name: str) -> None:
+@pytest.mark.parametrize("picture", [None, 188 * 60, 188 * 300])  # not TS; picture < probe; picture > probe
+def test_first_frame_is_handshakes_plus_playlists_plus_decodable_bytes_plus_cpu(name: str,
+                                                                               picture: int | None) -> None:
     # 1 Mbit/s, 200 ms RTT: every exchange = its round trips + its bytes at 125,000 B/s
     profile = load_profile("3g").model_copy(update={"name": "synthetic", "down_kbps": 1000.0, "rtt_ms": 200.0,
                                                     "jitter_ms": 0.0, "loss_pct": 0.0})
     model = load_model(name)
-    player, server, starts = _play(name, profile)
+    server = FakeServer(segments=4) if picture is None else TsServer(segments=4, picture=picture)
+    player, server, starts = _play(name, profile, server=server)
     assert len(starts) == 1
     before = server.calls[: server.calls.index(("GET", "/media/[segment]"))]  # requests before the first segment
     assert sum(1 for _, call in before if call == "/media/[playlist]") == model.playlist_opens  # as the real player
-    # bytes before the first frame: every answer so far (API, master, playlist opens) + the probe segments
+    # bytes before the first frame: every answer so far (API, master, playlist opens) + the segments the demuxer
+    # needs: whole ones before the last, of the last what the model decodes after (probe or first picture)
     bodies = server.other_bodies[: len(before)]
     first_rung = server.segment_gets[0][0]
+    whole = server.segment_bytes(first_rung)
     exchanges = len(bodies) + model.segments_before_decode
-    segment_bytes = model.segments_before_decode * server.segment_bytes(first_rung)
+    segment_bytes = (model.segments_before_decode - 1) * whole + model.decodable_bytes(whole, picture)
+    if model.decode_after == "probe" and picture is not None:
+        assert segment_bytes == min(whole, max(model.probe_bytes, picture))
     nbytes = sum(len(b) for b in bodies) + segment_bytes + exchanges * HEADER_BYTES
-    expected = model.start_round_trips(master=True) * 0.200 + nbytes / 125_000
-    # the link's token bucket lets each exchange after an idle round trip start with a 3,000-byte burst
+    expected = model.start_round_trips(master=True) * 0.200 + nbytes / 125_000 + model.start_cpu_s
+    # the link's token bucket lets each exchange after an idle round trip start with a 3,000-byte burst;
+    # the link books bytes in pieces of a packet (1,500 B at this rate), so a prefix ends on a piece
     burst_s = exchanges * default_burst(125_000) / 125_000
-    assert expected - burst_s - 1e-6 <= starts[0] <= expected + 1e-6
+    piece_s = 1500 / 125_000
+    assert expected - burst_s - 1e-6 <= starts[0] <= expected + piece_s + 1e-6
     assert starts[0] >= player.floor_s - 1e-9
 
 
@@ -95,3 +132,34 @@ def test_the_report_shows_the_calibration_factor_or_marks_uncalibrated(tmp_path:
     assert summary["profiles"]["edge"]["stream_start"]["calibrated"] is False
     table = _profiles_table(summary)
     assert "×1.07 (mpv)" in table and "uncalibrated" in table
+
+
+def test_the_mpv_model_follows_the_shared_mpv_options() -> None:
+    # the model must describe the options every client uses (media.mpv_options); when they change, so must it
+    from media import mpv_options
+
+    model = load_model("mpv")
+    options = mpv_options.streaming_options()
+    assert model.max_buffer_s == float(options["demuxer-readahead-secs"]) == mpv_options.readahead_s()
+    assert model.max_buffer_bytes == int(options["demuxer-max-bytes"])
+    assert model.probe_bytes == int(options["demuxer-lavf-probesize"])
+    assert "cache-pause-wait" not in options and model.resume_after_s == 1.0  # mpv's default
+
+
+def test_position_reports_never_hold_up_the_next_segment() -> None:
+    # the app's reports go out beside the demuxer's fetches: reporting every 0.1 s or never, the segments
+    # arrive at the same times (but for the reports' few bytes on the link) and the stalls are the same
+    def run(every: float) -> tuple[float, int, list[tuple[str, str]]]:
+        clock = FakeClock()
+        server = FakeServer(segments=6)
+        link = PacedLink("2g", clock=clock, sleep=clock.sleep)
+        player = SimulatedPlayer(transport=server, link=link, profile_id="p1", network="2g",
+                                 config=PlayerConfig(model="mpv", send_net_hint=False, position_every_s=every))
+        report = player.play(content_id="c1")
+        return clock.now, report.stalls, server.calls
+
+    end_often, stalls_often, calls = run(0.1)
+    end_never, stalls_never, _ = run(10_000.0)
+    assert sum(1 for _, name in calls if name.endswith("/playback/position")) >= 5
+    assert stalls_often == stalls_never
+    assert end_often == pytest.approx(end_never, abs=0.5)
