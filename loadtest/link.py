@@ -149,8 +149,8 @@ class PacedLink:
         """Run ``call`` (the real request), then wait until the modelled exchange time has passed.
 
         ``size(reply)`` is the response body length in bytes. The first byte arrives one RTT after
-        the request was sent (two on a new connection: the first request, or ``new_connection``),
-        and not before the server really answered.
+        the request was sent (two on a new connection: the first request, or ``new_connection``)
+        plus the time the server really took to answer.
         With ``watch``, the transfer is offered to it every ``every_s`` (from the request); when it
         returns True the transfer stops there (``abandoned``; only the bytes received count).
         """
@@ -161,7 +161,7 @@ class PacedLink:
         reply = call()
         self.connected = True
         total = max(0, int(size(reply))) + HEADER_BYTES
-        first_byte = max(t0 + setup + rtt, self.clock())
+        first_byte = self.clock() + setup + rtt  # the server's time (the real call) adds to the round trips
         flow = _Flow(self.pacer, send=first_byte - owd, owd=owd, total=total)
         done, abandoned = self._deliver(flow, t0=t0, ttfb=first_byte - t0, watch=watch, every_s=every_s)
         self._sleep_until(done)
