@@ -2,15 +2,20 @@
 
 Usage (bounded: a few minutes on a busy 2-core box; run it under the bench lock):
     .venv/bin/python benchmarks/abr_families.py --markdown
-        [--rules dynamic,bola,throughput,bba0,rb,robustmpc] [--segments 2,4] [--seeds 1,2,3]
-        [--trace-dir DIR ...] [--lowband-seeds 1,2,3] [--runs] [--oracle-cache FILE]
+        [--setting project|pensieve] [--rules dynamic,bola,throughput,bba0,rb,robustmpc]
+        [--segments 2,4] [--seeds 1,2,3] [--trace-dir DIR ...] [--lowband-seeds 1,2,3]
+        [--broadband-seeds 1-10] [--runs] [--oracle-cache FILE]
 
 Families: "schedule" (the netem schedules, 240 s, start hint from their first profile),
 one family per `--trace-dir` (every Mahimahi or `time,throughput` file in it, full length,
-100 ms RTT, no hint; default /work/shared/traces), and "lowband" (the synthetic 2G/EDGE-like
-link of `media.abr_sim.traces.lowband_link`, 300 s, one per seed, no hint). Every case runs
-with each size seed (`--seeds`) at each segment duration; the oracle is the zero-rebuffer
-optimum on the same sizes. Per family × segment duration and rule it prints: mean and min %
+100 ms RTT, no hint; default /work/shared/traces), "lowband" (the synthetic 2G/EDGE-like
+link of `media.abr_sim.traces.lowband_link`, 300 s, one per seed, no hint) and "broadband"
+(the synthetic FCC-style link of `media.abr_sim.traces.broadband_link`, 300 s, one per seed,
+no hint). `--setting` (`media.abr_sim.settings`) picks the ladder, default segment durations,
+buffer cap and content length: "project" (the project's ladder, 2 s and 4 s, 30 s buffer) or
+"pensieve" (Mao et al. SIGCOMM '17: 300–4,300 kbit/s in 6 rungs, 4 s, 60 s buffer, 192 s of
+video). Every case runs with each size seed (`--seeds`) at each segment duration; the oracle
+is the zero-rebuffer optimum on the same sizes. Per family × segment duration and rule it prints: mean and min %
 of the oracle's average bitrate, mean QoE_lin per segment (Mbit/s − 4.3 × rebuffer s −
 |Δ Mbit/s|), mean rebuffer %, the worst rebuffer % where the oracle itself does not stall,
 mean switches per run, and runs meeting ≥ 85 % of the oracle with ≤ 0.5 % rebuffering.
@@ -33,19 +38,28 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from media.abr import ALL_RULES, DEFAULT_RULE, StartHint
 from media.abr_sim.evaluate import Case, Run, run_case
 from media.abr_sim.oracle import OracleResult
-from media.abr_sim.traces import load_link, lowband_link, trace_files
-from media.ladder import DEFAULT_LADDER
+from media.abr_sim.settings import PROJECT, SETTINGS, EvalSetting
+from media.abr_sim.traces import broadband_link, load_link, lowband_link, trace_files
 
 log = logging.getLogger(__name__)
 
 TRACE_RTT_MS = 100.0
 SCHEDULE_CONTENT_S = 240.0
 LOWBAND_CONTENT_S = 300.0
+BROADBAND_CONTENT_S = 300.0
 DEFAULT_TRACES_DIR = Path("/work/shared/traces")
 
 
-def cases(*, trace_dirs: list[Path], lowband_seeds: list[int], max_trace_s: float) -> list[Case]:
-    """The schedules, every trace file of each folder, and the synthetic low-band links."""
+def cases(
+    *,
+    trace_dirs: list[Path],
+    lowband_seeds: list[int],
+    max_trace_s: float,
+    broadband_seeds: list[int] | None = None,
+    setting: EvalSetting = PROJECT,
+) -> list[Case]:
+    """The schedules, every trace file of each folder, and the synthetic low-band and broadband
+    links, each as long as `setting` plays it."""
     import netem_profiles as netem
 
     out: list[Case] = []
@@ -53,7 +67,11 @@ def cases(*, trace_dirs: list[Path], lowband_seeds: list[int], max_trace_s: floa
         first = netem.load_schedule(name).steps[0].profile
         out.append(
             Case(
-                "schedule", name, netem.rate_source(name), SCHEDULE_CONTENT_S, StartHint.from_profile(first)
+                "schedule",
+                name,
+                netem.rate_source(name),
+                setting.content_s(SCHEDULE_CONTENT_S),
+                StartHint.from_profile(first),
             )
         )
     for folder in trace_dirs:
@@ -66,16 +84,21 @@ def cases(*, trace_dirs: list[Path], lowband_seeds: list[int], max_trace_s: floa
             except ValueError as err:
                 print(f"# {path}: {err}: skipped", file=sys.stderr)
                 continue
-            content = float(math.floor(min(length, max_trace_s)))
+            content = setting.content_s(float(math.floor(min(length, max_trace_s))))
             out.append(Case(folder.name, path.name, src, content, None))
     for seed in lowband_seeds:
-        out.append(Case("lowband", f"lowband-{seed}", lowband_link(seed), LOWBAND_CONTENT_S, None))
+        content = setting.content_s(LOWBAND_CONTENT_S)
+        out.append(Case("lowband", f"lowband-{seed}", lowband_link(seed), content, None))
+    for seed in broadband_seeds or []:
+        content = setting.content_s(BROADBAND_CONTENT_S)
+        out.append(Case("broadband", f"broadband-{seed}", broadband_link(seed), content, None))
     return out
 
 
-def _oracle_key(case: Case, segment_s: float, seed: int) -> str:
-    """Cache key of a case's oracle."""
-    return f"{case.family}/{case.name}/{case.content_s:g}/{segment_s:g}/{seed}"
+def _oracle_key(case: Case, segment_s: float, seed: int, setting: EvalSetting = PROJECT) -> str:
+    """Cache key of a case's oracle (the project setting's keys have no prefix)."""
+    key = f"{case.family}/{case.name}/{case.content_s:g}/{segment_s:g}/{seed}"
+    return key if setting is PROJECT else f"{setting.name}:{key}"
 
 
 def evaluate(
@@ -86,19 +109,22 @@ def evaluate(
     seeds: list[int],
     cache: dict[str, list[float]] | None,
     overrides: dict[str, Any] | None = None,
+    setting: EvalSetting = PROJECT,
 ) -> list[Run]:
-    """Every rule on every case, segment duration and size seed."""
-    ladder = [float(r.total_kbps) for r in DEFAULT_LADDER]
+    """Every rule on every case, segment duration and size seed, with `setting`'s ladder and
+    buffer cap."""
+    ladder = list(setting.ladder_kbps)
     runs: list[Run] = []
     for seg in segments:
         for case in all_cases:
             for seed in seeds:
-                key = _oracle_key(case, seg, seed)
+                key = _oracle_key(case, seg, seed, setting)
                 cached = cache.get(key) if cache is not None else None
                 given = OracleResult(cached[0], cached[1], int(cached[2])) if cached else None
                 t0 = time.perf_counter()
                 got = run_case(case, rules=rules, ladder_kbps=ladder, segment_s=seg, seed=seed,
-                               oracle_result=given, overrides=overrides)  # fmt: skip
+                               max_buffer_s=setting.max_buffer_s, oracle_result=given,
+                               overrides=overrides)  # fmt: skip
                 if cache is not None and got:
                     o = got[0].oracle
                     cache[key] = [o.avg_kbps, o.stall_s, o.first_index]
@@ -177,8 +203,14 @@ RUN_HEAD = ["family", "case", "seg s", "seed", "rule", "avg kbps", "oracle kbps"
 
 
 def _ints(text: str) -> list[int]:
-    """Comma-separated integers."""
-    return [int(x) for x in text.split(",") if x]
+    """Comma-separated integers and inclusive ranges ("1,2,5-8")."""
+    out: list[int] = []
+    for part in (x.strip() for x in text.split(",")):
+        if not part:
+            continue
+        lo, dash, hi = part.partition("-")
+        out.extend(range(int(lo), int(hi) + 1) if dash else [int(part)])
+    return out
 
 
 def _overrides(items: list[str]) -> dict[str, Any]:
@@ -208,12 +240,15 @@ def main(argv: list[str] | None = None) -> int:
     """Parse arguments, run, print the tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rules", default=",".join(ALL_RULES))
-    parser.add_argument("--segments", default="2,4", help="segment durations (s)")
+    parser.add_argument("--setting", choices=sorted(SETTINGS), default=PROJECT.name,
+                        help="ladder, segment durations, buffer cap and content length")  # fmt: skip
+    parser.add_argument("--segments", default="", help="segment durations (s; default: the setting's)")
     parser.add_argument("--seeds", default="1,2,3", help="segment-size seeds")
     parser.add_argument("--trace-dir", type=Path, action="append",
                         help=f"folder of Mahimahi / time,throughput traces (repeatable; "
                              f"default {DEFAULT_TRACES_DIR})")  # fmt: skip
     parser.add_argument("--lowband-seeds", default="1,2,3")
+    parser.add_argument("--broadband-seeds", default="1-10", help="synthetic broadband links")
     parser.add_argument("--max-trace-s", type=float, default=1200.0, help="cap on a trace's length")
     parser.add_argument("--only-family", default="", help="comma-separated families to keep")
     parser.add_argument("--runs", action="store_true", help="also print every run")
@@ -228,11 +263,15 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [r for r in rules if r not in ALL_RULES]
     if unknown:
         parser.error(f"unknown rules {unknown}; known: {ALL_RULES}")
+    setting = SETTINGS[args.setting]
+    segments = [float(x) for x in args.segments.split(",") if x] or list(setting.segments_s)
     t0 = time.perf_counter()
     all_cases = cases(
         trace_dirs=args.trace_dir or [DEFAULT_TRACES_DIR],
         lowband_seeds=_ints(args.lowband_seeds),
+        broadband_seeds=_ints(args.broadband_seeds),
         max_trace_s=args.max_trace_s,
+        setting=setting,
     )
     fams = {x for x in args.only_family.split(",") if x}
     if fams:
@@ -243,10 +282,11 @@ def main(argv: list[str] | None = None) -> int:
     runs = evaluate(
         all_cases,
         rules=rules,
-        segments=[float(x) for x in args.segments.split(",") if x],
+        segments=segments,
         seeds=_ints(args.seeds),
         cache=cache,
         overrides=_overrides(args.set),
+        setting=setting,
     )
     if args.oracle_cache and cache is not None:
         args.oracle_cache.write_text(json.dumps(cache))
@@ -254,11 +294,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.runs:
         print()
         print("\n".join(_table(RUN_HEAD, run_rows(runs), args.markdown)))
-    ladder = [float(r.total_kbps) for r in DEFAULT_LADDER]
+    cap = f"; content ≤ {setting.content_cap_s:g} s" if setting.content_cap_s else ""
     print(
-        f"\nladder (video+audio kbps): {ladder}; max buffer 30 s; size σ=0.2; trace RTT "
-        f"{TRACE_RTT_MS:g} ms; default rule {DEFAULT_RULE}; {len(runs)} runs; "
-        f"{time.perf_counter() - t0:.0f} s"
+        f"\nsetting {setting.name}: ladder (kbps) {list(setting.ladder_kbps)}; max buffer "
+        f"{setting.max_buffer_s:g} s{cap}; size σ=0.2; trace RTT {TRACE_RTT_MS:g} ms; "
+        f"default rule {DEFAULT_RULE}; {len(runs)} runs; {time.perf_counter() - t0:.0f} s"
     )
     return 0
 

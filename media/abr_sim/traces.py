@@ -7,6 +7,8 @@
 - `trace_files`: the trace files of a folder.
 - `lowband_link`: a synthetic 2G/EDGE-like link (100–600 kbit/s with outages), reproducible
   from a seed.
+- `broadband_link`: a synthetic fixed-broadband link in the style of the FCC set (a steady mean
+  of 0.5–6 Mbit/s, modest variation, occasional short dips), reproducible from a seed.
 """
 
 from __future__ import annotations
@@ -185,4 +187,41 @@ def lowband_link(
             rtt = 700.0 - 450.0 * share + rng.uniform(-30.0, 30.0)
             steps.append((dur, kbps, max(rtt, 250.0)))
         t += dur
+    return StepRate(tuple(steps))
+
+
+def broadband_link(
+    seed: int,
+    *,
+    duration_s: float = 300.0,
+    low_mbps: float = 0.5,
+    high_mbps: float = 6.0,
+    dip_rate_per_min: float = 0.75,
+) -> StepRate:
+    """A synthetic fixed-broadband link in the style of the FCC traces (synthetic, not FCC
+    data), the same for the same `seed`.
+
+    The trace's mean is drawn uniformly from `low_mbps`–`high_mbps`; each 1 s sample is that
+    mean times a log-normal factor (an AR(1) in log space, correlation 0.7, with a per-trace
+    σ of 0.05–0.25: a shared line's load); short dips (1–4 s at 10–50 % of the mean) start at
+    `dip_rate_per_min` on average. The RTT is fixed per trace, 20–80 ms.
+    """
+    rng = random.Random(seed)
+    mean_kbps = 1000.0 * rng.uniform(low_mbps, high_mbps)
+    sigma = rng.uniform(0.05, 0.25)
+    rtt = rng.uniform(20.0, 80.0)
+    rho = 0.7
+    innov = sigma * math.sqrt(1.0 - rho * rho)
+    x = rng.gauss(0.0, sigma)
+    steps: list[tuple[float, float, float]] = []
+    dip_left, dip_depth = 0, 1.0
+    for _ in range(math.ceil(duration_s)):
+        x = rho * x + rng.gauss(0.0, innov)
+        if dip_left == 0 and rng.random() < dip_rate_per_min / 60.0:
+            dip_left, dip_depth = rng.randint(1, 4), rng.uniform(0.1, 0.5)
+        factor = math.exp(x - sigma * sigma / 2.0)
+        if dip_left > 0:
+            factor *= dip_depth
+            dip_left -= 1
+        steps.append((1.0, mean_kbps * factor, rtt))
     return StepRate(tuple(steps))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import statistics
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,17 @@ from media.abr import (
 )
 from media.abr_sim import ConstantRate, LinkIntegrator, StepRate, oracle, qoe_lin, segment_sizes, simulate
 from media.abr_sim.evaluate import Case, run_case
-from media.abr_sim.traces import CsvTrace, TraceError, load_csv_trace, load_link, lowband_link, trace_files
+from media.abr_sim.settings import PENSIEVE as PENSIEVE_SETTING
+from media.abr_sim.settings import PROJECT, SETTINGS
+from media.abr_sim.traces import (
+    CsvTrace,
+    TraceError,
+    broadband_link,
+    load_csv_trace,
+    load_link,
+    lowband_link,
+    trace_files,
+)
 
 PENSIEVE = [300.0, 750.0, 1200.0, 1850.0, 2850.0, 4300.0]
 
@@ -223,6 +234,52 @@ def test_lowband_link_is_reproducible_and_low() -> None:
     assert max(rates) <= 600 and min(r for r in rates if r > 0) >= 100
     assert any(r == 0 for r in rates)  # outages
     assert sum(d for d, _, _ in a.steps) >= 300
+
+
+def test_broadband_link_is_reproducible_steady_and_above_the_middle_rungs() -> None:
+    a, b = broadband_link(7), broadband_link(7)
+    assert a == b and a != broadband_link(8)
+    assert len(a.steps) == 300 and all(d == 1.0 for d, _, _ in a.steps)  # 1 s samples, 300 s
+    means = []
+    for seed in range(1, 11):
+        link = broadband_link(seed)
+        rates = [k for _, k, _ in link.steps]
+        mean = statistics.fmean(rates)
+        means.append(mean)
+        assert 300 <= mean <= 6500 and min(rates) > 0  # no outages, only dips
+        assert statistics.median(rates) > 0.5 * mean  # steady: dips are short and rare
+        assert all(20 <= rtt <= 80 for _, _, rtt in link.steps)
+    assert max(means) > 3000 and statistics.median(means) > 1500  # mostly above the middle rungs
+
+
+def test_pensieve_setting_is_the_papers() -> None:
+    assert SETTINGS == {"project": PROJECT, "pensieve": PENSIEVE_SETTING}
+    assert PENSIEVE_SETTING.ladder_kbps == (300.0, 750.0, 1200.0, 1850.0, 2850.0, 4300.0)
+    assert PENSIEVE_SETTING.segments_s == (4.0,) and PENSIEVE_SETTING.max_buffer_s == 60.0
+    assert PENSIEVE_SETTING.content_s(300.0) == 192.0 and PENSIEVE_SETTING.content_s(100.0) == 100.0  # 48 x 4 s
+    assert PROJECT.max_buffer_s == 30.0 and PROJECT.content_s(300.0) == 300.0
+    assert len(PROJECT.ladder_kbps) == 6 and PROJECT.segments_s == (2.0, 4.0)
+
+
+def test_pensieve_setting_buffers_up_to_60_s() -> None:
+    # A link far above the top rung: the buffer fills to the setting's cap, not the project's.
+    case = Case("test", "fast", ConstantRate(50_000, 40), PENSIEVE_SETTING.content_s(300.0))
+    seen: list[float] = []
+    ctl = make_controller("bba0", PENSIEVE_SETTING.ladder_kbps, segment_s=4.0)
+    on_buffer = ctl.on_buffer
+
+    def spy(*, level_s: float, now: float) -> None:
+        seen.append(level_s)
+        on_buffer(level_s=level_s, now=now)
+
+    ctl.on_buffer = spy  # type: ignore[method-assign]
+    m = simulate(ctl, source=case.source, segment_s=4.0, content_s=case.content_s,
+                 max_buffer_s=PENSIEVE_SETTING.max_buffer_s)  # fmt: skip
+    assert m.segments == 48 and m.rebuffer_ratio == 0
+    assert 55.0 <= max(seen) <= 56.0 + 1e-6  # a 4 s segment is requested once 56 s is buffered
+    runs = run_case(case, rules=["dynamic"], ladder_kbps=PENSIEVE_SETTING.ladder_kbps, segment_s=4.0,
+                    max_buffer_s=PENSIEVE_SETTING.max_buffer_s)  # fmt: skip
+    assert runs[0].oracle.avg_kbps == pytest.approx(4300.0)
 
 
 def test_run_case_at_4_s_segments() -> None:
