@@ -14,7 +14,9 @@ playlist, the segment), their ratio, bytes the proxy sent down before the first 
 opened, stalls (``paused-for-cache``) in ``--watch`` seconds. ``--switches N`` measures N
 alternating ``PUT /stream/sessions/{id}/rendition`` → new ``video-params`` height on the 4g link.
 ``--tbf`` also plays through a kernel ``tbf`` qdisc in a network namespace the script creates
-(needs root; skipped with a message otherwise).
+(needs root; skipped with a message otherwise). A ``--profiles`` entry may be a schedule (``commute``:
+4g → 2g → 3g → 4g); its floor and link rate are its first step's. ``--long`` plays the 7-minute title
+(the card × 7, stream-copied like ``ott-media samples``' long title) so a schedule changes what is fetched.
 
     .venv/bin/python benchmarks/mpv_start_floor.py [--profiles 2g,3g,4g,5g]
         [--paths steered,master] [--watch 60] [--switches 10] [--mpv-defaults] [--set name=value ...]
@@ -39,10 +41,11 @@ from aiohttp import web
 
 from loadtest.realplayers import MpvIpc
 from media.assets import Asset
+from media.longform import build_long_asset
 from media.mpv_options import cli_args, streaming_options
 from media.pipeline import package_asset
 from media.testcard import make_testcard
-from netem_profiles import load_profile
+from netem_profiles import Profile, load_profile, load_schedule
 from netem_profiles.proxy import ShapingProxy
 from server import keys
 from server.app import create_app
@@ -51,6 +54,12 @@ from server.streaming import throughput
 
 API = "/api/v1"
 ASSET_ID = "card60"
+LONG_ID = "card60x7"
+
+
+def link_profile(name: str) -> Profile:
+    """The profile ``name`` is, or a schedule's first step (its floor and link rate are the start's)."""
+    return load_schedule(name).profile_at(0.0)
 
 
 @dataclass
@@ -194,11 +203,11 @@ async def body_len(http: aiohttp.ClientSession, url: str, headers: dict[str, str
 async def floor_for(bench: Bench, http: aiohttp.ClientSession, *, path: str, manifest: dict[str, Any],
                     profile: str, tbf: bool = False) -> tuple[float, int]:
     """(floor seconds, floor bytes) for playing ``path`` of ``manifest`` on ``profile``."""
-    prof = load_profile(profile)
+    prof = link_profile(profile)
     rtt_s = 0.0 if tbf else prof.rtt_ms / 1000  # no netem on the tbf link: the veth's round trip
     start = manifest["start"]
     rendition = bench.asset.rendition(start)
-    first_seg = bench.args.work / "media" / ASSET_ID / rendition.directory / rendition.segments[0].uri
+    first_seg = bench.args.work / "media" / bench.asset.asset_id / rendition.directory / rendition.segments[0].uri
     seg_bytes = first_seg.stat().st_size
     ua = {"User-Agent": "libmpv"}
     if path == "steered":
@@ -222,8 +231,8 @@ async def play(bench: Bench, http: aiohttp.ClientSession, *, profile: str, path:
                watch_s: float, log_file: Path | None, tbf: TbfLink | None = None) -> Run:
     """One fresh proxy (or the tbf link) + mpv playing ``path`` on ``profile``."""
     run = Run(profile=f"{profile} tbf" if tbf else profile, path=path)
-    manifest = await bench.manifest(http, **({} if bench.args.no_hint else {"net": profile}))
-    run.link_kbps = load_profile(profile).down_kbps
+    manifest = await bench.manifest(http, **({} if bench.args.no_hint else {"net": link_profile(profile).name}))
+    run.link_kbps = link_profile(profile).down_kbps
     run.floor_s, run.floor_bytes = await floor_for(bench, http, path=path, manifest=manifest, profile=profile,
                                                    tbf=tbf is not None)
     url = manifest["steered_url"] if path == "steered" else manifest["manifest_url"]
@@ -248,8 +257,8 @@ async def play(bench: Bench, http: aiohttp.ClientSession, *, profile: str, path:
             first: float | None = None
             deadline = t0 + bench.args.timeout
             while True:
-                end = (first + watch_s) if first is not None else deadline
-                left = min(end, deadline) - time.monotonic()
+                end = (first + watch_s) if first is not None else deadline  # --timeout: the wait for a 1st frame
+                left = end - time.monotonic()
                 if left <= 0:
                     break
                 try:
@@ -319,13 +328,21 @@ async def switches(bench: Bench, http: aiohttp.ClientSession, *, extra: list[str
     return out[-count:]
 
 
-async def asset_for(work: Path) -> Asset:
-    """The 60 s 720p card packaged with the default ladder (built once, cached)."""
+async def asset_for(work: Path, *, long: bool = False) -> Asset:
+    """The 60 s 720p card packaged with the default ladder (built once, cached); ``long``: that card played
+    7 times (7 minutes, assembled by stream copy as ``ott-media samples`` builds its long title)."""
     src = work / "card60.mp4"
     if not src.exists():
         await make_testcard(src, duration=60, width=1280, height=720)
     (work / "media").mkdir(exist_ok=True)
-    return await package_asset(src, work / "media" / ASSET_ID, title="Test card (60 s)")
+    card = await package_asset(src, work / "media" / ASSET_ID, title="Test card (60 s)")
+    if not long:
+        return card
+    out = work / "media" / LONG_ID
+    if (out / "asset.json").exists():
+        return Asset.load(out / "asset.json")
+    return await build_long_asset(work / "media" / ASSET_ID, out, repeats=7, asset_id=LONG_ID,
+                                  title="Test card (7 min)")
 
 
 async def bench_server(args: argparse.Namespace, asset: Asset, db_name: str) -> tuple[web.AppRunner, Bench]:
@@ -358,8 +375,8 @@ async def bench_server(args: argparse.Namespace, asset: Asset, db_name: str) -> 
             profile = (await resp.json())["profiles"][0]["id"]
     cid = await app[keys.DB].fetchval(
         "INSERT INTO content (type, title, maturity_rating, workflow_state, tier_requirement, asset_id,"
-        " asset_duration_s, published_at) VALUES ('movie', 'Floor', 'U', 'published', 'free', $1, 60, now())"
-        " RETURNING id::text", asset.asset_id)
+        " asset_duration_s, published_at) VALUES ('movie', 'Floor', 'U', 'published', 'free', $1, $2, now())"
+        " RETURNING id::text", asset.asset_id, round(asset.duration))
     return runner, Bench(base=base, port=port, app=app, settings=settings, token=reg["access_token"],
                          user_id=reg["user_id"], profile_id=profile, content_id=cid, asset=asset, args=args)
 
@@ -370,9 +387,10 @@ def fmt(run: Run) -> str:
     conns = str(run.connections) if run.connections >= 0 else "—"
     if run.first_frame_s is None:
         return f"| {run.profile} | {run.path} | — ({run.error}) | {run.floor_s:.2f} s | — | — | {conns} | — |"
+    shown = [h for i, h in enumerate(run.heights) if i == 0 or h != run.heights[i - 1]]
     return (f"| {run.profile} | {run.path} | {run.first_frame_s:.2f} s | {run.floor_s:.2f} s | {run.ratio:.2f}× "
             f"| {run.bytes_before / 1000:.0f} kB ({run.floor_bytes / 1000:.0f} kB) | {conns} "
-            f"| {run.stalls} | {run.height}p | {est} |")
+            f"| {run.stalls} | {run.height}p | {len(shown) - 1} | {est} |")
 
 
 async def main() -> None:
@@ -383,12 +401,13 @@ async def main() -> None:
     parser.add_argument("--paths", default="steered,master")
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--watch", type=float, default=60.0, help="seconds watched after the first frame")
-    parser.add_argument("--timeout", type=float, default=90.0)
+    parser.add_argument("--timeout", type=float, default=90.0, help="seconds to wait for the first frame")
     parser.add_argument("--switches", type=int, default=0)
     parser.add_argument("--mpv-defaults", action="store_true", help="plain mpv (no media.mpv_options)")
     parser.add_argument("--set", action="append", default=[], help="extra/override mpv option name=value")
     parser.add_argument("--tbf", default="3g", help="profiles to also play over a kernel tbf link in a netns "
                         "(comma-separated; empty: none)")
+    parser.add_argument("--long", action="store_true", help="play the 7-minute title (the card × 7) instead of 60 s")
     parser.add_argument("--no-hint", action="store_true", help="manifest without net= (server auto mode alone)")
     parser.add_argument("--forget", action=argparse.BooleanOptionalAction, default=True,
                         help="clear the viewer's request log before each run (default; --no-forget keeps it)")
@@ -404,7 +423,7 @@ async def main() -> None:
         name, _, value = item.partition("=")
         options[name.lstrip("-")] = value
     extra = cli_args(options)
-    asset = await asset_for(args.work)
+    asset = await asset_for(args.work, long=args.long)
     args.tbf_link = None
     tbf_profiles = [p for p in args.tbf.split(",") if p]
     if tbf_profiles:
@@ -423,8 +442,8 @@ async def main() -> None:
         runner, bench = await bench_server(args, asset, db_name)
         print(f"mpv options: {' '.join(extra) or '(defaults)'}")
         print("| profile | path | first frame | floor | ratio | bytes before 1st frame (floor) | connections "
-              "| stalls | start | server estimate |")
-        print("|---|---|---|---|---|---|---|---|---|---|")
+              "| stalls | start | switches | server estimate |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
         async with aiohttp.ClientSession() as http:
             for profile in args.profiles.split(","):
                 for path in args.paths.split(","):
