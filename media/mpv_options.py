@@ -30,8 +30,15 @@ import math
 from collections.abc import Mapping
 
 DEFAULT_SEGMENT_S = 2.0
-#: Read-ahead in segments: the smallest that kept zero stalls on the steady profiles (RESULTS.md).
+#: Read-ahead in segments for mpv steered by the server (``ott-load real-players``, ``mpv URL``): the
+#: smallest that kept zero stalls on the steady profiles (RESULTS.md); a server-steered switch shows
+#: within it plus one segment. On ``commute`` no read-ahead reaches zero stalls for a server-steered
+#: mpv (4/6/8/10 s: 2/2/1/1 stalls, RESULTS.md #13): the drop lands inside a segment mpv cannot abandon.
 READAHEAD_SEGMENTS = 2.0
+#: Read-ahead of the terminal client, which runs its own ABR and probes the link while its buffer is
+#: full: under ``commute`` it needs one segment's worth at the new rate before its lower rendition
+#: arrives; 10 s gave zero stalls where 4 s stalled twice (RESULTS.md, TUI, #15).
+CLIENT_ABR_READAHEAD_S = 10.0
 #: Cap on bytes held ahead by the demuxer (a 1080p segment is ~1.5 MB; four of them fit).
 DEMUXER_MAX_BYTES = 8 * 1024 * 1024
 #: ffmpeg's probe limits: one small first segment is enough for TS with H.264 + AAC.
@@ -55,9 +62,15 @@ def lavf_options(*, local_playlist: bool = False) -> str:
     return ",".join(opts)
 
 
-def streaming_options(*, segment_s: float = DEFAULT_SEGMENT_S, local_playlist: bool = False) -> dict[str, str]:
-    """mpv's options (``name -> value``) for streaming this server's titles with ``segment_s`` segments."""
-    ahead = readahead_s(segment_s)
+def streaming_options(
+    *, segment_s: float = DEFAULT_SEGMENT_S, local_playlist: bool = False, readahead: float | None = None
+) -> dict[str, str]:
+    """mpv's options (``name -> value``) for streaming this server's titles with ``segment_s`` segments.
+
+    ``readahead``: seconds of media held ahead; by default :func:`readahead_s` (server-steered mpv);
+    the terminal client passes :data:`CLIENT_ABR_READAHEAD_S`.
+    """
+    ahead = readahead if readahead is not None else readahead_s(segment_s)
     return {
         "cache": "yes",
         "cache-secs": f"{ahead:g}",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 
-from media import mpv_cli_args, python_mpv_kwargs, readahead_s, streaming_options
+from media import CLIENT_ABR_READAHEAD_S, mpv_cli_args, python_mpv_kwargs, readahead_s, streaming_options
+from tui.player.controller import mpv_options
 
 
 def test_read_ahead_is_bounded_and_follows_the_segment_duration() -> None:
@@ -15,6 +16,14 @@ def test_read_ahead_is_bounded_and_follows_the_segment_duration() -> None:
     opts = streaming_options(segment_s=6.0)
     assert opts["cache-secs"] == "12" and opts["demuxer-readahead-secs"] == "12"
     assert int(opts["demuxer-max-bytes"]) <= 16 * 1024 * 1024  # mpv's default is 150 MiB
+
+
+def test_the_terminal_client_takes_its_read_ahead_from_the_shared_options() -> None:
+    opts = streaming_options(readahead=CLIENT_ABR_READAHEAD_S)
+    assert opts["cache-secs"] == opts["demuxer-readahead-secs"] == f"{CLIENT_ABR_READAHEAD_S:g}"
+    client = mpv_options(headless=True, vo="null")
+    assert client["cache_secs"] == client["demuxer_readahead_secs"] == f"{CLIENT_ABR_READAHEAD_S:g}"
+    assert client["demuxer_lavf_hacks"] == "no"  # the rest of the shared options come along
 
 
 def test_ffmpeg_decodes_after_the_first_segment_on_one_persistent_connection() -> None:

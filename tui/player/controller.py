@@ -9,15 +9,13 @@ from typing import Any
 from textual.message import Message
 from textual.message_pump import MessagePump
 
-from media import python_mpv_kwargs, streaming_options
+from media import CLIENT_ABR_READAHEAD_S, python_mpv_kwargs, streaming_options
 
 log = logging.getLogger(__name__)
 
 SPEEDS = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
-#: Seconds the terminal client lets mpv read ahead (media.streaming_options' 4 s is sized for a quick
-#: server-steered switch): a link that drops from 4g to 2g under a 360p segment needs more than one
-#: segment's worth at the new rate before the ABR's lower rendition arrives (#15, commute schedule).
-READAHEAD_S = 10.0
+#: Seconds the terminal client lets mpv read ahead: media's CLIENT_ABR_READAHEAD_S (why: see there).
+READAHEAD_S = CLIENT_ABR_READAHEAD_S
 #: The buffer counts as full (mpv reads only as fast as it plays) from this many seconds.
 FULL_BUFFER_S = READAHEAD_S - 2.0
 
@@ -84,12 +82,12 @@ def picture_note(*, headless: bool, vo: str) -> str:
 def mpv_options(*, headless: bool, vo: str) -> dict[str, Any]:
     """The mpv options for this terminal: a window with a display, null outputs otherwise (``tct`` included:
     see :func:`picture_note`)."""
-    # media.streaming_options: bounded read-ahead, probe limits, one persistent connection (shared with
-    # ott-load real-players and the README), the read-ahead lengthened to READAHEAD_S; a local playlist
-    # (fast start) may point at http segments.
+    # media.streaming_options: bounded read-ahead (the client-ABR one), probe limits, one persistent
+    # connection (shared with ott-load real-players and the README); a local playlist (fast start) may
+    # point at http segments.
     opts: dict[str, Any] = {"config": False, "ytdl": False, "input_default_bindings": False, "osc": False,
-                            **python_mpv_kwargs(streaming_options(local_playlist=True)), "keep_open": "no",
-                            "cache_secs": f"{READAHEAD_S:g}", "demuxer_readahead_secs": f"{READAHEAD_S:g}",
+                            **python_mpv_kwargs(streaming_options(local_playlist=True, readahead=READAHEAD_S)),
+                            "keep_open": "no",
                             "terminal": False, "msg_level": "all=no"}
     if vo == "tct":
         opts.update(vo="null", ao="null" if headless else "auto")
