@@ -8,7 +8,7 @@ from typing import Any
 
 from rich.console import Console
 from textual.pilot import Pilot
-from textual.widgets import Input, OptionList
+from textual.widgets import Button, Input, OptionList
 from textual.worker import WorkerState
 
 from tui.app import OttApp
@@ -28,8 +28,9 @@ def on_screen(app: OttApp, cls: type) -> bool:
     return isinstance(app.screen, cls) and app.screen.is_mounted and bool(app.screen.children)
 
 
-async def wait_for(pilot: Pilot[Any], predicate: Callable[[], Any], *, tries: int = 400, step: float = 0.05) -> None:
-    """Let the app run until ``predicate()`` holds (bounded by a number of ticks)."""
+async def wait_for(pilot: Pilot[Any], predicate: Callable[[], Any], *, tries: int = 1200, step: float = 0.05) -> None:
+    """Let the app run until ``predicate()`` holds (bounded by a number of ticks: at least a minute by
+    default, as a login on a machine starved of CPU took more than 20 s)."""
     for _ in range(tries):
         if predicate():
             return
@@ -77,7 +78,7 @@ async def log_in(pilot: Pilot[Any], app: OttApp, *, email: str, profile: str | N
     await wait_for(pilot, lambda: on_screen(app, LoginScreen))
     app.screen.query_one("#email", Input).value = email
     app.screen.query_one("#password", Input).value = PASSWORD
-    await pilot.click("#login")
+    app.screen.query_one("#login", Button).press()  # a click could land before the form is laid out
     await wait_for(pilot, lambda: on_screen(app, ProfilesScreen) and app.screen.profiles)  # type: ignore[attr-defined]
     screen = app.screen
     assert isinstance(screen, ProfilesScreen)
