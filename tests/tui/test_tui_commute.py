@@ -2,7 +2,8 @@
 driven with Textual's pilot against the real server, real headless mpv and the in-process shaping proxy.
 
 The schedule starts once playback is steady on 4g (a full buffer). The switch log shows a switch down while
-2g lasts and a switch up after it, and playback never stalls under the schedule. Only the order of events is asserted: every wait is on a condition, bounded by ticks, never by time.
+2g lasts and a switch up after it, and playback never stalls under the schedule. Only the order of events
+is asserted: every wait is on a condition, bounded by ticks, never by time.
 """
 
 from __future__ import annotations
