@@ -120,6 +120,16 @@ def _success(status: int, model: type[BaseModel] | None, media_type: str | tuple
     return answer
 
 
+def _page_errors(media_type: str | tuple[str, ...]) -> dict[str, Any] | None:
+    """For a route that answers a page (HTML), its own errors: the same page, or a problem from the framework."""
+    types = (media_type,) if isinstance(media_type, str) else media_type
+    if "text/html" not in types:
+        return None
+    return {"description": "The page with what went wrong, or a problem", "content": {
+        "text/html": {"schema": {"type": "string"}},
+        "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
 def build_openapi(specs: list[RouteSpec], *, title: str = "OTT Lowband API",
                   version: str = "1.0.0", country_header: str = "X-Country-Code") -> dict[str, Any]:
     """Assemble the OpenAPI 3.1 document for ``specs`` (ComponentCollision if two models share a name)."""
@@ -162,8 +172,9 @@ def build_openapi(specs: list[RouteSpec], *, title: str = "OTT Lowband API",
         if spec.roles:
             statuses.add(403)
             op["x-roles"] = list(spec.roles)
+        page = _page_errors(spec.media_type)
         for status in sorted(statuses):
-            op["responses"][str(status)] = problem
+            op["responses"][str(status)] = page if page and status in spec.error_statuses else problem
         paths.setdefault(path, {})[spec.method.lower()] = op
     return {
         "openapi": "3.1.0",
