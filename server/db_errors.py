@@ -29,6 +29,10 @@ def is_unreachable(exc: BaseException) -> bool:
     """True when ``exc`` means the database (or a socket to it) cannot be reached right now."""
     if isinstance(exc, (*_DRIVER_CONNECTION_ERRORS, ConnectionError, TimeoutError, socket.gaierror)):
         return True
+    if isinstance(exc, asyncpg.InternalClientError) and _raised_in_pool_release(exc):
+        # A pooled connection broke mid-operation (the server restarted): its reset on release finds
+        # it in a state it cannot leave ("another operation is in progress"); the pool terminates it.
+        return True
     if isinstance(exc, OSError):
         if exc.errno in CONNECTION_ERRNOS or _raised_in_driver(exc):
             return True
@@ -44,6 +48,17 @@ def _raised_in_driver(exc: BaseException) -> bool:
     while tb is not None:
         module = str(tb.tb_frame.f_globals.get("__name__", ""))
         if module.startswith(("asyncpg.", "redis.")):
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def _raised_in_pool_release(exc: BaseException) -> bool:
+    """Whether ``exc`` came out of asyncpg's pool giving a connection back (its reset on release)."""
+    tb = exc.__traceback__
+    while tb is not None:
+        frame = tb.tb_frame
+        if str(frame.f_globals.get("__name__", "")) == "asyncpg.pool" and frame.f_code.co_name == "release":
             return True
         tb = tb.tb_next
     return False
