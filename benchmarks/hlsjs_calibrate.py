@@ -81,7 +81,8 @@ async function main() {
   const E = Hls.Events;
   const rec = (ev, d) => log.push(Object.assign({t: T() - t0, ev: ev}, d));
   hls.on(E.MANIFEST_LOADING, (e, d) => rec('manifest', {url: d.url}));
-  hls.on(E.MANIFEST_PARSED, (e, d) => { out.levels = d.levels.map(l => ({h: l.height, kbps: l.bitrate / 1000}));
+  hls.on(E.MANIFEST_PARSED, (e, d) => { out.levels = d.levels.map(l => ({h: l.height,
+    kbps: (l.averageBitrate || l.bitrate) / 1000}));
     out.first_level = d.firstLevel; rec('parsed', {first_level: d.firstLevel}); video.play().catch(() => {}); });
   hls.on(E.LEVEL_LOADING, (e, d) => rec('level_playlist', {url: d.url, level: d.level}));
   hls.on(E.AUDIO_TRACK_LOADING, (e, d) => rec('audio_playlist', {url: d.url}));
