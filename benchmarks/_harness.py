@@ -41,6 +41,20 @@ def percentile(values: Iterable[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
 
 
+def fmt(value: float | None, spec: str = ".2f") -> str:
+    """``value`` formatted with ``spec``, or an em dash when there is none."""
+    return "—" if value is None else format(value, spec)
+
+
+def ratio_text(sim: float | None, real: float | None) -> str:
+    """``sim ÷ real`` to two decimals; "=" when both are zero, an em dash when it cannot be told."""
+    if sim is None or real is None:
+        return "—"
+    if real == 0:
+        return "=" if sim == 0 else "—"
+    return f"{sim / real:.2f}"
+
+
 async def wait_ready(base: str, *, timeout_s: float = 60) -> None:
     """Poll ``<base>/ready`` until it answers 200; RuntimeError after ``timeout_s``."""
     deadline = time.monotonic() + timeout_s

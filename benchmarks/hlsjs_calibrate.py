@@ -43,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import aiohttp
 import sim_vs_real
+from _harness import fmt, ratio_text
 from aiohttp import web
 
 from loadtest.link import PacedLink
@@ -239,16 +240,6 @@ def _med(rows: list[dict[str, Any]], key: str) -> float | None:
     return statistics.median(values) if values else None
 
 
-def _f(v: float | None, spec: str = ".2f") -> str:
-    return "—" if v is None else format(v, spec)
-
-
-def _ratio(sim: float | None, real: float | None) -> str:
-    if sim is None or real is None:
-        return "—"
-    if real == 0:
-        return "=" if sim == 0 else "—"
-    return f"{sim / real:.2f}"
 
 
 def render(results: dict[str, dict[str, list[dict[str, Any]]]]) -> str:
@@ -264,15 +255,15 @@ def render(results: dict[str, dict[str, list[dict[str, Any]]]]) -> str:
         s50 = percentile([r["first_frame_ms"] / 1000 for r in sim], 50)
         nreq = _med(real, "n_requests")
         lines.append(
-            f"| {profile} | {len(real)} / {len(sim)} | {_f(r50)} / {_f(s50)} ({_ratio(s50, r50)}) | "
+            f"| {profile} | {len(real)} / {len(sim)} | {fmt(r50)} / {fmt(s50)} ({ratio_text(s50, r50)}) | "
             f"{'/'.join(sorted({str(r.get('start_level')) for r in real})) or '—'} / "
-            f"{'/'.join(sorted({str(r.get('start_level')) for r in sim})) or '—'} | {_f(nreq, '.0f')} | "
-            f"{_f(_med(real, 'connections_before_first_frame'), '.0f')} / {_f(_med(real, 'connections'), '.0f')} | "
-            f"{_f(_med(real, 'max_buffer_s'), '.1f')} | {_f(_med(real, 'stalls'), '.1f')} / "
-            f"{_f(_med(sim, 'stalls'), '.1f')} | "
-            f"{_f(_med(real, 'switches'), '.1f')} / {_f(_med(sim, 'switches'), '.1f')} | "
-            f"{_f(_med(real, 'avg_kbps'), '.0f')} / {_f(_med(sim, 'avg_kbps'), '.0f')} "
-            f"({_ratio(_med(sim, 'avg_kbps'), _med(real, 'avg_kbps'))}) |")
+            f"{'/'.join(sorted({str(r.get('start_level')) for r in sim})) or '—'} | {fmt(nreq, '.0f')} | "
+            f"{fmt(_med(real, 'connections_before_first_frame'), '.0f')} / {fmt(_med(real, 'connections'), '.0f')} | "
+            f"{fmt(_med(real, 'max_buffer_s'), '.1f')} | {fmt(_med(real, 'stalls'), '.1f')} / "
+            f"{fmt(_med(sim, 'stalls'), '.1f')} | "
+            f"{fmt(_med(real, 'switches'), '.1f')} / {fmt(_med(sim, 'switches'), '.1f')} | "
+            f"{fmt(_med(real, 'avg_kbps'), '.0f')} / {fmt(_med(sim, 'avg_kbps'), '.0f')} "
+            f"({ratio_text(_med(sim, 'avg_kbps'), _med(real, 'avg_kbps'))}) |")
     return "\n".join(lines)
 
 

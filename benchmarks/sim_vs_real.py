@@ -27,6 +27,7 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
+import json
 import os
 import shutil
 import socket
@@ -45,6 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import aiohttp
 import asyncpg
+from _harness import fmt, ratio_text
 
 from loadtest.player_models import MODELS_FILE, load_model
 from loadtest.realplayers import make_account, run_real_players, sim_session
@@ -82,6 +84,10 @@ def _free_port() -> int:
 def long_title(work: Path) -> tuple[str, float]:
     """The long sample title under ``WORK/media`` (built once: the 60 s card packaged, then repeated)."""
     media = work / "media"
+    built = media / LONG_ID / "asset.json"
+    if built.exists():
+        return LONG_ID, float(json.loads(built.read_text(encoding="utf-8"))["duration"])
+    media.mkdir(parents=True, exist_ok=True)
     card = next(s for s in SAMPLES if s.asset_id == LONG_SOURCE)
 
     async def build() -> float:
@@ -184,16 +190,6 @@ def _stats(rows: list[dict[str, Any]], *, watch_s: float) -> dict[str, float | N
             "cpu_ms": statistics.median(cpu) if cpu else None}
 
 
-def _f(value: float | None, spec: str = ".2f") -> str:
-    return "—" if value is None else format(value, spec)
-
-
-def _ratio(sim: float | None, real: float | None) -> str:
-    if sim is None or real is None:
-        return "—"
-    if real == 0:
-        return "=" if sim == 0 else "—"
-    return f"{sim / real:.2f}"
 
 
 def render(result: dict[str, Any], *, calibrated: bool, watch_s: float) -> tuple[str, dict[str, float]]:
@@ -211,14 +207,15 @@ def render(result: dict[str, Any], *, calibrated: bool, watch_s: float) -> tuple
         if ratio:
             factors[profile] = round(1 / ratio, 3)
         mark = "" if calibrated else " (uncalibrated)"
-        lines.append(f"| {profile} | {real['n']} / {sim['n']} | {_f(real['p50'])} / {_f(real['p95'])} | "
-                     f"{_f(sim['p50'])} / {_f(sim['p95'])}{mark} | {_f(ratio)} | "
-                     f"{_f(real['stalls'], '.1f')} / {_f(sim['stalls'], '.1f')} | "
-                     f"{_f(real['per_min'], '.1f')} / {_f(sim['per_min'], '.1f')} | "
-                     f"{_f(real['stall_s'], '.1f')} / {_f(sim['stall_s'], '.1f')} | "
-                     f"{_f(real['switches'], '.1f')} / {_f(sim['switches'], '.1f')} | "
-                     f"{_f(real['kbps'], '.0f')} / {_f(sim['kbps'], '.0f')} ({_ratio(sim['kbps'], real['kbps'])}) | "
-                     f"{_f(real['cpu_ms'], '.0f')} |")
+        lines.append(f"| {profile} | {real['n']} / {sim['n']} | {fmt(real['p50'])} / {fmt(real['p95'])} | "
+                     f"{fmt(sim['p50'])} / {fmt(sim['p95'])}{mark} | {fmt(ratio)} | "
+                     f"{fmt(real['stalls'], '.1f')} / {fmt(sim['stalls'], '.1f')} | "
+                     f"{fmt(real['per_min'], '.1f')} / {fmt(sim['per_min'], '.1f')} | "
+                     f"{fmt(real['stall_s'], '.1f')} / {fmt(sim['stall_s'], '.1f')} | "
+                     f"{fmt(real['switches'], '.1f')} / {fmt(sim['switches'], '.1f')} | "
+                     f"{fmt(real['kbps'], '.0f')} / {fmt(sim['kbps'], '.0f')} "
+                     f"({ratio_text(sim['kbps'], real['kbps'])}) | "
+                     f"{fmt(real['cpu_ms'], '.0f')} |")
     return "\n".join(lines), factors
 
 
