@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from rich.console import Console
@@ -36,6 +37,29 @@ async def wait_for(pilot: Pilot[Any], predicate: Callable[[], Any], *, tries: in
             return
         await pilot.pause(step)
     raise AssertionError("condition never became true")
+
+
+@dataclass(frozen=True, slots=True)
+class Noted:
+    """One notification the app posted: kept after Textual expires it from the screen."""
+
+    message: str
+    title: str
+    severity: str
+
+
+def record_notifications(app: OttApp) -> list[Noted]:
+    """Every notification ``app`` posts from now on, in order. On a loaded machine a notification can
+    expire (its timeout) before a test looks at ``app._notifications``; this record does not."""
+    seen: list[Noted] = []
+    post = app.notify
+
+    def notify(message: str, *, title: str = "", severity: Any = "information", **kwargs: Any) -> None:
+        seen.append(Noted(message=str(message), title=title, severity=str(severity)))
+        post(message, title=title, severity=severity, **kwargs)
+
+    app.notify = notify  # type: ignore[method-assign]
+    return seen
 
 
 def screen_text(app: OttApp) -> str:
