@@ -29,9 +29,10 @@ def is_unreachable(exc: BaseException) -> bool:
     """True when ``exc`` means the database (or a socket to it) cannot be reached right now."""
     if isinstance(exc, (*_DRIVER_CONNECTION_ERRORS, ConnectionError, TimeoutError, socket.gaierror)):
         return True
-    if isinstance(exc, asyncpg.InternalClientError) and _raised_in_pool_release(exc):
-        # A pooled connection broke mid-operation (the server restarted): its reset on release finds
-        # it in a state it cannot leave ("another operation is in progress"); the pool terminates it.
+    if isinstance(exc, asyncpg.InternalClientError) and (_raised_in_pool_release(exc) or _interrupted(exc)):
+        # A pooled connection broke mid-operation (the server restarted): the next query on it, or its
+        # reset on release, finds it in a state it cannot leave ("another operation is in progress");
+        # the pool terminates it.
         return True
     if isinstance(exc, OSError):
         if exc.errno in CONNECTION_ERRNOS or _raised_in_driver(exc):
@@ -51,6 +52,11 @@ def _raised_in_driver(exc: BaseException) -> bool:
             return True
         tb = tb.tb_next
     return False
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` says the connection is still inside an operation that was cut off."""
+    return "another operation" in str(exc) and "in progress" in str(exc)
 
 
 def _raised_in_pool_release(exc: BaseException) -> bool:

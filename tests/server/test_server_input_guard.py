@@ -195,14 +195,16 @@ def test_only_connection_failures_are_unreachable() -> None:
 
 def test_a_connection_broken_mid_operation_is_unreachable_only_on_its_release() -> None:
     """asyncpg's pool resets a connection on release; after a PostgreSQL restart that reset can fail with
-    InternalClientError (seen in the restart fault test as a 500): an outage there, a defect elsewhere."""
+    InternalClientError (seen in the restart fault test as a 500), and so can the next query on such a
+    connection: an outage. Any other InternalClientError stays a defect (500)."""
     broken = "cannot switch to state 15; another operation (2) is in progress"
     pool_module: dict[str, Any] = {"__name__": "asyncpg.pool", "asyncpg": asyncpg, "broken": broken}
     exec("def release():\n    raise asyncpg.InternalClientError(broken)\n", pool_module)  # noqa: S102
     with pytest.raises(asyncpg.InternalClientError) as on_release:
         pool_module["release"]()
     assert is_unreachable(on_release.value)
-    assert not is_unreachable(asyncpg.InternalClientError(broken))  # raised anywhere else: a defect, 500
+    assert is_unreachable(asyncpg.InternalClientError(broken))  # the next query on such a connection too
+    assert not is_unreachable(asyncpg.InternalClientError("unexpected codec state"))  # any other: a defect, 500
 
 
 async def test_middleware_maps_only_connection_errors_to_503(aiohttp_client: Any) -> None:
