@@ -39,6 +39,23 @@ async def wait_for(pilot: Pilot[Any], predicate: Callable[[], Any], *, tries: in
     raise AssertionError("condition never became true")
 
 
+async def wait_for_rendition_on_screen(pilot: Pilot[Any], player: PlayerScreen, rendition: str, *,
+                                       media_budget_s: float, tries: int = 4800) -> None:
+    """Let the player run until ``rendition`` reaches the screen after a switch. Bounded by the media
+    the player plays, not by the clock: it fails when more than ``media_budget_s`` seconds of media
+    played since the call without the new rendition showing (a switch that lands late), or after
+    ``tries`` ticks (a player that stopped). On a machine starved of CPU mpv plays slower than real
+    time, so a bound in ticks alone failed while the switch was still inside its budget."""
+    start = player.position_s
+    for _ in range(tries):
+        if player.stats.rendition == rendition:
+            return
+        played = player.position_s - start
+        assert played <= media_budget_s, f"{rendition} not on screen after {played:.1f} s of media"
+        await pilot.pause(0.05)
+    raise AssertionError(f"{rendition} never reached the screen (player at {player.position_s:.1f} s)")
+
+
 @dataclass(frozen=True, slots=True)
 class Noted:
     """One notification the app posted: kept after Textual expires it from the screen."""

@@ -78,7 +78,7 @@ async def test_free_viewer_sees_pre_roll_cannot_seek_skips_after_5s_and_tracking
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, app, email=account.email)
         player = await play(pilot, app, movie)
-        await wait_for(pilot, lambda: player.ad is not None and player.ad.started, tries=600)
+        await wait_for(pilot, lambda: player.ad is not None and player.ad.started, tries=2400)
         assert player.ad is not None
         assert player.ad.creative.ad_id == ad["id"] and player.ad.creative.skippable
         overlay = player.query_one(AdOverlay)
@@ -102,12 +102,12 @@ async def test_free_viewer_sees_pre_roll_cannot_seek_skips_after_5s_and_tracking
             await pilot.press("k")
             assert player.ad is not None and player.ad.creative.ad_id == ad["id"]
         # ... and allowed after them
-        await wait_for(pilot, lambda: player.ad is not None and player.ad.can_skip, tries=600)
+        await wait_for(pilot, lambda: player.ad is not None and player.ad.can_skip, tries=2400)
         await wait_for(pilot, lambda: "Press k to skip" in str(overlay.render()), tries=100)
         session_id = player.tracker.ids["session_id"]
         await pilot.press("k")
         assert player.ad is None and not overlay.active
-        await wait_for(pilot, lambda: player.stats.stream_start_ms is not None, tries=600)
+        await wait_for(pilot, lambda: player.stats.stream_start_ms is not None, tries=2400)
         assert player.ads is not None and player.ads.played == [ad["id"]]
 
         wanted = {"impression", "start", "firstQuartile", "midpoint", "skip"}
@@ -132,7 +132,7 @@ async def test_premium_viewer_gets_no_ads(tmp_path: Path, server: ThreadedServer
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, app, email=account.email)
         player = await play(pilot, app, movie)
-        await wait_for(pilot, lambda: player.stats.stream_start_ms is not None, tries=600)
+        await wait_for(pilot, lambda: player.stats.stream_start_ms is not None, tries=2400)
         assert player.ads is not None and player.ads.played == [] and player.ad is None
         assert not player.query_one(AdOverlay).active
         assert player.tracker is not None

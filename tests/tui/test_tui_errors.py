@@ -65,7 +65,7 @@ async def test_server_killed_during_playback_is_a_notification_not_a_crash(tmp_p
         await wait_for(pilot, lambda: on_screen(app, PlayerScreen))
         player = app.screen
         assert isinstance(player, PlayerScreen)
-        await wait_for(pilot, lambda: player.stats.stream_start_ms is not None, tries=600)
+        await wait_for(pilot, lambda: player.stats.stream_start_ms is not None, tries=2400)
         noted = record_notifications(app)
         server.kill()
         await pilot.press("q")  # a quality change needs the server

@@ -43,7 +43,7 @@ async def test_network_picker_marks_current_applies_a_schedule_and_stats_show_it
             await pilot.press("down")
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.screen is player and app.shaper.profile_name == "commute")
-        await wait_for(pilot, lambda: player.stats.network_step.startswith("step 1/4 4g"), tries=600)
+        await wait_for(pilot, lambda: player.stats.network_step.startswith("step 1/4 4g"), tries=2400)
         assert "s left" in player.stats.network_step
         await settle(pilot, stable_frames=1)
         text = screen_text(app)

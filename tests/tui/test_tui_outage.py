@@ -87,7 +87,7 @@ async def test_server_restart_mid_play_resumes_and_never_lowers_the_stored_posit
             stored.append(stored_position(server, account, pid, movie["id"]))
             return stored[-1] >= last_played - 0.01
 
-        await wait_for(pilot, saved, tries=600)
+        await wait_for(pilot, saved, tries=2400)
         note(f"stopped; stored positions {stored}")
         print("\n".join(timeline))
         assert stored == sorted(stored), f"the stored position went down: {stored}"

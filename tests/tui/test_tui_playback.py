@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, OptionList
 
+from media import CLIENT_ABR_READAHEAD_S
+from media.mpv_options import DEFAULT_SEGMENT_S
 from tui.screens.browse import BrowseScreen
 from tui.screens.details import DetailsScreen
 from tui.screens.home import HomeScreen
@@ -14,7 +16,7 @@ from tui.screens.player import PlayerScreen
 from tui.widgets.tray import Tray
 
 from .conftest import ThreadedServer, make_account, make_app
-from .helpers import SIZE, log_in, on_screen, wait_for
+from .helpers import SIZE, log_in, on_screen, wait_for, wait_for_rendition_on_screen
 
 pytestmark = pytest.mark.slow
 
@@ -48,7 +50,7 @@ async def test_kids_profile_browse_search_play_switch_and_continue_watching(tmp_
         await wait_for(pilot, lambda: on_screen(app, PlayerScreen))
         player = app.screen
         assert isinstance(player, PlayerScreen)
-        await wait_for(pilot, lambda: player.stats.stream_start_ms is not None, tries=600)
+        await wait_for(pilot, lambda: player.stats.stream_start_ms is not None, tries=2400)
         assert player.stats.rendition in ("144p", "360p")
         stats_text = "\n".join(player.stats.lines())
         assert "Start      " in stats_text and " ms" in stats_text
@@ -56,11 +58,13 @@ async def test_kids_profile_browse_search_play_switch_and_continue_watching(tmp_
         await pilot.press("q", "q")  # auto → 144p → 360p
         assert player.abr is not None and player.abr.mode == "360p"
         assert player.stats.switches and player.stats.switches[-1].to == "360p"
-        await wait_for(pilot, lambda: player.stats.rendition == "360p", tries=600)
+        # on screen once the 144p media already read ahead has played: read-ahead + two segments
+        await wait_for_rendition_on_screen(pilot, player, "360p",
+                                           media_budget_s=CLIENT_ABR_READAHEAD_S + 2 * DEFAULT_SEGMENT_S + 1.0)
         session = server.get(f"/api/v1/stream/sessions/{player.stream_session_id}", token=app.api.tokens.access_token)
         assert session["current"] == "360p" and session["mode"] == "fixed"
         assert before in ("144p", "360p")
-        await wait_for(pilot, lambda: player.position_s >= 2.0, tries=600)
+        await wait_for(pilot, lambda: player.position_s >= 2.0, tries=2400)
         await pilot.press("escape")
         await wait_for(pilot, lambda: on_screen(app, DetailsScreen))
         await pilot.press("escape")

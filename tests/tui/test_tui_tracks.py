@@ -29,10 +29,10 @@ async def test_subtitles_and_audio_tracks_are_offered_and_cycle(tmp_path: Path, 
         assert "no picture (headless)" in str(player.query_one("#position-row", Static).render())
         mpv = player.mpv
         assert mpv is not None
-        await wait_for(pilot, lambda: sorted(mpv.track_languages("sub")) == ["en", "hi"], tries=600)
-        await wait_for(pilot, lambda: "hi" in mpv.track_languages("audio"), tries=600)
+        await wait_for(pilot, lambda: sorted(mpv.track_languages("sub")) == ["en", "hi"], tries=2400)
+        await wait_for(pilot, lambda: "hi" in mpv.track_languages("audio"), tries=2400)
         assert mpv.prop("aid") == 1  # the stream's own audio: no second audio download by default
-        await wait_for(pilot, lambda: mpv.selected_track("sub") == "hi", tries=600)  # Settings' subtitle language
+        await wait_for(pilot, lambda: mpv.selected_track("sub") == "hi", tries=2400)  # Settings' subtitle language
         before = mpv.selected_track("sub")
         await pilot.press("c")
         await wait_for(pilot, lambda: mpv.selected_track("sub") != before)
@@ -56,7 +56,7 @@ async def test_a_hindi_profile_hears_hindi_from_the_start(tmp_path: Path, server
         await wait_for(pilot, lambda: mpv.selected_track("audio") == "hi", tries=1200)
         # the profile's subtitle default: none while the audio is in the profile's language
         expected_sub = next((s.language for s in manifest.subtitles if s.is_default), "off")
-        await wait_for(pilot, lambda: sorted(mpv.track_languages("sub")) == ["en", "hi"], tries=600)
+        await wait_for(pilot, lambda: sorted(mpv.track_languages("sub")) == ["en", "hi"], tries=2400)
         assert mpv.selected_track("sub") == expected_sub == "off"
         position = player.position_s
         await wait_for(pilot, lambda: player.position_s >= position + 1.0, tries=1200)  # and it plays on
