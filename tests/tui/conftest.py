@@ -47,6 +47,21 @@ SEED_DAY = date(2024, 6, 1)
 PASSWORD = "Sup3r-secret!"
 
 
+#: Per-test hang guard for the terminal client's tests (pytest-timeout; the project default is 300 s).
+#: These tests drive real mpv, which plays in real time: with both cores busy a 75 s end-to-end test
+#: took more than 300 s (busy-loop run of scripts/tui-under-load.sh), so the guard is wider here. It
+#: catches a hang, it asserts nothing about speed.
+TUI_TEST_TIMEOUT_S = 900
+_HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Give every test under tests/tui without a timeout of its own the TUI hang guard."""
+    for item in items:
+        if item.path.is_relative_to(_HERE) and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(TUI_TEST_TIMEOUT_S))
+
+
 @pytest.fixture(scope="session")
 def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A media dir where every sample asset id is one 8 s 640x360 clip (144p + 360p), packaged once, except
