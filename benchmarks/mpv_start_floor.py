@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import _timeline
 import aiohttp
 import asyncpg
 from aiohttp import web
@@ -46,7 +47,7 @@ from media.mpv_options import cli_args, streaming_options
 from media.pipeline import package_asset
 from media.testcard import make_testcard
 from netem_profiles import Profile, load_profile, load_schedule
-from netem_profiles.proxy import ShapingProxy
+from netem_profiles.proxy import LinkEvent, ShapingProxy
 from server import keys
 from server.app import create_app
 from server.settings import Settings
@@ -71,6 +72,7 @@ class Run:
     first_frame_s: float | None = None
     floor_s: float = 0.0
     floor_bytes: int = 0
+    floor_trips: int = 0
     bytes_before: int = 0
     connections: int = 0
     stalls: int = 0
@@ -79,6 +81,7 @@ class Run:
     estimate_kbps: float | None = None
     link_kbps: float = 0.0
     error: str | None = None
+    timeline: str = ""
 
     @property
     def ratio(self) -> float | None:
@@ -201,8 +204,8 @@ async def body_len(http: aiohttp.ClientSession, url: str, headers: dict[str, str
 
 
 async def floor_for(bench: Bench, http: aiohttp.ClientSession, *, path: str, manifest: dict[str, Any],
-                    profile: str, tbf: bool = False) -> tuple[float, int]:
-    """(floor seconds, floor bytes) for playing ``path`` of ``manifest`` on ``profile``."""
+                    profile: str, tbf: bool = False) -> tuple[float, int, int]:
+    """(floor seconds, floor bytes, round trips) for playing ``path`` of ``manifest`` on ``profile``."""
     prof = link_profile(profile)
     rtt_s = 0.0 if tbf else prof.rtt_ms / 1000  # no netem on the tbf link: the veth's round trip
     start = manifest["start"]
@@ -224,7 +227,7 @@ async def floor_for(bench: Bench, http: aiohttp.ClientSession, *, path: str, man
             c, _ = await body_len(http, urljoin(manifest["manifest_url"], child), ua)
             playlists, trips = m + c, 4  # connect, master, media playlist, segment
     total = playlists + seg_bytes
-    return trips * rtt_s + total * 8 / (prof.down_kbps * 1000), total
+    return trips * rtt_s + total * 8 / (prof.down_kbps * 1000), total, trips
 
 
 async def play(bench: Bench, http: aiohttp.ClientSession, *, profile: str, path: str, extra: list[str],
@@ -233,15 +236,15 @@ async def play(bench: Bench, http: aiohttp.ClientSession, *, profile: str, path:
     run = Run(profile=f"{profile} tbf" if tbf else profile, path=path)
     manifest = await bench.manifest(http, **({} if bench.args.no_hint else {"net": link_profile(profile).name}))
     run.link_kbps = link_profile(profile).down_kbps
-    run.floor_s, run.floor_bytes = await floor_for(bench, http, path=path, manifest=manifest, profile=profile,
-                                                   tbf=tbf is not None)
+    run.floor_s, run.floor_bytes, run.floor_trips = await floor_for(bench, http, path=path, manifest=manifest,
+                                                                    profile=profile, tbf=tbf is not None)
     url = manifest["steered_url"] if path == "steered" else manifest["manifest_url"]
     player = Mpv(workdir=bench.args.work, extra=extra, log_file=log_file, netns=tbf.netns if tbf else None)
     await player.start()
     try:
         async with contextlib.AsyncExitStack() as stack:
             proxy = None if tbf else await stack.enter_async_context(
-                ShapingProxy(profile, upstream=("127.0.0.1", bench.port)))
+                ShapingProxy(profile, upstream=("127.0.0.1", bench.port), record=bench.args.timeline))
             sent_before = tbf.tx_bytes() if tbf else 0
 
             def down_bytes() -> int:
@@ -287,9 +290,24 @@ async def play(bench: Bench, http: aiohttp.ClientSession, *, profile: str, path:
             run.estimate_kbps = est.kbps if est else None
             if first is None and run.error is None:
                 run.error = "no first frame before the timeout"
+            if first is not None and proxy is not None and proxy.events is not None and log_file is not None:
+                run.timeline = timeline_text(run, t0=t0, first=first, events=proxy.events, log_file=log_file)
     finally:
         await player.close()
     return run
+
+
+def timeline_text(run: Run, *, t0: float, first: float, events: list[LinkEvent], log_file: Path) -> str:
+    """``--timeline``: the start split into phases beside the floor's terms, and the merged event list."""
+    prof = link_profile(run.profile)
+    ex = _timeline.exchanges(events)
+    steps = _timeline.mpv_steps(log_file.read_text(errors="replace"), t0=t0)
+    ph = _timeline.phases(t0=t0, first_frame=first, rtt_s=prof.rtt_ms / 1000, rate_bytes_s=prof.down_kbps * 125,
+                          floor_trips=run.floor_trips, floor_bytes=run.floor_bytes, ex=ex, steps=steps)
+    return (f"\n{run.profile} {run.path}: first frame {run.first_frame_s or 0:.3f} s, floor {run.floor_s:.3f} s "
+            f"({run.floor_trips} round trips + {run.floor_bytes} B)\n\n"
+            + _timeline.render(ph, total_s=first - t0, floor_s=run.floor_s) + "\n\n"
+            + _timeline.render_steps(steps, ex, t0=t0, until=first) + "\n")
 
 
 async def switches(bench: Bench, http: aiohttp.ClientSession, *, extra: list[str], count: int,
@@ -412,6 +430,9 @@ async def main() -> None:
     parser.add_argument("--forget", action=argparse.BooleanOptionalAction, default=True,
                         help="clear the viewer's request log before each run (default; --no-forget keeps it)")
     parser.add_argument("--mpv-log", type=Path, default=None, help="write mpv debug logs here")
+    parser.add_argument("--timeline", action="store_true", help="after each run, split its start into phases "
+                        "(connects, request → first byte, server, transfer, mpv's own time) beside the floor's "
+                        "terms, from the proxy's events and mpv's debug log (to --mpv-log, else under --work)")
     parser.add_argument("--pg-admin", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     args = parser.parse_args()
@@ -444,19 +465,25 @@ async def main() -> None:
         print("| profile | path | first frame | floor | ratio | bytes before 1st frame (floor) | connections "
               "| stalls | start | switches | server estimate |")
         print("|---|---|---|---|---|---|---|---|---|---|---|")
+        timelines: list[str] = []
         async with aiohttp.ClientSession() as http:
             for profile in args.profiles.split(","):
                 for path in args.paths.split(","):
                     runs = []
                     for i in range(args.runs):
-                        log_file = args.mpv_log / f"{profile}-{path}-{i}.log" if args.mpv_log else None
+                        logs = args.mpv_log or (args.work / "timeline" if args.timeline else None)
+                        log_file = logs / f"{profile}-{path}-{i}.log" if logs else None
                         if log_file is not None:
                             log_file.parent.mkdir(parents=True, exist_ok=True)
                         runs.append(await play(bench, http, profile=profile, path=path, extra=extra,
                                                watch_s=args.watch, log_file=log_file))
+                        if runs[-1].timeline:
+                            timelines.append(runs[-1].timeline)
                     ok = [r for r in runs if r.first_frame_s is not None]
                     best = sorted(ok, key=lambda r: r.first_frame_s or 0)[len(ok) // 2] if ok else runs[0]
                     print(fmt(best), flush=True)
+            for text in timelines:
+                print(text, flush=True)
             if args.tbf_link is not None:
                 for i, profile in enumerate(tbf_profiles):
                     if i:  # one namespace, re-shaped per profile

@@ -49,6 +49,23 @@ class ProxyError(RuntimeError):
 Source = Profile | Schedule | str | Path
 
 
+@dataclass(frozen=True, slots=True)
+class LinkEvent:
+    """One moment of a connection on the emulated link (``ShapingProxy(record=True)``).
+
+    ``kind``: ``accept`` (the client's connection reached the proxy; its emulated handshake ends one
+    RTT later), ``read`` (``nbytes`` came from the sender: the client's request bytes for ``up``, the
+    server's answer for ``down``), ``deliver`` (``nbytes`` handed to the receiver after the link's
+    serialization and propagation delay). ``at`` is ``time.monotonic()``; ``conn`` counts from 1.
+    """
+
+    at: float
+    conn: int
+    direction: str
+    kind: str
+    nbytes: int = 0
+
+
 @dataclass
 class DirectionStats:
     """Counters for one direction of the shared link."""
@@ -112,8 +129,11 @@ class ShapingProxy:
         upstream: tuple[str, int],
         seed: int | None = None,
         trace_rtt_ms: float = 0.0,
+        record: bool = False,
     ) -> None:
         self.listen = listen
+        #: with ``record``: every accept, read and delivery as a :class:`LinkEvent` (timeline analysis)
+        self.events: list[LinkEvent] | None = [] if record else None
         self.upstream = upstream
         self.trace_rtt_ms = trace_rtt_ms
         self.rng = random.Random(seed)
@@ -237,7 +257,9 @@ class ShapingProxy:
         """Serve one client connection until both directions are done."""
         self.total += 1
         self.active += 1
+        conn = self.total
         accepted = time.monotonic()
+        self._record(accepted, conn, "up", "accept", 0)
         u_writer: asyncio.StreamWriter | None = None
         try:
             try:
@@ -253,10 +275,10 @@ class ShapingProxy:
             handshake = accepted + 2 * self.links["up"].one_way_delay_s(accepted)
             pumps = [
                 asyncio.create_task(
-                    self._pump(c_reader, upstream_writer, direction="up", not_before=handshake)
+                    self._pump(c_reader, upstream_writer, direction="up", not_before=handshake, conn=conn)
                 ),
                 asyncio.create_task(
-                    self._pump(u_reader, c_writer, direction="down", not_before=0.0)
+                    self._pump(u_reader, c_writer, direction="down", not_before=0.0, conn=conn)
                 ),
             ]
             try:
@@ -291,17 +313,19 @@ class ShapingProxy:
         *,
         direction: Direction,
         not_before: float,
+        conn: int = 0,
     ) -> None:
         """Move one direction: book pieces on the shared link, then release them after delay."""
         queue: asyncio.Queue[tuple[float, bytes | None]] = asyncio.Queue(maxsize=QUEUE_PIECES)
         stats = self.dir_stats[direction]
-        sender = asyncio.create_task(self._release(queue, writer, stats))
+        sender = asyncio.create_task(self._release(queue, writer, stats, conn=conn, direction=direction))
         last_release = not_before
         try:
             while True:
                 data = await reader.read(READ_SIZE)
                 if not data:
                     break
+                self._record(time.monotonic(), conn, direction, "read", len(data))
                 offset = 0
                 while offset < len(data):
                     link = self.links[direction]  # re-read: set_profile may swap it
@@ -340,6 +364,9 @@ class ShapingProxy:
         queue: asyncio.Queue[tuple[float, bytes | None]],
         writer: asyncio.StreamWriter,
         stats: DirectionStats,
+        *,
+        conn: int = 0,
+        direction: Direction = "down",
     ) -> None:
         """Deliver queued pieces at their release times, in order; EOF on the sentinel."""
         while True:
@@ -354,4 +381,11 @@ class ShapingProxy:
                 return
             writer.write(piece)
             await writer.drain()
-            stats.record_delivery(len(piece), time.monotonic())
+            now = time.monotonic()
+            stats.record_delivery(len(piece), now)
+            self._record(now, conn, direction, "deliver", len(piece))
+
+    def _record(self, at: float, conn: int, direction: str, kind: str, nbytes: int) -> None:
+        """Append a :class:`LinkEvent` when recording."""
+        if self.events is not None:
+            self.events.append(LinkEvent(at=at, conn=conn, direction=direction, kind=kind, nbytes=nbytes))

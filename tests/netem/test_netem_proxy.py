@@ -43,6 +43,25 @@ async def test_rtt_is_added(blob_port: int) -> None:
     assert rtts[0] >= 0.8 * 0.800
 
 
+async def test_recorded_events_follow_one_exchange(blob_port: int) -> None:
+    """``record=True``: the accept, the request read and delivered, the answer read and delivered, in order."""
+    nbytes = 20_000
+    async with ShapingProxy("3g", upstream=(HOST, blob_port), record=True) as proxy:
+        await download(host=HOST, port=proxy.port, nbytes=nbytes, limit_s=30)
+        events = list(proxy.events or [])
+    async with ShapingProxy("3g", upstream=(HOST, blob_port)) as plain:
+        await download(host=HOST, port=plain.port, nbytes=1000, limit_s=30)
+        assert plain.events is None
+    kinds = [(e.direction, e.kind) for e in events]
+    assert kinds[0] == ("up", "accept") and {e.conn for e in events} == {1}
+    first = {k: next(e.at for e in events if (e.direction, e.kind) == k) for k in set(kinds)}
+    assert first[("up", "accept")] <= first[("up", "read")] <= first[("up", "deliver")]
+    assert first[("up", "deliver")] <= first[("down", "read")] <= first[("down", "deliver")]
+    # the request waited for the emulated handshake (one RTT) and half an RTT on the way
+    assert first[("up", "deliver")] - first[("up", "accept")] >= 0.8 * 1.5 * 0.300
+    assert sum(e.nbytes for e in events if (e.direction, e.kind) == ("down", "deliver")) >= nbytes
+
+
 async def test_parallel_connections_share_one_link(blob_port: int) -> None:
     nbytes, conns = 60_000, 4
     async with ShapingProxy("3g", upstream=(HOST, blob_port)) as proxy:
