@@ -21,7 +21,7 @@ from server.keys import ACTIVITY_STORE, STREAMING
 from server.routing import ApiRouter, json_response, principal
 from server.streaming import hints as client_hints
 from server.streaming import manifests, throughput
-from server.streaming.assets import AssetMissing, rungs_of
+from server.streaming.assets import AssetMissing, played_audio, rungs_of
 from server.streaming.models import (
     AudioOut,
     ManifestOut,
@@ -91,7 +91,9 @@ async def manifest(request: web.Request, *, query: ManifestQuery) -> web.Respons
     estimate = await throughput.estimate(  # the viewer's last session counts when nothing better is known
         app[keys.REDIS], namespace=settings.redis_namespace, user_id=who.user_id,
         pending=batcher(app).pending(throughput.log_key(settings.redis_namespace, who.user_id)))
-    rungs = rungs_of(asset)
+    audio_lang, subtitle_lang = default_languages(asset, viewer.profile.language if viewer.profile else None)
+    # what this viewer downloads per rung: the TS and the audio it plays (not the master's worst case)
+    rungs = rungs_of(asset, audio=played_audio(asset, audio_lang))
     plan = plan_variants(ladder=rungs, tier=viewer.tier,
                          preferred_quality=viewer.profile.preferred_quality if viewer.profile else None,
                          hints=hints, estimate=estimate, first_segment_s=asset.first_segment_duration,
@@ -111,7 +113,6 @@ async def manifest(request: web.Request, *, query: ManifestQuery) -> web.Respons
     urls = MediaUrls(signer=app[STREAMING].signer, session_id=session_id, user_id=who.user_id,
                      asset_id=asset.asset_id, expires=expires, base=_base_url(request))
     by_name = {r.name: r for r in rungs}
-    audio_lang, subtitle_lang = default_languages(asset, viewer.profile.language if viewer.profile else None)
     top = asset.master if query.format == "hls" else asset.dash.mpd  # type: ignore[union-attr]
     body = ManifestOut(
         manifest_url=urls.url(top),

@@ -59,10 +59,26 @@ class AssetCache:
 
 
 def rungs_of(asset: Asset, *, audio: list[str] | None = None) -> list[Rung]:
-    """The asset's video renditions as policy rungs with measured bitrates in kbit/s, lowest first."""
+    """The asset's video renditions as policy rungs with measured bitrates in kbit/s, lowest first.
+
+    ``audio``: the languages the viewer's player fetches with a variant (default: all, the master's
+    worst case). A rung costs its TS (video + the muxed audio) plus the largest of those languages that
+    is a separate audio rendition — so with ``played_audio`` (one language) it is what that viewer
+    downloads, not the master's ``BANDWIDTH`` (which RFC 8216 §4.3.4.2 makes the largest playable
+    combination, the alternate audio included)."""
     langs = audio if audio is not None else [a.language for a in asset.audio]
     out = []
     for r in asset.renditions:
         peak, avg = variant_bandwidth(asset, r, audio=langs)
         out.append(Rung(name=r.name, height=r.height, peak_kbps=peak / 1000, average_kbps=avg / 1000))
     return sorted(out, key=lambda x: (x.height, x.average_kbps))
+
+
+def played_audio(asset: Asset, language: str | None = None) -> list[str]:
+    """The audio a player fetches beside the video: ``language`` when the asset has it, else the default
+    track (the one muxed into every rendition: a player that asks for nothing else plays it)."""
+    langs = [a.language for a in asset.audio]
+    if language is not None and language in langs:
+        return [language]
+    default = next((a.language for a in asset.audio if a.default), langs[0] if langs else None)
+    return [default] if default else []

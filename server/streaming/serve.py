@@ -27,7 +27,7 @@ from server.activity.events import record_event
 from server.errors import Forbidden, NotFound
 from server.routing import optional_principal
 from server.streaming import manifests, steering, throughput
-from server.streaming.assets import AssetMissing, rungs_of
+from server.streaming.assets import AssetMissing, played_audio, rungs_of
 from server.streaming.files import PLAYLIST_CACHE, SEGMENT_CACHE, STEERED_CACHE, MeasuredFileResponse
 from server.streaming.paths import UnsafePath, check_raw, clean_relative, content_type, resolve_inside
 from server.streaming.players import lacks_abr
@@ -276,7 +276,8 @@ async def _steered_segment(request: web.Request, *, asset: Asset, session: Strea
     """Segment INDEX of the rendition the session is steered to (deciding it first in ``auto``)."""
     app = request.app
     store = session_store(app)
-    allowed = [r for r in rungs_of(asset) if r.name in session.variants]
+    # the steered playlist carries the TS alone (video + the muxed default audio): steer on what it costs
+    allowed = [r for r in rungs_of(asset, audio=played_audio(asset)) if r.name in session.variants]
     rendition = session.current
     switch: dict[str, Any] | None = None
     # this request's arrival closes the gap after the previous one: the newest delivery counts

@@ -8,6 +8,7 @@ import m3u8
 from aiohttp.test_utils import TestClient
 
 from server import keys
+from server.streaming.policy import LINK_HEADROOM
 from tests.helpers import new_viewer
 from tests.streaming.conftest import MediaRoot, add_title, local, log_link, manifest, media_playlist
 
@@ -31,6 +32,39 @@ async def test_manifest_lists_signed_urls_and_the_start(api: TestClient) -> None
     assert [a["is_default"] for a in body["audio_tracks"]].count(True) == 1
     assert {s["language"] for s in body["subtitles"]} == {"en", "hi"}
     assert body["expires_at"]
+
+
+async def test_rung_rates_are_what_the_viewer_downloads(api: TestClient, media_root: MediaRoot) -> None:
+    """A rung costs its TS (video + the muxed default audio) plus the audio rendition the viewer plays; the
+    master's BANDWIDTH stays the largest playable combination (RFC 8216 §4.3.4.2: TS + the Hindi rendition)."""
+    asset = media_root.asset
+    muxed = {r.muxed_audio for r in asset.renditions}
+    hindi = asset.audio_track("hi")
+    assert muxed == {"en"} and not hindi.default  # English rides in the TS, Hindi is a separate rendition
+    cid = await add_title(api)
+    plain = await new_viewer(api, tier="premium")
+    _, body, _ = await manifest(api, plain, cid, net="5g")
+    for q in body["qualities"]:
+        r = asset.rendition(q["quality"])
+        assert q["bitrate_kbps"] == round(r.average_bandwidth / 1000)
+        assert q["peak_kbps"] == round(r.peak_bandwidth / 1000)
+    master = m3u8.M3U8(await (await api.get(local(body["manifest_url"]))).text(), strict=True)
+    for p in master.playlists:
+        r = next(x for x in asset.renditions if x.height == p.stream_info.resolution[1])
+        assert p.stream_info.bandwidth == r.peak_bandwidth + hindi.peak_bandwidth
+        assert p.stream_info.average_bandwidth == r.average_bandwidth + hindi.average_bandwidth
+    hindi_viewer = await new_viewer(api, tier="premium", language_preference="hi")
+    _, body, _ = await manifest(api, hindi_viewer, cid, net="5g")
+    for q in body["qualities"]:
+        r = asset.rendition(q["quality"])
+        assert q["bitrate_kbps"] == round((r.average_bandwidth + hindi.average_bandwidth) / 1000)
+    # the link trim sees the same figures: a link that carries 360p's TS (× the headroom) but not TS + Hindi
+    mid = asset.rendition("360p")
+    link_kbps = (mid.average_bandwidth + hindi.average_bandwidth / 2) / 1000 / LINK_HEADROOM
+    _, body, _ = await manifest(api, plain, cid, headers={"Downlink": f"{link_kbps / 1000:.4f}"})
+    assert "360p" in [q["quality"] for q in body["qualities"]]
+    _, body, _ = await manifest(api, hindi_viewer, cid, headers={"Downlink": f"{link_kbps / 1000:.4f}"})
+    assert "360p" not in [q["quality"] for q in body["qualities"]]  # TS + Hindi does not fit
 
 
 async def test_every_served_playlist_parses_strictly(api: TestClient) -> None:
