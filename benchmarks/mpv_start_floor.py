@@ -439,7 +439,7 @@ async def main() -> None:
     if shutil.which("mpv") is None:
         raise SystemExit("mpv not found")
     args.work.mkdir(parents=True, exist_ok=True)
-    options = {} if args.mpv_defaults else streaming_options()
+    options = {} if args.mpv_defaults else streaming_options(headless=True)  # mpv runs --vo=null here
     for item in args.set:
         name, _, value = item.partition("=")
         options[name.lstrip("-")] = value

@@ -49,7 +49,7 @@ class RealError(RuntimeError):
 def mpv_command(*, mpv: str, ipc: Path) -> list[str]:
     """An idle headless mpv waiting for commands on ``ipc`` (pure; unit-tested)."""
     return [mpv, "--no-config", "--idle=yes", "--vo=null", "--ao=null", "--no-terminal", "--ytdl=no",
-            f"--input-ipc-server={ipc}", *mpv_cli_args(streaming_options())]
+            f"--input-ipc-server={ipc}", *mpv_cli_args(streaming_options(headless=True))]
 
 
 @dataclass

@@ -109,7 +109,7 @@ def cmd_mpv_options(args: argparse.Namespace) -> int:
     """Print the shared mpv options as command-line arguments, one per line."""
     from media.mpv_options import cli_args, streaming_options
 
-    for arg in cli_args(streaming_options(segment_s=args.segment)):
+    for arg in cli_args(streaming_options(segment_s=args.segment, headless=args.headless)):
         print(arg)
     return 0
 
@@ -157,6 +157,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     m = sub.add_parser("mpv-options", help="print the mpv options of every client: mpv $(ott-media mpv-options) URL")
     m.add_argument("--segment", type=float, default=2.0, help="segment duration the read-ahead is sized from")
+    m.add_argument("--headless", action="store_true", help="for an mpv without a window (--vo=null): no OSC, "
+                   "stats or console scripts")
     m.set_defaults(func=cmd_mpv_options)
     return p
 

@@ -19,6 +19,12 @@ figures and what each option bought in ``benchmarks/RESULTS.md``, "mpv at the ph
   steered URL). The other hacks only tune local formats (mp4/mkv probing, text subtitles' charset);
   WebVTT subtitles added with ``sub-add`` still show the right cue after seeks.
 
+- **no on-screen scripts in a headless mpv** (``headless=True``: ``ott-load real-players`` and the
+  benchmarks run ``--vo=null``): mpv waits for its built-in Lua scripts before it opens the first file,
+  and the on-screen controller alone took 20–70 ms of a loaded 2-core machine when the ``loadfile``
+  came right after mpv started (``mpv_start_floor.py --timeline``, "mpv before #1"). A headless player
+  never shows the OSC, stats or console; a windowed ``mpv URL`` keeps them.
+
 Pure data: no mpv import here. :func:`streaming_options` gives ``{"option-name": "value"}``;
 :func:`cli_args` renders ``--option=value`` for an mpv process and :func:`python_mpv_kwargs` the
 keyword arguments of ``mpv.MPV``.
@@ -44,6 +50,8 @@ DEMUXER_MAX_BYTES = 8 * 1024 * 1024
 #: ffmpeg's probe limits: one small first segment is enough for TS with H.264 + AAC.
 PROBE_BYTES = 32 * 1024
 ANALYZE_S = 0.5
+#: Built-in scripts a player with no window never shows (``--vo=null``): on-screen controller, stats, console.
+HEADLESS = {"osc": "no", "load-stats-overlay": "no", "load-osd-console": "no"}
 #: Protocols a local (fast-start) playlist may point at.
 PROTOCOLS = "file,http,https,tcp,tls,crypto,data"
 
@@ -63,15 +71,18 @@ def lavf_options(*, local_playlist: bool = False) -> str:
 
 
 def streaming_options(
-    *, segment_s: float = DEFAULT_SEGMENT_S, local_playlist: bool = False, readahead: float | None = None
+    *, segment_s: float = DEFAULT_SEGMENT_S, local_playlist: bool = False, readahead: float | None = None,
+    headless: bool = False,
 ) -> dict[str, str]:
     """mpv's options (``name -> value``) for streaming this server's titles with ``segment_s`` segments.
 
     ``readahead``: seconds of media held ahead; by default :func:`readahead_s` (server-steered mpv);
-    the terminal client passes :data:`CLIENT_ABR_READAHEAD_S`.
+    the terminal client passes :data:`CLIENT_ABR_READAHEAD_S`. ``headless``: an mpv without a window
+    (``--vo=null``) also skips the on-screen scripts (:data:`HEADLESS`).
     """
     ahead = readahead if readahead is not None else readahead_s(segment_s)
     return {
+        **(HEADLESS if headless else {}),
         "cache": "yes",
         "cache-secs": f"{ahead:g}",
         "demuxer-readahead-secs": f"{ahead:g}",

@@ -19,7 +19,8 @@ def test_mpv_command_is_headless_and_idle(tmp_path: Path) -> None:
     assert cmd[0] == "mpv" and "--no-config" in cmd and "--vo=null" in cmd and "--ao=null" in cmd
     assert "--idle=yes" in cmd and f"--input-ipc-server={tmp_path / 's.sock'}" in cmd
     # the options every client shares (media.streaming_options): one connection, bounded read-ahead
-    assert set(mpv_cli_args(streaming_options())) <= set(cmd)
+    assert set(mpv_cli_args(streaming_options(headless=True))) <= set(cmd)
+    assert "--osc=no" in cmd  # no window: no on-screen scripts to wait for before the first file
     assert any(a.startswith("--demuxer-lavf-o=") and "http_multiple=0" in a for a in cmd)
 
 

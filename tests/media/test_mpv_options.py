@@ -40,3 +40,12 @@ def test_renderings_for_a_process_and_for_libmpv() -> None:
     opts = {"cache-secs": "4", "demuxer-lavf-o": "a=1,b=2"}
     assert mpv_cli_args(opts) == ["--cache-secs=4", "--demuxer-lavf-o=a=1,b=2"]
     assert python_mpv_kwargs(opts) == {"cache_secs": "4", "demuxer_lavf_o": "a=1,b=2"}
+
+
+def test_a_headless_mpv_loads_no_on_screen_scripts() -> None:
+    """mpv waits for its built-in scripts before it opens the first file; one without a window needs none."""
+    headless = streaming_options(headless=True)
+    assert headless["osc"] == headless["load-stats-overlay"] == headless["load-osd-console"] == "no"
+    assert "osc" not in streaming_options()  # a windowed `mpv URL` keeps its on-screen controller
+    assert {k: v for k, v in headless.items() if k not in ("osc", "load-stats-overlay", "load-osd-console")} \
+        == streaming_options()
