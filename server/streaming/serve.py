@@ -8,6 +8,7 @@ renditions).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -62,9 +63,8 @@ def _blocked_dash_files(asset: Asset, allowed: tuple[str, ...]) -> set[str]:
     return out
 
 
-async def _authorise(request: web.Request, *, session_id: str, token: str, path: str,
-                     fresh: bool) -> tuple[Grant, StreamSession]:
-    """The grant and the session (``fresh``: read from Redis now, else possibly cached for a second)."""
+def _grant(request: web.Request, *, session_id: str, token: str, path: str) -> Grant:
+    """The URL's grant (signature, expiry, scope) for the viewer asking, if any (403 otherwise)."""
     app = request.app
     try:
         grant = app[STREAMING].signer.verify(session_id=session_id, token=token, path=path, now=time.time())
@@ -73,11 +73,18 @@ async def _authorise(request: web.Request, *, session_id: str, token: str, path:
     who = optional_principal(request)
     if who is not None and who.user_id != grant.user_id:
         raise Forbidden("this media URL was issued to another viewer")
+    return grant
+
+
+async def _session(request: web.Request, grant: Grant, *, session_id: str, fresh: bool) -> StreamSession:
+    """The grant's session (``fresh``: read from Redis now, else possibly cached for a second); 403 when it
+    ended or does not match."""
+    app = request.app
     store = session_store(app)
     session = await (store.get(session_id) if fresh else app[STREAMING].sessions.get(session_id, store.get))
     if session is None or session.user_id != grant.user_id or session.asset_id != grant.asset_id:
         raise Forbidden("the playback session has ended or does not match this URL")
-    return grant, session
+    return session
 
 
 async def serve_media(request: web.Request) -> web.StreamResponse:
@@ -92,8 +99,14 @@ async def serve_media(request: web.Request) -> web.StreamResponse:
     except UnsafePath as err:
         raise NotFound(f"no such media file: {err}") from err
     steered = _STEERED_SEGMENT.match(path) is not None  # decides and writes: read the session fresh
-    grant, session = await _authorise(request, session_id=session_id, token=token, path=path, fresh=steered)
+    grant = _grant(request, session_id=session_id, token=token, path=path)
     app = request.app
+    est: Estimate | None = None
+    if steered:  # the session and the viewer's estimate in one wait (both on the first frame's path)
+        session, est = await asyncio.gather(_session(request, grant, session_id=session_id, fresh=True),
+                                            _estimate(app, grant.user_id, now=arrived))
+    else:
+        session = await _session(request, grant, session_id=session_id, fresh=False)
     settings = app[keys.SETTINGS]
     try:
         asset = app[STREAMING].assets.load(media_dir=settings.resolved_media_dir, asset_id=grant.asset_id)
@@ -112,7 +125,8 @@ async def serve_media(request: web.Request) -> web.StreamResponse:
     if path.endswith((".m3u8", ".mpd")):
         raise NotFound("no such playlist")
     if m := _STEERED_SEGMENT.match(path):
-        return await _steered_segment(request, asset=asset, session=session, index=int(m[1]), arrived=arrived)
+        return await _steered_segment(request, asset=asset, session=session, index=int(m[1]), arrived=arrived,
+                                      est=est)
     parts = path.split("/")
     if parts[0] == "video" and len(parts) > 2 and parts[1] not in session.variants:
         raise Forbidden(f"rendition {parts[1]} is not offered in this session")
@@ -264,7 +278,8 @@ def log_request(app: web.Application, *, user_id: str, arrived: Arrival, nbytes:
 
 
 def _estimate(app: web.Application, user_id: str, *, now: Arrival | None = None) -> Awaitable[Estimate | None]:
-    """The viewer's estimate over Redis plus this process's unwritten entries (``now``: a request being answered)."""
+    """The viewer's estimate over Redis plus this process's unwritten entries (``now``: a request being answered,
+    whose arrival closes the gap after the previous one: the newest delivery counts)."""
     ns = app[keys.SETTINGS].redis_namespace
     return throughput.estimate(app[keys.REDIS], namespace=ns, user_id=user_id,
                                now=now.at if now else None, now_new_connection=bool(now and now.new_connection),
@@ -272,16 +287,15 @@ def _estimate(app: web.Application, user_id: str, *, now: Arrival | None = None)
 
 
 async def _steered_segment(request: web.Request, *, asset: Asset, session: StreamSession,
-                           index: int, arrived: Arrival) -> web.StreamResponse:
-    """Segment INDEX of the rendition the session is steered to (deciding it first in ``auto``)."""
+                           index: int, arrived: Arrival, est: Estimate | None) -> web.StreamResponse:
+    """Segment INDEX of the rendition the session is steered to (deciding it first in ``auto``); ``est``: the
+    viewer's estimate with this request's arrival (read beside the session)."""
     app = request.app
     store = session_store(app)
     # the steered playlist carries the TS alone (video + the muxed default audio): steer on what it costs
     allowed = [r for r in rungs_of(asset, audio=played_audio(asset)) if r.name in session.variants]
     rendition = session.current
     switch: dict[str, Any] | None = None
-    # this request's arrival closes the gap after the previous one: the newest delivery counts
-    est = await _estimate(app, session.user_id, now=arrived)
     now = time.time()
     if session.mode == "auto":
         decision = steering.steer(rungs=allowed, current=session.current, estimate_kbps=est.kbps if est else None,
