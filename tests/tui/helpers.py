@@ -19,7 +19,7 @@ from tui.screens.network_picker import NetworkPickerScreen
 from tui.screens.player import PlayerScreen
 from tui.screens.profiles import ProfilesScreen
 
-from .conftest import PASSWORD, Account, ThreadedServer
+from .conftest import CLIP_SECONDS, LONG_ASSET, LONG_REPEATS, PASSWORD, Account, ThreadedServer
 
 SIZE = (80, 24)
 
@@ -37,6 +37,17 @@ async def wait_for(pilot: Pilot[Any], predicate: Callable[[], Any], *, tries: in
             return
         await pilot.pause(step)
     raise AssertionError("condition never became true")
+
+
+#: Seconds of the long sample title (LONG_ASSET).
+LONG_S = LONG_REPEATS * CLIP_SECONDS
+
+
+def make_long(server: ThreadedServer, content_id: str) -> None:
+    """The title ``content_id`` plays the long sample title from now on: a test that needs media left
+    beyond the player's read-ahead (the 8 s clip fits in it whole) uses this."""
+    server.execute("UPDATE content SET asset_id = $1, asset_duration_s = $2, duration_minutes = $3 WHERE id = $4",
+                   LONG_ASSET, LONG_S, round(LONG_S / 60), content_id)
 
 
 async def wait_for_rendition_on_screen(pilot: Pilot[Any], player: PlayerScreen, rendition: str, *,

@@ -17,17 +17,21 @@ import pytest
 from tui.player.controller import FULL_BUFFER_S
 from tui.player.stats import Switch
 
-from .conftest import CLIP_SECONDS, LONG_ASSET, LONG_REPEATS, ThreadedServer, make_account, make_app
-from .helpers import SIZE, choose_network, first_free_movie, log_in, play, screen_text, settle, wait_for
+from .conftest import CLIP_SECONDS, ThreadedServer, make_account, make_app
+from .helpers import (
+    LONG_S,
+    SIZE,
+    choose_network,
+    first_free_movie,
+    log_in,
+    make_long,
+    play,
+    screen_text,
+    settle,
+    wait_for,
+)
 
 pytestmark = pytest.mark.slow
-LONG_S = LONG_REPEATS * CLIP_SECONDS
-
-
-def make_long(server: ThreadedServer, content_id: str) -> None:
-    """The movie ``content_id`` plays the long sample title from now on."""
-    server.execute("UPDATE content SET asset_id = $1, asset_duration_s = $2, duration_minutes = $3 WHERE id = $4",
-                   LONG_ASSET, LONG_S, round(LONG_S / 60), content_id)
 
 
 def rank(name: str) -> int:
