@@ -52,6 +52,7 @@ from server import keys
 from server.app import create_app
 from server.settings import Settings
 from server.streaming import throughput
+from server.streaming.state import session_store
 
 API = "/api/v1"
 ASSET_ID = "card60"
@@ -82,6 +83,8 @@ class Run:
     link_kbps: float = 0.0
     error: str | None = None
     timeline: str = ""
+    stall_at: list[tuple[float, float]] = field(default_factory=list)  # (start after loadfile, seconds)
+    steering: list[str] = field(default_factory=list)  # the server's switches: "t s from → to (reason)"
 
     @property
     def ratio(self) -> float | None:
@@ -258,6 +261,8 @@ async def play(bench: Bench, http: aiohttp.ClientSession, *, profile: str, path:
             t0 = time.monotonic()
             await player.send("loadfile", target)
             first: float | None = None
+            stalled_at: float | None = None
+            wall0 = time.time()
             deadline = t0 + bench.args.timeout
             while True:
                 end = (first + watch_s) if first is not None else deadline  # --timeout: the wait for a 1st frame
@@ -284,10 +289,18 @@ async def play(bench: Bench, http: aiohttp.ClientSession, *, profile: str, path:
                         run.height = int(data["h"])
                 elif event.get("name") == "paused-for-cache" and data is True and first is not None:
                     run.stalls += 1
+                    stalled_at = time.monotonic()
+                elif event.get("name") == "paused-for-cache" and data is False and stalled_at is not None:
+                    run.stall_at.append((stalled_at - t0, time.monotonic() - stalled_at))
+                    stalled_at = None
             run.connections = int(proxy.stats()["connections"]["total"]) if proxy else -1
             est = await throughput.estimate(bench.app[keys.REDIS], namespace=bench.settings.redis_namespace,
                                             user_id=bench.user_id)
             run.estimate_kbps = est.kbps if est else None
+            if stalled_at is not None:
+                run.stall_at.append((stalled_at - t0, time.monotonic() - stalled_at))
+            for sw in await session_store(bench.app).switches(manifest["session_id"]):
+                run.steering.append(f"{sw['at'] - wall0:.1f} s {sw['from']} → {sw['to']} ({sw['reason']})")
             if first is None and run.error is None:
                 run.error = "no first frame before the timeout"
             if first is not None and proxy is not None and proxy.events is not None and log_file is not None:
@@ -429,6 +442,8 @@ async def main() -> None:
     parser.add_argument("--no-hint", action="store_true", help="manifest without net= (server auto mode alone)")
     parser.add_argument("--forget", action=argparse.BooleanOptionalAction, default=True,
                         help="clear the viewer's request log before each run (default; --no-forget keeps it)")
+    parser.add_argument("--steer-log", action="store_true",
+                        help="print each run's stalls and the server's switches with their reasons")
     parser.add_argument("--mpv-log", type=Path, default=None, help="write mpv debug logs here")
     parser.add_argument("--timeline", action="store_true", help="after each run, split its start into phases "
                         "(connects, request → first byte, server, transfer, mpv's own time) beside the floor's "
@@ -482,6 +497,12 @@ async def main() -> None:
                     ok = [r for r in runs if r.first_frame_s is not None]
                     best = sorted(ok, key=lambda r: r.first_frame_s or 0)[len(ok) // 2] if ok else runs[0]
                     print(fmt(best), flush=True)
+                    if args.steer_log:
+                        for r in runs:
+                            stalls = ", ".join(f"{at:.1f} s for {d:.1f} s" for at, d in r.stall_at) or "none"
+                            print(f"    stalls (after loadfile): {stalls}")
+                            for line in r.steering:
+                                print(f"    {line}")
             for text in timelines:
                 print(text, flush=True)
             if args.tbf_link is not None:

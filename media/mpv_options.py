@@ -7,6 +7,10 @@ figures and what each option bought in ``benchmarks/RESULTS.md``, "mpv at the ph
   the whole rest is downloaded at the old rendition and a server-steered switch reaches the screen
   only when that runs out. ``cache-secs`` and ``demuxer-readahead-secs`` are sized from the segment
   duration (:func:`readahead_s`), and ``demuxer-max-bytes`` caps a burst.
+- **resume after a stall with a segment buffered** (``cache-pause-wait``, mpv's default 1 s): when a
+  link drops far below the segment in flight (``commute``: a 720p segment at 2g), its bytes trickle in
+  and mpv, resuming with 1 s buffered, stalls again a second later; waiting for one segment's worth
+  turns those into one stall of about the same total length.
 - **probe/analyze limits**: ffmpeg's ``avformat_find_stream_info`` reads up to 5 s of media (two or
   three segments) before the first frame; small ``probesize``/``analyzeduration`` and
   ``fpsprobesize=0`` let it decode after the first segment.
@@ -36,11 +40,15 @@ import math
 from collections.abc import Mapping
 
 DEFAULT_SEGMENT_S = 2.0
-#: Read-ahead in segments for mpv steered by the server (``ott-load real-players``, ``mpv URL``): the
-#: smallest that kept zero stalls on the steady profiles (RESULTS.md); a server-steered switch shows
-#: within it plus one segment. On ``commute`` no read-ahead reaches zero stalls for a server-steered
-#: mpv (4/6/8/10 s: 2/2/1/1 stalls, RESULTS.md #13): the drop lands inside a segment mpv cannot abandon.
-READAHEAD_SEGMENTS = 2.0
+#: Read-ahead in segments for mpv steered by the server (``ott-load real-players``, ``mpv URL``); a
+#: server-steered switch shows within it plus one segment. 4 segments (8 s): the smallest that lets the
+#: server up-probe (the next rung's segment, at the rate a paced player proves, loads with a segment
+#: still buffered — never with 4 s) and with one stall on ``commute`` over the long title where 4 s had
+#: two or more (RESULTS.md #13). No read-ahead reaches zero there: the drop lands inside a segment mpv
+#: cannot abandon.
+READAHEAD_SEGMENTS = 4.0
+#: After a stall, mpv resumes once this many segments are buffered (``cache-pause-wait``).
+RESUME_SEGMENTS = 1.0
 #: Read-ahead of the terminal client, which runs its own ABR and probes the link while its buffer is
 #: full: under ``commute`` it needs one segment's worth at the new rate before its lower rendition
 #: arrives; 10 s gave zero stalls where 4 s stalled twice (RESULTS.md, TUI, #15).
@@ -60,6 +68,12 @@ def readahead_s(segment_s: float = DEFAULT_SEGMENT_S) -> float:
     """Seconds of media mpv may hold ahead: ``READAHEAD_SEGMENTS`` segments, at least 2 s."""
     seg = segment_s if math.isfinite(segment_s) and segment_s > 0 else DEFAULT_SEGMENT_S
     return max(2.0, READAHEAD_SEGMENTS * seg)
+
+
+def resume_s(segment_s: float = DEFAULT_SEGMENT_S) -> float:
+    """Seconds buffered before playback resumes after a stall: ``RESUME_SEGMENTS`` segments, at least 1 s."""
+    seg = segment_s if math.isfinite(segment_s) and segment_s > 0 else DEFAULT_SEGMENT_S
+    return max(1.0, RESUME_SEGMENTS * seg)
 
 
 def lavf_options(*, local_playlist: bool = False) -> str:
@@ -85,6 +99,7 @@ def streaming_options(
         **(HEADLESS if headless else {}),
         "cache": "yes",
         "cache-secs": f"{ahead:g}",
+        "cache-pause-wait": f"{resume_s(segment_s):g}",
         "demuxer-readahead-secs": f"{ahead:g}",
         "demuxer-max-bytes": str(DEMUXER_MAX_BYTES),
         "demuxer-max-back-bytes": str(DEMUXER_MAX_BYTES // 4),

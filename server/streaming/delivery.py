@@ -13,10 +13,13 @@ rate sample is ``bytes of n ÷ delivery time``.
 
 Which gaps are fills: a player that waits because its buffer is full asks about once per segment
 duration, so a gap close to the media duration of what it just got (between ``IDLE_LOW`` and
-``IDLE_HIGH`` ×) or longer is a fill only when the player's buffer, as the log itself tells it
-(media delivered minus time played since the first segment arrived), was below ``FULL_SEGMENTS``
-segments: with more, the player was pacing itself (mpv with a bounded read-ahead stops reading in
-the middle of a segment), and a 2g link barely twice the bitrate gives gaps near one segment
+``IDLE_HIGH`` ×) or longer is a fill only when the player's buffer was below ``FULL_SEGMENTS``
+segments — the buffer the server models for a steered player (``Request.buffer_s``, from
+:mod:`server.streaming.playerbuffer`, which knows the session from its first segment), else as the log
+itself tells it (media delivered minus time played since the first segment in the log arrived: low
+when the log's 40 entries start in the middle of a session, so a steered player's level is preferred).
+With more, the player was pacing itself (mpv with a bounded read-ahead stops reading in the middle of a
+segment), and a 2g link barely twice the bitrate gives gaps near one segment
 duration while the buffer slowly grows. A clearly shorter gap is always a fill (a link faster than
 the bitrate); a longer one without a buffer figure is a fill on a slower link, up to
 ``MAX_GAP_FACTOR`` × (beyond that the player was paused). Playlists count as deliveries too
@@ -24,6 +27,11 @@ the bitrate); a longer one without a buffer figure is a fill on a slower link, u
 measures the RTT, which :func:`rtt_from_log` uses when no better RTT is known.
 
 The samples go through :class:`media.abr.ThroughputEstimator` (the players' dual EWMA).
+
+A gap that is not a fill still bounds the rate from below: the response had arrived by the time the
+next request came, so the link moved ``bytes ÷ (gap − RTT)`` at least (:func:`paced_floor`). A player
+pacing itself at rung *r* proves the link carries about *r*'s bitrate and no more — which is what the
+steering's up-probe starts from (:mod:`server.streaming.steering`).
 """
 
 from __future__ import annotations
@@ -55,14 +63,26 @@ class Request:
     nbytes: int
     media_s: float = 0.0
     new_connection: bool = False
+    #: the steered player's buffer (server model) when this request arrived, the previous response included
+    buffer_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class RateSample:
-    """One delivery: ``nbytes`` in ``seconds`` (RTT removed)."""
+    """One delivery: ``nbytes`` in ``seconds`` (RTT removed), the gap closed at ``at``; ``fill``: the player
+    was filling (a measurement), else pacing itself (a lower bound on the rate)."""
 
     nbytes: int
     seconds: float
+    at: float = 0.0
+    fill: bool = True
+    media_s: float = 0.0
+
+    @property
+    def keeps_up(self) -> bool:
+        """The link moved this response about as fast as it plays (within ``IDLE_HIGH`` × its media: the RTT
+        is not always known — the playlist that measured it leaves the 40-entry log after ~80 s)."""
+        return self.media_s > 0 and self.seconds <= IDLE_HIGH * self.media_s
 
     @property
     def kbps(self) -> float:
@@ -83,10 +103,14 @@ def rtt_from_log(log: Sequence[Request]) -> float | None:
     return min(gaps) if gaps else None
 
 
-def is_fill(gap_s: float, media_s: float, *, buffer_s: float | None = None) -> bool:
+def is_fill(gap_s: float, media_s: float, *, buffer_s: float | None = None, modelled: bool = False) -> bool:
     """Whether a gap after a response holding ``media_s`` seconds of media was the player filling.
 
-    ``buffer_s``: the player's buffer (that response included) when it sent the next request, if known.
+    ``buffer_s``: the player's buffer (that response included) when it sent the next request, if known;
+    ``modelled``: it is the server's model of a steered player (from the session's first segment), so a
+    gap clearly longer than the media (``IDLE_HIGH`` ×) is the link holding the player back even with a
+    full buffer — a player pacing itself asks once per segment duration (the buffer replayed from a log
+    that starts mid-session reads low, so without the model a long gap with a full buffer is not trusted).
     """
     if gap_s <= 0 or gap_s > MAX_GAP_S:
         return False
@@ -96,6 +120,8 @@ def is_fill(gap_s: float, media_s: float, *, buffer_s: float | None = None) -> b
         return False
     if gap_s < IDLE_LOW * media_s:
         return True  # faster than it plays: nothing but the link held it back
+    if modelled and gap_s > IDLE_HIGH * media_s:
+        return True
     if buffer_s is not None:  # a full buffer means the player was pacing itself (mpv stops reading mid-segment)
         return buffer_s < FULL_SEGMENTS * media_s
     return gap_s > IDLE_HIGH * media_s
@@ -129,22 +155,38 @@ class _Buffer:
         return self.media_end - self.played_to
 
 
-def delivery_samples(log: Sequence[Request], *, rtt_s: float | None = None) -> list[RateSample]:
-    """Rate samples (oldest first) from the gaps between consecutive requests that were fills."""
+def delivery_gaps(log: Sequence[Request], *, rtt_s: float | None = None) -> list[RateSample]:
+    """Every usable gap between consecutive requests (oldest first): fills and paced lower bounds."""
     ordered = sorted(log, key=lambda r: r.at)
     rtt = rtt_s if rtt_s is not None else (rtt_from_log(ordered) or 0.0)
     out: list[RateSample] = []
     buffer = _Buffer()
     for cur, nxt in itertools.pairwise(ordered):
         gap = nxt.at - cur.at
-        level = buffer.delivered(cur.media_s, at=nxt.at)  # response n had arrived when request n+1 came
-        if cur.nbytes < MIN_SAMPLE_BYTES or not is_fill(gap, cur.media_s, buffer_s=level):
+        replayed = buffer.delivered(cur.media_s, at=nxt.at)  # response n had arrived when request n+1 came
+        level = nxt.buffer_s if nxt.buffer_s is not None else replayed
+        if cur.nbytes < MIN_SAMPLE_BYTES or gap <= 0 or gap > MAX_GAP_S:
             continue
         seconds = gap - rtt * round_trips(nxt)
         if seconds < MIN_DELIVERY_FRACTION * gap:
             continue
-        out.append(RateSample(nbytes=cur.nbytes, seconds=seconds))
+        fill = is_fill(gap, cur.media_s, buffer_s=level, modelled=nxt.buffer_s is not None)
+        if not fill and gap > MAX_GAP_FACTOR * max(cur.media_s, 0.0):
+            continue  # paused: not even a bound worth keeping
+        out.append(RateSample(nbytes=cur.nbytes, seconds=seconds, at=nxt.at, fill=fill, media_s=cur.media_s))
     return out
+
+
+def delivery_samples(log: Sequence[Request], *, rtt_s: float | None = None) -> list[RateSample]:
+    """Rate samples (oldest first) from the gaps between consecutive requests that were fills."""
+    return [g for g in delivery_gaps(log, rtt_s=rtt_s) if g.fill]
+
+
+def paced_floor(gaps: Sequence[RateSample]) -> RateSample | None:
+    """The newest gap when it was the player pacing itself (no fill since): the link is at least its rate."""
+    if not gaps or gaps[-1].fill:
+        return None
+    return gaps[-1]
 
 
 def estimate_from(samples: Sequence[RateSample]) -> tuple[float, int] | None:

@@ -68,12 +68,18 @@ class Estimate:
     """The server's throughput estimate for this viewer from recent segment deliveries.
 
     ``rates``: the delivery samples behind it, oldest first, as ``(bytes, seconds)`` (what the steering
-    controller is fed, so it sees the same downloads a player's own ABR would).
+    controller is fed, so it sees the same downloads a player's own ABR would). ``floor_kbps``: the rate
+    the newest gap proves when the player was pacing itself (a lower bound; ``kbps`` is at least it);
+    ``fill_age_s``: seconds since the newest fill (None without one); ``keeps_up``: that paced gap shows
+    the link moving the current rung's segment within its media duration.
     """
 
     kbps: float
     samples: int
     rates: tuple[tuple[int, float], ...] = ()
+    floor_kbps: float | None = None
+    fill_age_s: float | None = None
+    keeps_up: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,18 +22,20 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from media import Asset, segment_files
+from media import Asset, VideoRendition, segment_files
 from server import keys
 from server.activity.events import record_event
 from server.errors import Forbidden, NotFound
 from server.routing import optional_principal
 from server.streaming import manifests, steering, throughput
 from server.streaming.assets import AssetMissing, played_audio, rungs_of
+from server.streaming.delivery import Request
 from server.streaming.files import PLAYLIST_CACHE, SEGMENT_CACHE, STEERED_CACHE, MeasuredFileResponse
 from server.streaming.paths import UnsafePath, check_raw, clean_relative, content_type, resolve_inside
+from server.streaming.playerbuffer import PlayerBuffer
 from server.streaming.players import lacks_abr
 from server.streaming.playlist_cache import PlaylistCache
-from server.streaming.policy import Estimate
+from server.streaming.policy import Rung
 from server.streaming.sessions import StreamSession
 from server.streaming.signing import Grant, SignatureError
 from server.streaming.state import STREAMING, batcher, session_store
@@ -101,10 +103,10 @@ async def serve_media(request: web.Request) -> web.StreamResponse:
     steered = _STEERED_SEGMENT.match(path) is not None  # decides and writes: read the session fresh
     grant = _grant(request, session_id=session_id, token=token, path=path)
     app = request.app
-    est: Estimate | None = None
-    if steered:  # the session and the viewer's estimate in one wait (both on the first frame's path)
-        session, est = await asyncio.gather(_session(request, grant, session_id=session_id, fresh=True),
-                                            _estimate(app, grant.user_id, now=arrived))
+    log: list[Request] = []
+    if steered:  # the session and the viewer's request log in one wait (both on the first frame's path)
+        session, log = await asyncio.gather(_session(request, grant, session_id=session_id, fresh=True),
+                                            _request_log(app, grant.user_id))
     else:
         session = await _session(request, grant, session_id=session_id, fresh=False)
     settings = app[keys.SETTINGS]
@@ -126,7 +128,7 @@ async def serve_media(request: web.Request) -> web.StreamResponse:
         raise NotFound("no such playlist")
     if m := _STEERED_SEGMENT.match(path):
         return await _steered_segment(request, asset=asset, session=session, index=int(m[1]), arrived=arrived,
-                                      est=est)
+                                      log=log)
     parts = path.split("/")
     if parts[0] == "video" and len(parts) > 2 and parts[1] not in session.variants:
         raise Forbidden(f"rendition {parts[1]} is not offered in this session")
@@ -269,38 +271,75 @@ def first_on_connection(request: web.Request) -> bool:
     return True
 
 
-def log_request(app: web.Application, *, user_id: str, arrived: Arrival, nbytes: int, media_s: float = 0.0) -> None:
-    """Queue an answered media request for the viewer's request log (the estimate's input) through the batcher."""
+def log_request(app: web.Application, *, user_id: str, arrived: Arrival, nbytes: int, media_s: float = 0.0,
+                buffer_s: float | None = None) -> None:
+    """Queue an answered media request for the viewer's request log (the estimate's input) through the batcher
+    (``buffer_s``: a steered player's modelled buffer when the request arrived)."""
     key = throughput.log_key(app[keys.SETTINGS].redis_namespace, user_id)
     entry = throughput.request_entry(at=arrived.at, nbytes=nbytes, media_s=media_s,
-                                     new_connection=arrived.new_connection)
+                                     new_connection=arrived.new_connection, buffer_s=buffer_s)
     batcher(app).push(key, entry, keep=throughput.MAX_REQUESTS, ttl_s=throughput.LOG_TTL_S)
 
 
-def _estimate(app: web.Application, user_id: str, *, now: Arrival | None = None) -> Awaitable[Estimate | None]:
-    """The viewer's estimate over Redis plus this process's unwritten entries (``now``: a request being answered,
-    whose arrival closes the gap after the previous one: the newest delivery counts)."""
+def _request_log(app: web.Application, user_id: str) -> Awaitable[list[Request]]:
+    """The viewer's request log over Redis plus this process's unwritten entries."""
     ns = app[keys.SETTINGS].redis_namespace
-    return throughput.estimate(app[keys.REDIS], namespace=ns, user_id=user_id,
-                               now=now.at if now else None, now_new_connection=bool(now and now.new_connection),
-                               pending=batcher(app).pending(throughput.log_key(ns, user_id)))
+    return throughput.request_log(app[keys.REDIS], namespace=ns, user_id=user_id,
+                                  pending=batcher(app).pending(throughput.log_key(ns, user_id)))
+
+
+def _size_above(request: web.Request, asset: Asset, allowed: Sequence[Rung], current: str, index: int) -> int | None:
+    """Bytes of segment ``index`` one allowed rung above ``current`` (None at the top or when unknown)."""
+    names = [r.name for r in allowed]
+    if current not in names or names.index(current) + 1 >= len(names):
+        return None
+    up = asset.rendition(names[names.index(current) + 1])
+    seg = next((s for s in up.segments if s.index == index), None)
+    if seg is None:
+        return None
+    try:
+        target = _resolve(request, asset_id=asset.asset_id, path=f"{up.directory.rstrip('/')}/{seg.uri}")
+    except NotFound:
+        return None
+    return _size(target) or None
+
+
+def _timeline(asset: Asset, session: StreamSession) -> VideoRendition:
+    """The rendition whose segment times the steered playlist carries (its first allowed variant)."""
+    try:
+        return asset.rendition(session.variants[0])
+    except (KeyError, IndexError):
+        return asset.renditions[0]
 
 
 async def _steered_segment(request: web.Request, *, asset: Asset, session: StreamSession,
-                           index: int, arrived: Arrival, est: Estimate | None) -> web.StreamResponse:
-    """Segment INDEX of the rendition the session is steered to (deciding it first in ``auto``); ``est``: the
-    viewer's estimate with this request's arrival (read beside the session)."""
+                           index: int, arrived: Arrival, log: Sequence[Request]) -> web.StreamResponse:
+    """Segment INDEX of the rendition the session is steered to (deciding it first in ``auto``); ``log``: the
+    viewer's request log (read beside the session)."""
     app = request.app
     store = session_store(app)
     # the steered playlist carries the TS alone (video + the muxed default audio): steer on what it costs
     allowed = [r for r in rungs_of(asset, audio=played_audio(asset)) if r.name in session.variants]
     rendition = session.current
     switch: dict[str, Any] | None = None
+    # the player's buffer: this request says the previous segment is in (server.streaming.playerbuffer)
+    timing = next((s for s in _timeline(asset, session).segments if s.index == index), None)
+    player = session.player or PlayerBuffer()
+    if timing is not None:
+        player = player.arrive(index=index, start=timing.start, end=timing.start + timing.duration, now=arrived.at)
+        await store.note_player(session_id=session.session_id, player=player)
+    buffer_s = player.level(arrived.at)
+    # this request's arrival closes the gap after the previous one: the newest delivery counts
+    est = throughput.estimate_of([*log, Request(at=arrived.at, nbytes=0, new_connection=arrived.new_connection,
+                                                buffer_s=buffer_s)], now=arrived.at)
     now = time.time()
     if session.mode == "auto":
         decision = steering.steer(rungs=allowed, current=session.current, estimate_kbps=est.kbps if est else None,
-                                  buffer_s=session.buffer_s(now=now), playing=session.steer_started_at is not None,
-                                  segment_s=asset.segment_duration, rates=est.rates if est else ())
+                                  buffer_s=player.level(now), playing=player.started,
+                                  segment_s=asset.segment_duration, rates=est.rates if est else (),
+                                  floor_kbps=est.floor_kbps if est else None,
+                                  fill_age_s=est.fill_age_s if est else None, keeps_up=bool(est and est.keeps_up),
+                                  up_bytes=_size_above(request, asset, allowed, session.current, index))
         if decision.rendition != session.current:
             record = {"at": now, "from": session.current, "to": decision.rendition, "reason": decision.reason,
                       "by": "server", "segment": index}
@@ -318,7 +357,8 @@ async def _steered_segment(request: web.Request, *, asset: Asset, session: Strea
     target = _resolve(request, asset_id=asset.asset_id, path=f"{directory}/{segment.uri}")
 
     async def after(nbytes: int, _seconds: float) -> None:
-        log_request(app, user_id=session.user_id, arrived=arrived, nbytes=nbytes, media_s=segment.duration)
+        log_request(app, user_id=session.user_id, arrived=arrived, nbytes=nbytes, media_s=segment.duration,
+                    buffer_s=buffer_s)
         await store.note_delivery(session_id=session.session_id, now=time.time(),
                                   segment_end_s=segment.start + segment.duration,
                                   estimate_kbps=est.kbps if est else None)
@@ -328,7 +368,8 @@ async def _steered_segment(request: web.Request, *, asset: Asset, session: Strea
     headers = {"Cache-Control": STEERED_CACHE, "Content-Type": "video/mp2t", "X-OTT-Rendition": rendition}
     if (accel := _accel_response(request, target=target, headers=headers)) is not None:
         # nginx sends the bytes; the estimate only needs when this request arrived and how big it was.
-        log_request(app, user_id=session.user_id, arrived=arrived, nbytes=_size(target), media_s=segment.duration)
+        log_request(app, user_id=session.user_id, arrived=arrived, nbytes=_size(target), media_s=segment.duration,
+                    buffer_s=buffer_s)
         await store.note_delivery(session_id=session.session_id, now=time.time(),
                                   segment_end_s=segment.start + segment.duration,
                                   estimate_kbps=est.kbps if est else None)

@@ -26,6 +26,7 @@ import redis.asyncio as aioredis
 import redis.exceptions
 
 from server.storage.redis import key
+from server.streaming.playerbuffer import PlayerBuffer
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,12 @@ if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'estimate_kbps', ARGV[3]) end
 return 1
 """
 
+_SET_IF_EXISTS_LUA = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1
+"""
+
 
 @dataclass(frozen=True, slots=True)
 class StreamSession:
@@ -75,9 +82,13 @@ class StreamSession:
     delivered_end_s: float  # media time up to the end of the furthest steered segment sent
     switch_count: int
     estimate_kbps: float | None
+    player: PlayerBuffer | None = None  # the steered player's buffer model (server.streaming.playerbuffer)
 
     def buffer_s(self, *, now: float) -> float:
-        """Buffer estimate: media time delivered minus wall time since steered playback began."""
+        """Buffer estimate: the player buffer model's level when steered requests have built one, else media
+        time sent minus wall time since the first steered segment was sent."""
+        if self.player is not None:
+            return self.player.level(now)
         if self.steer_started_at is None:
             return 0.0
         return max(0.0, self.delivered_end_s - (now - self.steer_started_at))
@@ -172,6 +183,7 @@ class SessionStore:
                 delivered_end_s=float(raw.get("delivered_end_s") or 0),
                 switch_count=int(raw.get("switch_count") or 0),
                 estimate_kbps=float(raw["estimate_kbps"]) if raw.get("estimate_kbps") else None,
+                player=PlayerBuffer.loads(raw.get("player_buffer")),
             )
         except (KeyError, ValueError) as err:
             log.warning("corrupt stream session %s: %s", session_id, err)
@@ -183,6 +195,11 @@ class SessionStore:
         await self._redis.eval(
             _DELIVERY_LUA, 1, session_key(self._ns, session_id), repr(now), repr(segment_end_s),
             f"{estimate_kbps:.1f}" if estimate_kbps is not None else "")
+
+    async def note_player(self, *, session_id: str, player: PlayerBuffer) -> None:
+        """Store the steered player's buffer model (not for a session that has gone)."""
+        await self._redis.eval(_SET_IF_EXISTS_LUA, 1, session_key(self._ns, session_id), "player_buffer",
+                               player.dumps())
 
     async def switch(self, *, session_id: str, expected: str, to: str, mode: str | None,
                      record: dict[str, Any]) -> bool:

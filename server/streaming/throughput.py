@@ -1,11 +1,15 @@
 """The server's throughput estimate per viewer, from when the viewer's media requests arrive.
 
 Every answered signed media request (playlists, segments, subtitle files, steered segments) adds
-``<arrival time> <bytes> <media seconds> <new connection 0|1>`` to a short Redis list per user
+``<arrival time> <bytes> <media seconds> <new connection 0|1> [<player buffer s>]`` to a short Redis list
+per user (the buffer: the server's model of a steered player's buffer at the arrival, see
+:mod:`server.streaming.playerbuffer`)
 (``stream:reqlog:<user_id>``, newest first, ``MAX_REQUESTS`` kept, expiring after ``LOG_TTL_S``, so
 the next session of the viewer starts from the last one's figure). The estimate is
 :func:`server.streaming.delivery.delivery_estimate` over that log: bytes of response *n* over the
-time until request *n+1* arrived, less a round trip, on the gaps where the player was filling.
+time until request *n+1* arrived, less a round trip, on the gaps where the player was filling; when the
+newest gap was the player pacing itself, the rate it proves is a floor under the estimate (a player
+with a full buffer shows no more than that its link keeps up).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from collections.abc import Sequence
 import redis.asyncio as aioredis
 
 from server.storage.redis import key
-from server.streaming.delivery import Request, delivery_samples, estimate_from
+from server.streaming.delivery import Request, delivery_gaps, estimate_from, paced_floor
 from server.streaming.policy import Estimate
 
 log = logging.getLogger(__name__)
@@ -30,9 +34,11 @@ def log_key(namespace: str, user_id: str) -> str:
     return key(namespace, "stream", "reqlog", user_id)
 
 
-def request_entry(*, at: float, nbytes: int, media_s: float = 0.0, new_connection: bool = False) -> str:
+def request_entry(*, at: float, nbytes: int, media_s: float = 0.0, new_connection: bool = False,
+                  buffer_s: float | None = None) -> str:
     """The list entry of one request (the serving path appends it through :mod:`server.streaming.batch`)."""
-    return f"{at:.6f} {int(nbytes)} {max(media_s, 0.0):.3f} {int(new_connection)}"
+    entry = f"{at:.6f} {int(nbytes)} {max(media_s, 0.0):.3f} {int(new_connection)}"
+    return entry if buffer_s is None else f"{entry} {max(buffer_s, 0.0):.3f}"
 
 
 async def add_request(redis: aioredis.Redis, *, namespace: str, user_id: str, at: float, nbytes: int,
@@ -58,25 +64,45 @@ async def request_log(redis: aioredis.Redis, *, namespace: str, user_id: str,
     out: list[Request] = []
     for item in reversed(raw):
         try:
-            at, nbytes, media_s, new = item.split()
-            out.append(Request(at=float(at), nbytes=int(nbytes), media_s=float(media_s), new_connection=new == "1"))
+            at, nbytes, media_s, new, *rest = item.split()
+            if len(rest) > 1:
+                raise ValueError("too many fields")
+            out.append(Request(at=float(at), nbytes=int(nbytes), media_s=float(media_s), new_connection=new == "1",
+                               buffer_s=float(rest[0]) if rest else None))
         except ValueError:
             log.warning("ignoring a malformed request-log entry %r", item)
     return out
 
 
 async def estimate(redis: aioredis.Redis, *, namespace: str, user_id: str, now: float | None = None,
-                   now_new_connection: bool = False, rtt_s: float | None = None,
+                   now_new_connection: bool = False, now_buffer_s: float | None = None, rtt_s: float | None = None,
                    pending: Sequence[str] = ()) -> Estimate | None:
     """The viewer's current throughput estimate, or None without a usable delivery.
 
-    ``now``: the arrival of a request being answered, which closes the gap after the last logged one.
+    ``now``: the arrival of a request being answered, which closes the gap after the last logged one
+    (``now_buffer_s``: the steered player's modelled buffer at that arrival).
     """
     entries = await request_log(redis, namespace=namespace, user_id=user_id, pending=pending)
     if now is not None:
-        entries.append(Request(at=now, nbytes=0, new_connection=now_new_connection))
-    samples = delivery_samples(entries, rtt_s=rtt_s)
-    found = estimate_from(samples)
-    if not found:
+        entries.append(Request(at=now, nbytes=0, new_connection=now_new_connection, buffer_s=now_buffer_s))
+    return estimate_of(entries, rtt_s=rtt_s, now=now)
+
+
+def estimate_of(entries: Sequence[Request], *, rtt_s: float | None = None, now: float | None = None) -> Estimate | None:
+    """The estimate over a request log (pure): the fills' dual EWMA, raised to the newest paced gap's rate."""
+    gaps = delivery_gaps(entries, rtt_s=rtt_s)
+    fills = [g for g in gaps if g.fill]
+    floor = paced_floor(gaps)
+    found = estimate_from(fills)
+    clock = now if now is not None else max((e.at for e in entries), default=0.0)
+    age = clock - fills[-1].at if fills else None
+    if floor is not None and (found is None or floor.kbps > found[0]):
+        # the link has since proved faster than the fills say: they are stale
+        return Estimate(kbps=floor.kbps, samples=(found[1] if found else 0) + 1,
+                        rates=((floor.nbytes, floor.seconds),), floor_kbps=floor.kbps, fill_age_s=age,
+                        keeps_up=floor.keeps_up)
+    if found is None:
         return None
-    return Estimate(kbps=found[0], samples=found[1], rates=tuple((s.nbytes, s.seconds) for s in samples))
+    return Estimate(kbps=found[0], samples=found[1], rates=tuple((s.nbytes, s.seconds) for s in fills),
+                    floor_kbps=floor.kbps if floor else None, fill_age_s=age,
+                    keeps_up=floor is not None and floor.keeps_up)

@@ -143,7 +143,7 @@ def test_the_mpv_model_follows_the_shared_mpv_options() -> None:
     assert model.max_buffer_s == float(options["demuxer-readahead-secs"]) == mpv_options.readahead_s()
     assert model.max_buffer_bytes == int(options["demuxer-max-bytes"])
     assert model.probe_bytes == int(options["demuxer-lavf-probesize"])
-    assert "cache-pause-wait" not in options and model.resume_after_s == 1.0  # mpv's default
+    assert model.resume_after_s == float(options["cache-pause-wait"]) == mpv_options.resume_s()
 
 
 def test_position_reports_never_hold_up_the_next_segment() -> None:

@@ -9,12 +9,13 @@ from tui.player.controller import mpv_options
 
 
 def test_read_ahead_is_bounded_and_follows_the_segment_duration() -> None:
-    assert readahead_s(2.0) == 4.0
-    assert readahead_s(6.0) == 12.0
-    assert readahead_s(0.5) == 2.0  # never below 2 s
+    assert readahead_s(2.0) == 8.0
+    assert readahead_s(6.0) == 24.0
+    assert readahead_s(0.25) == 2.0  # never below 2 s
     assert readahead_s(math.nan) == readahead_s(2.0) and readahead_s(-1) == readahead_s(2.0)
     opts = streaming_options(segment_s=6.0)
-    assert opts["cache-secs"] == "12" and opts["demuxer-readahead-secs"] == "12"
+    assert opts["cache-secs"] == "24" and opts["demuxer-readahead-secs"] == "24"
+    assert opts["cache-pause-wait"] == "6" and streaming_options()["cache-pause-wait"] == "2"  # one segment
     assert int(opts["demuxer-max-bytes"]) <= 16 * 1024 * 1024  # mpv's default is 150 MiB
 
 

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from server.streaming.delivery import Request, delivery_estimate, delivery_samples, is_fill, rtt_from_log
+from server.streaming.delivery import (
+    Request,
+    delivery_estimate,
+    delivery_gaps,
+    delivery_samples,
+    is_fill,
+    paced_floor,
+    rtt_from_log,
+)
+from server.streaming.throughput import estimate_of
 
 
 def filling_log(*, kbps: float, rtt_s: float, sizes: list[int], media_s: float = 2.0,
@@ -66,3 +75,51 @@ def test_a_link_barely_above_the_bitrate_still_measures_while_the_buffer_grows()
     assert samples >= 4
     assert 0.75 * 280 <= est <= 1.25 * 280
     assert not is_fill(1.8, 2.0, buffer_s=4.5) and is_fill(1.8, 2.0, buffer_s=2.5)
+
+
+def paced_log(*, kbps: float, rtt_s: float, size: int, fills: int, paced: int, media_s: float = 2.0,
+              full_s: float = 8.0) -> list[Request]:
+    """A steered player that fills ``fills`` segments back to back, then paces itself (one per ``media_s``) with
+    its buffer at ``full_s``, each request carrying the server's model of its buffer."""
+    log = filling_log(kbps=kbps, rtt_s=rtt_s, sizes=[size] * fills, media_s=media_s)
+    t = log[-1].at
+    log = [*log[:-1], Request(at=t, nbytes=size, media_s=media_s, buffer_s=media_s * fills - (t - log[1].at))]
+    for _ in range(paced):
+        t += media_s
+        log.append(Request(at=t, nbytes=size, media_s=media_s, buffer_s=full_s))
+    log.append(Request(at=t + media_s, nbytes=0, buffer_s=full_s))
+    return log
+
+
+def test_a_paced_player_with_a_modelled_buffer_keeps_its_fills_and_gives_a_floor() -> None:
+    # 720p at 4g: 4 fills, then 15 paced gaps (the 40-entry log no longer starts at the session's start)
+    log = paced_log(kbps=9_000, rtt_s=0.17, size=690_000, fills=4, paced=15)
+    found = estimate_of(log[-40:])
+    assert found is not None
+    assert 0.9 * 9_000 <= found.kbps <= 1.1 * 9_000  # the paced gaps (~3 Mbit/s) are not read as the link
+    assert found.floor_kbps is not None and abs(found.floor_kbps - 690_000 * 8 / 1000 / 1.83) < 50
+    # without the modelled buffer, from a log starting mid-session, the replayed buffer reads paced gaps as fills
+    bare = [Request(at=r.at, nbytes=r.nbytes, media_s=r.media_s) for r in log[-15:]]
+    assert (delivery_estimate(bare) or (0.0, 0))[0] < 0.6 * 9_000
+
+
+def test_a_floor_above_stale_fills_raises_the_estimate() -> None:
+    # fills on 2g long ago, then 108p paced on a faster link: the link is at least what the pacing proves
+    log = paced_log(kbps=280, rtt_s=0.8, size=34_000, fills=3, paced=6)
+    t = log[-1].at
+    log = log[:-1] + [Request(at=t + 2.0 * i, nbytes=300_000, media_s=2.0, buffer_s=8.0) for i in range(3)]
+    log.append(Request(at=log[-1].at + 2.0, nbytes=0, buffer_s=8.0))
+    found = estimate_of(log)
+    assert found is not None and found.floor_kbps is not None
+    assert found.kbps == found.floor_kbps > 1_000 and found.rates[0][0] == 300_000 and len(found.rates) == 1
+    assert [g.fill for g in delivery_gaps(log)][-1] is False and paced_floor(delivery_gaps(log)) is not None
+
+
+def test_a_long_gap_with_a_modelled_full_buffer_is_the_link() -> None:
+    # a probe segment on a link slower than its rung: 3.8 s for 2 s of media while 7 s stay buffered
+    assert is_fill(3.8, 2.0, buffer_s=7.0, modelled=True)
+    assert not is_fill(3.8, 2.0, buffer_s=7.0)  # replayed from a log: not trusted
+    assert not is_fill(2.1, 2.0, buffer_s=7.0, modelled=True)  # about a segment duration: pacing
+    paced = [g for g in delivery_gaps(paced_log(kbps=9_000, rtt_s=0.17, size=690_000, fills=4, paced=3))
+             if not g.fill]
+    assert paced and all(g.keeps_up for g in paced)

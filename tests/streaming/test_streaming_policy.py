@@ -135,3 +135,59 @@ def test_steering_decides_with_the_default_rule() -> None:
     ctrl.current_index = 1
     ctrl.on_buffer(level_s=3.0, now=0.0)
     assert decision.rendition == STEER_LADDER[ctrl.decide(0.0).index].name
+
+
+@pytest.mark.parametrize(("buffer_s", "fill_age_s", "estimate", "expected"), [
+    (8.0, None, 160.0, "144p"),     # paced at 108p, no fills: 327 kbit/s × 2 s ÷ 160 = 4.1 s ≤ 8 − 2 s: probe up
+    (8.0, 30.0, 1000.0, "144p"),    # the fills are old (another link): probe
+    (5.0, None, 160.0, "108p"),     # 4.1 s > 5 − 2 s: the probe could drain the buffer: keep
+    (8.0, 4.0, 1000.0, "108p"),     # fresh fills say more than the floor: the controller's choice stands
+])
+def test_steering_probes_up_from_a_paced_player(buffer_s: float, fill_age_s: float | None, estimate: float,
+                                                expected: str) -> None:
+    rungs = LADDER_2G[:3]
+    # the controller is fed a paced 108p download (160 kbit/s), so on its own it keeps 108p
+    decision = steer(rungs=rungs, current="108p", estimate_kbps=estimate, buffer_s=buffer_s, playing=True,
+                     segment_s=2.0, rates=[(37_000, 1.85)], floor_kbps=160.0, fill_age_s=fill_age_s, keeps_up=True)
+    assert decision.rendition == expected, decision.reason
+    if expected == "144p":
+        assert decision.reason.startswith("probe 144p")
+    # the segment's real size decides when the server knows it: 200 kB at 160 kbit/s is 10 s > 8 − 2 s
+    big = steer(rungs=rungs, current="108p", estimate_kbps=estimate, buffer_s=buffer_s, playing=True,
+                segment_s=2.0, rates=[(37_000, 1.85)], floor_kbps=160.0, fill_age_s=fill_age_s, up_bytes=200_000,
+                keeps_up=True)
+    assert big.rendition == "108p"
+
+
+def test_no_probe_without_a_paced_gap_or_above_the_top() -> None:
+    rungs = LADDER_2G[:3]
+    filling = steer(rungs=rungs, current="108p", estimate_kbps=160.0, buffer_s=8.0, playing=True, segment_s=2.0,
+                    rates=[(37_000, 1.85)])
+    assert filling.rendition == "108p"
+    top = steer(rungs=rungs, current="360p", estimate_kbps=5_000.0, buffer_s=8.0, playing=True, segment_s=2.0,
+                rates=[(1_250_000, 2.0)], floor_kbps=5_000.0, keeps_up=True)
+    assert top.rendition == "360p"
+    slow = steer(rungs=rungs, current="108p", estimate_kbps=160.0, buffer_s=8.0, playing=True, segment_s=2.0,
+                 rates=[(37_000, 1.85)], floor_kbps=160.0, keeps_up=False)
+    assert slow.rendition == "108p"  # the paced gap did not show the link keeping up: no probe
+
+
+def test_a_player_keeping_up_is_not_stepped_down_on_its_floor() -> None:
+    # paced at 360p: the floor (≈ the rung's own bitrate) is under the down-switch factor × the rung
+    rates = [(180_000, 1.8)]  # 800 kbit/s
+    paced = steer(rungs=STEER_LADDER, current="360p", estimate_kbps=800.0, buffer_s=8.0, playing=True,
+                  segment_s=2.0, rates=rates, floor_kbps=800.0, keeps_up=True, fill_age_s=2.0)
+    assert paced.rendition == "360p" and paced.reason.startswith("keep 360p: paced")
+    filling = steer(rungs=STEER_LADDER, current="360p", estimate_kbps=500.0, buffer_s=8.0, playing=True,
+                    segment_s=2.0, rates=[(180_000, 2.9)])
+    assert filling.rendition == "144p"  # a fill slower than the rung: down
+
+
+def test_a_paced_player_the_controller_would_step_down_is_probed_up() -> None:
+    # after a drop, paced at 360p on a link back to 4g: the floor alone (≈ 360p's own bitrate) makes the
+    # controller want a lower rung; pacing says keep, and with no fresh fills the next segment probes 480p
+    rates = [(150_000, 2.0)]  # 600 kbit/s
+    decision = steer(rungs=STEER_LADDER, current="360p", estimate_kbps=600.0, buffer_s=8.0, playing=True,
+                     segment_s=2.0, rates=rates, floor_kbps=600.0, keeps_up=True, fill_age_s=None,
+                     up_bytes=290_000)
+    assert decision.rendition == "720p" and decision.reason.startswith("probe 720p")
