@@ -148,6 +148,21 @@ class AbrConfig:
             and target, the switch to and from BOLA, the BOLA-O guard) is `low_link_extra_s`
             higher: on such a link any dip below the lowest rung stalls, and spending buffer
             buys little bitrate (0: off).
+        mpc_horizon: "dynamic" decides with robustMPC's lookahead (`baselines.mpc_plan`: the rung
+            sequence over this many segments that maximises QoE_lin) where it would use BOLA,
+            while the link varies (`mpc_min_cv`) and is not a low link; the throughput floor
+            and the safety cap still apply (0: BOLA alone, as before #18's fourth pass).
+        mpc_reserve_s: the plan treats this much buffer as already spent: it stalls, for the
+            plan, when the buffer would fall under it.
+        mpc_min_cv: the plan decides only while the recent samples' coefficient of variation
+            is at least this; on a steady link (a constant one measures 0) BOLA with BOLA-O
+            decides, so the rung settles below the link rate and does not cycle.
+        mpc_max_error: the plan's throughput is the recent harmonic mean ÷ (1 + the largest
+            relative error of the last 5 such predictions), as robustMPC's, with the error
+            capped at this (uncapped, one dip's error of 5–40 holds the lowest rung long after
+            the link is back).
+        mpc_min_buffer_s: plan from this much buffer instead of only where BOLA would decide
+            (None: where BOLA would, from `dynamic_on_s` until under `dynamic_off_s`).
     """
 
     rule: str = DEFAULT_RULE
@@ -185,6 +200,11 @@ class AbrConfig:
     abandon_recent_below_s: float | None = 4.0
     low_link_factor: float = 4.0
     low_link_extra_s: float = 4.0
+    mpc_horizon: int = 5
+    mpc_reserve_s: float = 4.0
+    mpc_min_cv: float = 0.02
+    mpc_max_error: float = 0.5
+    mpc_min_buffer_s: float | None = None
 
     def __post_init__(self) -> None:
         """Reject an unknown rule name early."""

@@ -19,6 +19,7 @@ from media.abr.base import (
     fmt_kbps,
     make_decision,
 )
+from media.abr.baselines import mpc_plan
 from media.abr.bola import bola_max_buffer_for, bola_min_buffer_for, bola_params, bola_rule
 from media.abr.estimator import ThroughputEstimator
 from media.abr.rules import insufficient_buffer_rule, throughput_rule
@@ -64,6 +65,10 @@ class AbrController:
         # (bytes, seconds) of an abandoned download's last `abandon_window_s`, and its loaded
         # bytes: `on_download` of that download records the tail, not the whole average.
         self._abandon_tail: tuple[float, float, float] | None = None
+        # robustMPC's bookkeeping for the "dynamic" plan: the recent throughput predicted at the
+        # last decision, and the relative errors of the last 5 such predictions.
+        self._prediction: float | None = None
+        self.errors: list[float] = []
 
     @property
     def rule(self) -> str:
@@ -147,12 +152,18 @@ class AbrController:
         to last byte, of which `ttfb_s` waiting for the first byte, if known) of rung `index`.
         Returns whether it counted as a throughput sample."""
         tail, self._abandon_tail = self._abandon_tail, None
+        pred, self._prediction = self._prediction, None
+        n0 = self.estimator.samples
         if tail is not None and 0 <= as_finite(nbytes, -1.0) <= tail[2] * 1.01 + 1:
             # The abandoned download: its average is inflated by the time before the link
             # collapsed; its last second is what the link does now.
             counted = self.estimator.sample(nbytes=tail[0], duration_s=tail[1])
         else:
             counted = self._sample_download(nbytes, duration_s, ttfb_s, index)
+        if pred is not None and tail is None and self.estimator.samples > n0:
+            got = self.estimator.last_kbps
+            if got > 0:
+                self.errors = [*self.errors[-4:], abs(pred - got) / got]
         now_f = as_finite(now, math.nan)
         self._last_download_end = now_f if math.isfinite(now_f) else None
         if index is not None and 0 <= index < len(self.ladder):
@@ -198,16 +209,23 @@ class AbrController:
         now_f = as_finite(now, math.nan)
         self.buffer_at = now_f if math.isfinite(now_f) else self.buffer_at
 
+    @property
+    def low_link(self) -> bool:
+        """Whether "dynamic" treats the link as low: its slow throughput average is under
+        `low_link_factor` × the lowest rung (see `_rule_config`)."""
+        cfg = self.config
+        if cfg.low_link_extra_s <= 0 or not self.ladder or self.estimator.samples == 0:
+            return False
+        return self.estimator.slow.get() < cfg.low_link_factor * self.ladder[0]
+
     def _rule_config(self) -> AbrConfig:
         """The config the rules decide with: `config`, with every buffer level of "dynamic"
         raised by `low_link_extra_s` while the slow throughput average is under
         `low_link_factor` × the lowest rung (a link that low stalls on any dip below the
         lowest rung, and spending buffer on it buys little bitrate)."""
         cfg = self.config
-        extra, factor = cfg.low_link_extra_s, cfg.low_link_factor
-        if cfg.rule != "dynamic" or extra <= 0 or not self.ladder or self.estimator.samples == 0:
-            return cfg
-        if self.estimator.slow.get() >= factor * self.ladder[0]:
+        extra = cfg.low_link_extra_s
+        if cfg.rule != "dynamic" or not self.low_link:
             return cfg
         guard = cfg.bola_guard_buffer_s
         return replace(
@@ -245,6 +263,38 @@ class AbrController:
             self.placeholder_s = max(0.0, self.placeholder_s - over)
         return d
 
+    def _mpc_on(self, cfg: AbrConfig, use_bola: bool) -> bool:
+        """Whether "dynamic" decides with the MPC plan now (see `AbrConfig.mpc_horizon`)."""
+        if cfg.mpc_horizon <= 0 or self.estimator.samples < 2 or self.low_link:
+            return False
+        if self.link_cv < cfg.mpc_min_cv:
+            return False
+        if cfg.mpc_min_buffer_s is None:
+            return use_bola
+        return self.buffer_s >= cfg.mpc_min_buffer_s
+
+    def _mpc(self, cur: int, cfg: AbrConfig) -> Decision:
+        """robustMPC's plan (`mpc_plan`) on the recent throughput discounted by its recent
+        prediction errors, with `mpc_reserve_s` of the buffer kept out of it."""
+        err = min(max(self.errors, default=0.0), max(cfg.mpc_max_error, 0.0))
+        recent = self.recent_kbps
+        bw = recent / (1.0 + err)
+        usable = max(self.buffer_s - cfg.mpc_reserve_s, 0.0)
+        idx, qoe = mpc_plan(
+            self.ladder,
+            buffer_s=usable,
+            last_index=cur,
+            bandwidth_kbps=bw,
+            segment_s=cfg.segment_s,
+            horizon=cfg.mpc_horizon,
+        )
+        reason = (
+            f"MPC {fmt_kbps(recent)} / (1 + {err:.2f}) = {fmt_kbps(bw)}, buffer "
+            f"{self.buffer_s:.1f} s − {cfg.mpc_reserve_s:g} s reserve → {fmt_kbps(self.ladder[idx])}"
+            f" (QoE {qoe:.2f} over {cfg.mpc_horizon} segments)"
+        )
+        return make_decision(self.ladder, idx, reason, "mpc")
+
     def _rule_decision(self, now: float, est: float, cur: int) -> Decision:
         """The selected rule's raw choice (before the safety cap and hysteresis)."""
         cfg = self._rule_config()
@@ -278,8 +328,11 @@ class AbrController:
             current_index=cur,
             config=replace(cfg, up_factor=min(up, down), down_factor=down),
         )
-        if use_bola:
-            d = self._bola(now, est, cur)
+        use_mpc = self._mpc_on(cfg, use_bola)
+        if use_bola or use_mpc:
+            d = self._bola(now, est, cur) if use_bola else tput
+            if use_mpc:
+                d = self._mpc(cur, cfg)
             if cfg.dynamic_tput_floor and tput.index > d.index:
                 return replace(tput, reason=f"{tput.reason} (above {d.reason})")
             return d
@@ -318,6 +371,7 @@ class AbrController:
         now_f = as_finite(now, math.nan)
         if cfg.rule == "dynamic":
             est = self.trusted_kbps
+        self._prediction = self.estimator.window_kbps if self.estimator.samples else None
         d = self._rule_decision(now_f, est, cur)
         link_down = d.index < cur
         if self.playing:
