@@ -18,7 +18,8 @@ Modules (see the README's "ABR engine" section):
 - `baselines`: the literature's BBA-0, rate-based (RB) and robustMPC, and `BaselineController`.
 - `factory`: `make_controller(rule, ladder)` for any name in `ALL_RULES` (rules + baselines).
 - `controller`: `AbrController` holds one playback's state and combines them ("throughput",
-  "bola" or "dynamic", i.e. throughput while the buffer is low and BOLA once it is healthy).
+  "bola" or "dynamic", i.e. throughput while the buffer is low and BOLA once it is healthy,
+  robustMPC's 5-segment plan instead of BOLA while the link varies).
 """
 
 from media.abr.abandon import DownloadProgress, abandon_rule
