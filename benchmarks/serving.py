@@ -2,7 +2,10 @@
 
 Media (wrk, 2 threads, ``--connections`` connections, ``--seconds`` per row, one URL per row):
 
-- **nginx static**: nginx (2 workers, sendfile) serving the packaged files directly: the reference;
+- **nginx static**: nginx (2 workers) serving the packaged files directly, with the front's server-level
+  file-serving and logging settings (sendfile, tcp_nopush, open_file_cache, access_log: ``static_settings``),
+  in the same nginx process as the front, so that the two differ only by what the front's locations do:
+  the reference;
 - **embedded**: the app alone (``ott-server serve``, no nginx), the default deployment;
 - **front**: the compose stack's shape: ``deploy/nginx.conf`` (of ``--project``) in front of an app
   with ``OTT_MEDIA_ACCEL_REDIRECT=/protected-media/``.
@@ -55,14 +58,28 @@ async def packaged_media(cache: Path) -> Path:
                               width=1280, height=720, title="Bench card")
 
 
+# The front's server-level file-serving and logging settings, given to the static reference too (same sendfile,
+# tcp_nopush, open_file_cache, access_log...), so that the two differ only by what the front's locations do.
+_SERVER_SETTINGS = re.compile(r"^ {4}((?:sendfile|tcp_nopush|tcp_nodelay|open_file_cache\w*|etag|directio"
+                              r"|output_buffers|keepalive_\w+|access_log)\s[^;]*;)", re.MULTILINE)
+
+
+def static_settings(site: str) -> str:
+    """The server-level file-serving and logging directives of ``site`` (a deploy/nginx.conf), one line."""
+    return " ".join(_SERVER_SETTINGS.findall(site)) or "sendfile on; tcp_nopush on;"
+
+
 def nginx_conf(work: Path, *, project: Path, static: int, front: int, app_port: int, media: Path) -> Path:
-    """A main config with a static server on ``static`` and ``project``'s deploy/nginx.conf on ``front``."""
+    """A main config with ``project``'s deploy/nginx.conf on ``front`` and a static server on ``static`` (with the
+    front's file-serving and logging settings). Logs go to ``work``, like the playlist cache; the main config
+    leaves logging off, so a front that sets none logs nothing (nginx's image logs every request by default)."""
     site = (project / "deploy" / "nginx.conf").read_text(encoding="utf-8")
     for old, new in (("server server:8080;", f"server 127.0.0.1:{app_port};"),
                      ("listen 80;", f"listen 127.0.0.1:{front};"),
                      ("/srv/media/", f"{media}/"), ("/var/cache/nginx/", f"{work}/cache/"),
-                     ("${OTT_MEDIA_LINK_SECRET}", LINK_SECRET)):
+                     ("/var/log/nginx/", f"{work}/"), ("${OTT_MEDIA_LINK_SECRET}", LINK_SECRET)):
         site = site.replace(old, new)
+    static_server_settings = static_settings(site)
     (work / "cache").mkdir(exist_ok=True)
     user = "user root;" if os.geteuid() == 0 else ""
     conf = work / "nginx.conf"
@@ -76,12 +93,12 @@ http {{
   access_log off; keepalive_requests 100000;
   client_body_temp_path {work}/body; proxy_temp_path {work}/proxy;
   fastcgi_temp_path {work}/fcgi; uwsgi_temp_path {work}/uwsgi; scgi_temp_path {work}/scgi;
+  {site}
   server {{
     listen 127.0.0.1:{static};
-    sendfile on; tcp_nopush on;
+    {static_server_settings}
     location / {{ root {media}; }}
   }}
-  {site}
 }}
 """, encoding="utf-8")
     return conf
@@ -95,6 +112,7 @@ class WrkResult:
     p50_ms: float
     p99_ms: float
     errors: int
+    requests: int = 0
 
 
 def _ms(text: str) -> float:
@@ -105,16 +123,19 @@ def _ms(text: str) -> float:
     return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
 
-def wrk(url: str, *, seconds: float, connections: int) -> WrkResult:
-    """Run wrk on ``url``; its req/s, p50/p99 and non-2xx/socket errors."""
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds:g}s", "--latency", url],
+def wrk(url: str, *, seconds: float, connections: int, threads: int = 2, cpu: str | None = None) -> WrkResult:
+    """Run wrk on ``url`` (on CPU ``cpu`` only, with taskset, when given); its req/s, p50/p99, requests and
+    non-2xx/socket errors."""
+    pin = ["taskset", "-c", cpu] if cpu is not None else []
+    out = subprocess.run([*pin, "wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--latency", url],
                          capture_output=True, text=True, timeout=seconds + 30, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])  # type: ignore[index]
+    requests = int(re.search(r"(\d+) requests in", out)[1])  # type: ignore[index]
     p50 = _ms(re.search(r"\s50%\s+(\S+)", out)[1])  # type: ignore[index]
     p99 = _ms(re.search(r"\s99%\s+(\S+)", out)[1])  # type: ignore[index]
     errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses:\s+(\d+)", out))
     errors += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
-    return WrkResult(rps=rps, p50_ms=p50, p99_ms=p99, errors=errors)
+    return WrkResult(rps=rps, p50_ms=p50, p99_ms=p99, errors=errors, requests=requests)
 
 
 async def wait_front(base: str, *, timeout_s: float = 30) -> None:
