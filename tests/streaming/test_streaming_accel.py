@@ -93,7 +93,8 @@ def _nginx_conf(tmp_path: Path, *, front: int, app_port: int, media: Path) -> Pa
     site = DEPLOY_CONF.read_text(encoding="utf-8")
     for old, new in (("server server:8080;", f"server 127.0.0.1:{app_port};"),
                      ("listen 80;", f"listen 127.0.0.1:{front};"), ("/srv/media/", f"{media}/"),
-                     ("/var/cache/nginx/", f"{tmp_path}/cache/"), ("${OTT_MEDIA_LINK_SECRET}", LINK_SECRET)):
+                     ("/var/cache/nginx/", f"{tmp_path}/cache/"), ("/var/log/nginx/", f"{tmp_path}/"),
+                     ("${OTT_MEDIA_LINK_SECRET}", LINK_SECRET)):
         assert old in site, f"deploy/nginx.conf no longer has {old!r}"
         site = site.replace(old, new)
     (tmp_path / "cache").mkdir(exist_ok=True)
@@ -254,3 +255,7 @@ async def test_nginx_checks_link_tokens_without_the_app(media_root: MediaRoot, t
     finally:
         proc.terminate()
         await asyncio.wait_for(proc.wait(), timeout=10)
+    # the front's access log (written in 4 kB blocks) holds every request once nginx has stopped
+    lines = (tmp_path / "access.log").read_text(encoding="utf-8").splitlines()
+    statuses = [line.split('"')[2].split()[0] for line in lines if f"/{sid}/" in line or "/7f1d8a52-" in line]
+    assert statuses.count("200") >= 2 and statuses.count("403") == len(refused) and statuses[-1] == "404"
