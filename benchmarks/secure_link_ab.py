@@ -129,6 +129,7 @@ def main() -> int:
     parser.add_argument("--pairs", type=int, default=2)
     parser.add_argument("--variants", nargs="+", default=["as deployed", "no open_file_cache", "no check"],
                         help=f"any of {', '.join(repr(v) for v in VARIANTS)}, or several joined by '+'")
+    parser.add_argument("--verbose", action="store_true", help="also print nginx's CPU per request of every run")
     parser.add_argument("--pin", action="store_true", help="1 nginx worker on CPU 0, 1 wrk thread on CPU 1")
     parser.add_argument("--project", type=Path, default=ROOT, help="checkout whose deploy/nginx.conf is measured")
     parser.add_argument("--media-cache", default=str(Path(tempfile.gettempdir()) / "ott-bench-serving"))
@@ -171,6 +172,7 @@ def main() -> int:
                     wrk(url, seconds=1, connections=50, threads=threads, cpu=wrk_cpu)
                 totals = {which: {"requests": 0, "seconds": 0.0, "nginx_s": 0.0, "wrk_s": 0.0}
                           for which in ("static", "link")}
+                per_run: dict[str, list[float]] = {"static": [], "link": []}
                 for _ in range(args.pairs):
                     for which, url in (("static", static_url), ("link", link_url), ("link", link_url),
                                        ("static", static_url)):
@@ -183,6 +185,7 @@ def main() -> int:
                         t["seconds"] += result.requests / result.rps
                         t["nginx_s"] += _nginx_cpu_s(nginx.pid) - nginx_before
                         t["wrk_s"] += _children_cpu_s() - wrk_before
+                        per_run[which].append((_nginx_cpu_s(nginx.pid) - nginx_before) / result.requests * 1e6)
             finally:
                 nginx.terminate()
                 nginx.wait()
@@ -192,6 +195,9 @@ def main() -> int:
                   f"{us['static']['nginx_s']:>13.1f} / {us['link']['nginx_s']:<6.1f}"
                   f"{us['link']['nginx_s'] / us['static']['nginx_s']:>6.2f}"
                   f"{us['static']['wrk_s']:>11.1f} / {us['link']['wrk_s']:<6.1f}{os.getloadavg()[0]:>6.1f}")
+            if args.verbose:
+                print(f"{'':<28}nginx µs/req per run: static {' '.join(f'{x:.1f}' for x in per_run['static'])}; "
+                      f"link {' '.join(f'{x:.1f}' for x in per_run['link'])}")
     return 0
 
 
