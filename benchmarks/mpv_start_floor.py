@@ -331,7 +331,10 @@ async def switches(bench: Bench, http: aiohttp.ClientSession, *, extra: list[str
     names = [q["quality"] for q in manifest["qualities"]]
     by_h = {q["quality"]: q["height"] for q in manifest["qualities"]}
     low, high = min(names, key=lambda n: by_h[n]), max(names, key=lambda n: by_h[n])
-    player = Mpv(workdir=bench.args.work, extra=[*extra, "--loop-file=inf"], log_file=None)
+    # the 60 s card is looped; with --long the 7-minute title needs no loop (a looped card can be replayed from
+    # mpv's back buffer without a request, so a switch made then is never fetched)
+    loop = [] if bench.args.long else ["--loop-file=inf"]
+    player = Mpv(workdir=bench.args.work, extra=[*extra, *loop], log_file=None)
     out: list[float] = []
     await player.start()
     try:
