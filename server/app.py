@@ -26,6 +26,7 @@ from server.cms.scheduler import publish_ctx
 from server.metrics import Metrics
 from server.middlewares import (
     cors_middleware,
+    db_connection_middleware,
     error_middleware,
     metrics_middleware,
     request_id_middleware,
@@ -48,7 +49,8 @@ async def _storage_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 #: Outermost first (the trusted-proxy middleware sets the client address before anything reads it).
-#: Rate limiting sits inside the error middleware so a 429 is a problem document;
+#: Rate limiting sits inside the error middleware so a 429 is a problem document; the request's
+#: PostgreSQL connection is given back inside it too (a failing reset is a 503, like any outage);
 #: the playback-start recorder sees only requests that passed it.
 MIDDLEWARES = (
     proxy_middleware,
@@ -57,6 +59,7 @@ MIDDLEWARES = (
     security_headers_middleware,
     cors_middleware,
     error_middleware,
+    db_connection_middleware,
     ratelimit_middleware,
     playback_start_recorder,
 )

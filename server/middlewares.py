@@ -1,4 +1,4 @@
-"""Request id, metrics, security headers, CORS and the problem+json error middleware."""
+"""Request id, metrics, security headers, CORS, the problem+json error middleware and the request's connection."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from server.errors import (
     error_for_status,
 )
 from server.logs import request_id_var
+from server.storage.postgres import request_connection
 
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("server.access")
@@ -143,6 +144,14 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
                                                        headers={"Retry-After": "5"}), request)
         log.exception("unhandled error on %s %s", request.method, log_path(request))
         return problem_response(DomainError("an unexpected error happened; it has been logged"), request)
+
+
+@web.middleware
+async def db_connection_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """One PostgreSQL connection per request, taken on its first statement and reset once at the end
+    (``server.storage.postgres.request_connection``); a file body is sent after it is given back."""
+    async with request_connection(request.app.get(keys.DB)):
+        return await handler(request)
 
 
 @web.middleware
