@@ -34,7 +34,7 @@ Handler = Callable[..., Awaitable[web.StreamResponse]]
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is calling: the verified claims of an access token."""
+    """Who is calling: the verified claims of an access token, and the account as read with them."""
 
     user_id: str
     email: str
@@ -42,6 +42,8 @@ class Principal:
     token_id: str
     expires_at: int
     email_verified: bool = False
+    #: The account's effective subscription tier (a premium subscription past its expiry is free).
+    tier: Literal["free", "premium"] = "free"
 
     def has_any(self, roles: Iterable[str]) -> bool:
         """True when the caller holds at least one of ``roles`` (admin holds all)."""

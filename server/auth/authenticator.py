@@ -1,7 +1,8 @@
 """The request authenticator: a Bearer access token → :class:`server.routing.Principal` or None.
 
-Roles, email verification and account status are read from the ``users`` table on every
-request, so a role grant or revocation (admin API, CLI, direct SQL) takes effect at once; the
+Roles, email verification, account status and the effective subscription tier are read from the
+``users`` table on every request, so a role grant or revocation (admin API, CLI, direct SQL) or a
+tier change takes effect at once; the
 ``roles`` claim in the token is informational only. Revocation is read in the same query: an
 access token whose login family (``fam``) has been revoked in ``refresh_tokens`` (logout, reuse,
 password reset) is refused. PostgreSQL is the only source of truth, so a Redis restart or flush
@@ -65,13 +66,16 @@ async def authenticate_request(request: web.Request) -> Principal | None:
         return None  # every access token this server issues names its login family
     row = await request.config_dict[keys.DB].fetchrow(
         "SELECT email, roles, email_verified_at IS NOT NULL AS verified, status,"
+        " CASE WHEN subscription_tier = 'premium' AND subscription_expires_at < now() THEN 'free'"
+        "  ELSE subscription_tier END AS tier,"
         " EXISTS (SELECT 1 FROM refresh_tokens WHERE family_id = $2::uuid AND revoked_at IS NOT NULL) AS revoked"
         " FROM users WHERE id = $1::uuid", user_id, family_id)
     if row is None or row["status"] != "active" or row["revoked"]:
         return None
     request["token_claims"] = claims
     return Principal(user_id=user_id, email=row["email"], roles=frozenset(row["roles"]), token_id=claims["jti"],
-                     expires_at=int(claims["exp"]), email_verified=bool(row["verified"]))
+                     expires_at=int(claims["exp"]), email_verified=bool(row["verified"]),
+                     tier="premium" if row["tier"] == "premium" else "free")
 
 
 def require_verified(who: Principal) -> None:

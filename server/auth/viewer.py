@@ -59,22 +59,12 @@ def request_country(request: web.Request) -> str:
 
 
 async def load_viewer(request: web.Request, profile_id: str | None) -> Viewer:
-    """The caller as a Viewer; a profile id of another account (or malformed) is a 404."""
+    """The caller as a Viewer (tier as the authenticator read it); a profile id of another account (or
+    malformed) is a 404."""
     who = principal(request)
-    db = request.app[keys.DB]
-    user = await db.fetchrow(
-        "SELECT subscription_tier, subscription_expires_at FROM users WHERE id = $1::uuid", who.user_id)
-    if user is None:
-        raise NotFound("account not found")
-    tier = user["subscription_tier"]
-    expires = user["subscription_expires_at"]
-    if tier == "premium" and expires is not None:
-        now = await db.fetchval("SELECT now()")
-        if expires < now:
-            tier = "free"
     profile = None
     if profile_id is not None:
-        row = await db.fetchrow(
+        row = await request.app[keys.DB].fetchrow(
             "SELECT id::text, name, maturity_rating, language_preference, is_kids_profile, preferred_quality"
             " FROM profiles WHERE id::text = $1 AND user_id = $2::uuid", profile_id, who.user_id)
         if row is None:
@@ -82,4 +72,4 @@ async def load_viewer(request: web.Request, profile_id: str | None) -> Viewer:
         profile = ProfileInfo(id=row["id"], name=row["name"], maturity_rating=row["maturity_rating"],
                               language=row["language_preference"], is_kids=row["is_kids_profile"],
                               preferred_quality=row["preferred_quality"])
-    return Viewer(user_id=who.user_id, tier=tier, country=request_country(request), profile=profile)
+    return Viewer(user_id=who.user_id, tier=who.tier, country=request_country(request), profile=profile)

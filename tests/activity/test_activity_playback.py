@@ -170,6 +170,22 @@ async def test_premium_title_needs_premium_tier(api: TestClient, catalog: Catalo
     assert resp.status == 200
 
 
+async def test_a_premium_subscription_past_its_expiry_plays_as_free(api: TestClient, catalog: Catalog,
+                                                                    viewer: Viewer) -> None:
+    payload = {"profile_id": viewer.profile_id, "content_id": catalog.premium_movie}
+    db = api.app[keys.DB]
+    await set_tier(api, viewer.user_id, "premium")
+    await db.execute("UPDATE users SET subscription_expires_at = now() + interval '1 day' WHERE id = $1::uuid",
+                     viewer.user_id)
+    resp = await api.post("/api/v1/stream/playback/start", json=payload, headers=viewer.headers)
+    assert resp.status == 200, await resp.text()
+    await db.execute("UPDATE users SET subscription_expires_at = now() - interval '1 second' WHERE id = $1::uuid",
+                     viewer.user_id)  # the same token: the tier is read on every request
+    resp = await api.post("/api/v1/stream/playback/start", json=payload, headers=viewer.headers)
+    assert resp.status == 403
+    assert (await resp.json())["type"] == "/problems/upgrade-required"
+
+
 async def test_show_needs_an_episode_and_unknown_content_is_404(api: TestClient, catalog: Catalog,
                                                                 viewer: Viewer) -> None:
     resp = await api.post("/api/v1/stream/playback/start", headers=viewer.headers,
