@@ -268,12 +268,17 @@ async def run_api(args: argparse.Namespace, base_env: dict[str, str], work: Path
             server_cpu = _cpu_s(server.pid)
             children_cpu = _children_cpu_s()
             wall = time.monotonic()
-            proc = await asyncio.create_subprocess_exec(*cmd, stdout=asyncio.subprocess.DEVNULL,
-                                                        stderr=asyncio.subprocess.DEVNULL)
-            await proc.wait()
+            log_path = work / f"load-{users}.log"
+            with log_path.open("wb") as log_file:
+                proc = await asyncio.create_subprocess_exec(*cmd, stdout=log_file, stderr=asyncio.subprocess.STDOUT)
+                await proc.wait()
             wall = time.monotonic() - wall
             cpu = {"wall_s": round(wall, 1), "server_cpu_s": round(_cpu_s(server.pid) - server_cpu, 1),
                    "load_tool_cpu_s": round(_children_cpu_s() - children_cpu, 1), "loadavg": _loadavg()}
+            if not (out / "summary.json").is_file():
+                tail = log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-30:]
+                raise RuntimeError(f"ott-load run at {users} users wrote no summary (exit {proc.returncode}):\n"
+                                   + "\n".join(tail))
             summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
             api = summary["api"]
             slow = sorted(((k, v) for k, v in summary["endpoints"].items() if k.split(" ", 1)[1].startswith("/api/")),
