@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from locust import events
+from locust import events, runners
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
@@ -24,6 +24,12 @@ from loadtest.stages import storm_schedule
 from netem_profiles import Schedule, load_schedule
 
 log = logging.getLogger(__name__)
+
+#: Heartbeats (one a second) a worker may miss before the master counts it missing. Locust's 3 ends
+#: the whole run when a worker's loop is starved for 3 s (the server and the load tool share the
+#: cores): "The last worker went missing, stopping test", logged at INFO, and no samples.
+WORKER_HEARTBEAT_LIVENESS = 30
+runners.HEARTBEAT_LIVENESS = WORKER_HEARTBEAT_LIVENESS
 
 
 @dataclass

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -168,3 +170,13 @@ def test_accounts_files_with_and_without_staff(tmp_path: Path) -> None:
     (tmp_path / "bad.json").write_text("{")
     with pytest.raises(SeedError):
         read_accounts(tmp_path / "bad.json")
+
+
+def test_the_master_keeps_a_starved_worker() -> None:
+    # A worker whose loop is starved for a few seconds (server and load tool share the cores) must not
+    # end the run: Locust's master stops the test when its last worker misses 3 heartbeats. Locust
+    # monkey-patches the process it is imported in, so this looks from a fresh interpreter.
+    code = "from locust import runners\nimport loadtest.hooks\nprint(runners.HEARTBEAT_LIVENESS)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2]).stdout
+    assert int(out.strip().splitlines()[-1]) >= 30
