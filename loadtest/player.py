@@ -205,7 +205,7 @@ class SimulatedPlayer:
         """Play one title (or episode) at real-time pace; figures are emitted as they happen."""
         report = SessionReport(network=self.network)
         t_play = self.clock()
-        pb = Playback(t0=t_play, resume_s=self.model.resume_after_s)
+        pb = Playback(t0=t_play, resume_s=self.model.resume_after_s + self.model.resume_late_s)
         self.floor_open, self.floor_s = True, 0.0
         try:
             self._session(report, pb, t_play=t_play, content_id=content_id, episode_id=episode_id)

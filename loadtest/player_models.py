@@ -44,6 +44,7 @@ class PlayerModel:
     start_cpu_s: float = 0.0
     progressive_buffer: bool = False
     resume_after_s: float = 0.0
+    resume_late_s: float = 0.0  # measured: how much more than resume_after_s is buffered when playback resumes
     fetch_below_limit: bool = False
     first_frame_factor: dict[str, float] = field(default_factory=dict)  # network -> real ÷ simulated p50
     calibrated_at: str = ""
@@ -90,8 +91,8 @@ def _model(name: str, table: dict[str, object]) -> PlayerModel:
         raise ModelError(f"{MODELS_FILE.name} [{name}]: playlist_opens, segments_before_decode >= 1, max_buffer_s > 0")
     if model.decode_after not in ("segment", "probe"):
         raise ModelError(f"{MODELS_FILE.name} [{name}]: decode_after must be 'segment' or 'probe'")
-    if min(model.probe_bytes, model.start_cpu_s, model.resume_after_s) < 0:
-        raise ModelError(f"{MODELS_FILE.name} [{name}]: probe_bytes, start_cpu_s, resume_after_s >= 0")
+    if min(model.probe_bytes, model.start_cpu_s, model.resume_after_s, model.resume_late_s) < 0:
+        raise ModelError(f"{MODELS_FILE.name} [{name}]: probe_bytes, start_cpu_s, resume_after_s, resume_late_s >= 0")
     return model
 
 
