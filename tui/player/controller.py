@@ -9,7 +9,7 @@ from typing import Any
 from textual.message import Message
 from textual.message_pump import MessagePump
 
-from media import CLIENT_ABR_READAHEAD_S, python_mpv_kwargs, streaming_options
+from media import CLIENT_ABR_READAHEAD_S, CLIENT_ABR_RESUME_S, python_mpv_kwargs, streaming_options
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,8 @@ def mpv_options(*, headless: bool, vo: str) -> dict[str, Any]:
     # connection (shared with ott-load real-players and the README); a local playlist (fast start) may
     # point at http segments.
     opts: dict[str, Any] = {"config": False, "ytdl": False, "input_default_bindings": False, "osc": False,
-                            **python_mpv_kwargs(streaming_options(local_playlist=True, readahead=READAHEAD_S)),
+                            **python_mpv_kwargs(streaming_options(local_playlist=True, readahead=READAHEAD_S,
+                                                                resume=CLIENT_ABR_RESUME_S)),
                             "keep_open": "no",
                             "terminal": False, "msg_level": "all=no"}
     if vo == "tct":
