@@ -180,3 +180,27 @@ def test_the_master_keeps_a_starved_worker() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[2]).stdout
     assert int(out.strip().splitlines()[-1]) >= 30
+
+
+def test_a_worker_builds_locust_defaults_once() -> None:
+    # A worker compares every option of a spawn message with Locust's defaults, and Locust rebuilds its
+    # whole argument parser for each (~0.5 s of blocked loop per message, one a second while users spawn).
+    # With loadtest.hooks imported the defaults are built once per process; each caller gets its own copy.
+    code = """
+from locust import argument_parser
+expected = argument_parser.default_args_dict()
+import loadtest.hooks
+built = 0
+real = argument_parser.get_empty_argument_parser
+def counting(*args, **kwargs):
+    global built
+    built += 1
+    return real(*args, **kwargs)
+argument_parser.get_empty_argument_parser = counting
+seen = [argument_parser.default_args_dict() for _ in range(60)]
+seen[0]["changed_by_a_caller"] = True
+print(built, all(s == expected for s in seen[1:]), "changed_by_a_caller" in argument_parser.default_args_dict())
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2]).stdout
+    assert out.strip().splitlines()[-1] == "1 True False"
