@@ -12,7 +12,9 @@ Figures per run: first frame (``loadfile`` → first ``video-params``), the floo
 RTT + (playlist bytes + first segment of the start rung) ÷ rate; round trips: connect, each
 playlist, the segment), their ratio, bytes the proxy sent down before the first frame, connections
 opened, stalls (``paused-for-cache``) in ``--watch`` seconds. ``--switches N`` measures N
-alternating ``PUT /stream/sessions/{id}/rendition`` → new ``video-params`` height on the 4g link.
+alternating ``PUT /stream/sessions/{id}/rendition`` → new ``video-params`` height on the 4g link
+(each PUT at a seeded random point of a segment; ``--switch-phase aligned``: at a segment boundary,
+the worst case).
 ``--tbf`` also plays through a kernel ``tbf`` qdisc in a network namespace the script creates
 (needs root; skipped with a message otherwise). A ``--profiles`` entry may be a schedule (``commute``:
 4g → 2g → 3g → 4g); its floor and link rate are its first step's. ``--long`` plays the 7-minute title
@@ -27,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import random
 import shutil
 import statistics
 import time
@@ -324,8 +327,17 @@ def timeline_text(run: Run, *, t0: float, first: float, events: list[LinkEvent],
 
 
 async def switches(bench: Bench, http: aiohttp.ClientSession, *, extra: list[str], count: int,
-                   profile: str = "4g") -> list[float]:
-    """Seconds from each ``PUT rendition`` to the new height in ``video-params`` (alternating rungs)."""
+                   profile: str = "4g", phase: str = "random", seed: int = 1) -> list[float]:
+    """Seconds from each ``PUT rendition`` to the new height in ``video-params`` (alternating rungs).
+
+    ``phase``: when each PUT is made after the previous switch reached the screen. ``aligned`` makes it at
+    once, i.e. right at a segment boundary, while mpv has just asked for the next segment of the old
+    rendition: the worst case, which lands at read-ahead + one whole segment. ``random`` waits a uniform
+    0 … one segment duration first (seeded), as a viewer's or a rule's decision falls at any point of a
+    segment: the distribution a p95 is about.
+    """
+    rng = random.Random(seed)
+    seg_s = bench.asset.segment_duration
     manifest = await bench.manifest(http, net=profile)
     sid = manifest["session_id"]
     names = [q["quality"] for q in manifest["qualities"]]
@@ -344,6 +356,8 @@ async def switches(bench: Bench, http: aiohttp.ClientSession, *, extra: list[str
             current: int | None = None
             target = low
             for _ in range(count + 1):
+                if phase == "random" and current is not None:
+                    await _drain_for(player, rng.uniform(0.0, seg_s))
                 async with http.put(f"{bench.base}{API}/stream/sessions/{sid}/rendition", json={"rendition": target},
                                     headers=bench.headers) as resp:
                     assert resp.status == 200, await resp.text()
@@ -360,6 +374,14 @@ async def switches(bench: Bench, http: aiohttp.ClientSession, *, extra: list[str
     finally:
         await player.close()
     return out[-count:]
+
+
+async def _drain_for(player: Mpv, seconds: float) -> None:
+    """Let ``seconds`` pass while mpv plays, dropping its events (nothing in them is waited for then)."""
+    end = time.monotonic() + seconds
+    while (left := end - time.monotonic()) > 0:
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(player.events.get(), left)
 
 
 async def asset_for(work: Path, *, long: bool = False) -> Asset:
@@ -437,6 +459,9 @@ async def main() -> None:
     parser.add_argument("--watch", type=float, default=60.0, help="seconds watched after the first frame")
     parser.add_argument("--timeout", type=float, default=90.0, help="seconds to wait for the first frame")
     parser.add_argument("--switches", type=int, default=0)
+    parser.add_argument("--switch-phase", choices=("random", "aligned"), default="random",
+                        help="when each PUT falls: a seeded uniform point in a segment (random), or right as "
+                             "the last switch reached the screen, a segment boundary: the worst case (aligned)")
     parser.add_argument("--mpv-defaults", action="store_true", help="plain mpv (no media.mpv_options)")
     parser.add_argument("--set", action="append", default=[], help="extra/override mpv option name=value")
     parser.add_argument("--tbf", default="3g", help="profiles to also play over a kernel tbf link in a netns "
@@ -518,9 +543,11 @@ async def main() -> None:
                         print(fmt(await play(bench, http, profile=profile, path=path, extra=extra,
                                              watch_s=args.watch, log_file=None, tbf=args.tbf_link)), flush=True)
             if args.switches:
-                lat = await switches(bench, http, extra=extra, count=args.switches)
-                print(f"switch latency over {len(lat)} switches (4g): median {statistics.median(lat):.2f} s, "
-                      f"max {max(lat):.2f} s ({', '.join(f'{x:.1f}' for x in lat)})")
+                lat = await switches(bench, http, extra=extra, count=args.switches, phase=args.switch_phase)
+                p95 = statistics.quantiles(lat, n=20, method="inclusive")[-1] if len(lat) > 1 else lat[0]
+                print(f"switch latency over {len(lat)} switches (4g, PUT phase {args.switch_phase}): "
+                      f"median {statistics.median(lat):.2f} s, p95 {p95:.2f} s, max {max(lat):.2f} s "
+                      f"({', '.join(f'{x:.2f}' for x in lat)})")
     finally:
         if runner is not None:
             await runner.cleanup()
