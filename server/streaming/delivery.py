@@ -65,6 +65,8 @@ class Request:
     new_connection: bool = False
     #: the steered player's buffer (server model) when this request arrived, the previous response included
     buffer_s: float | None = None
+    #: the playback session the request belongs to (None: not known, e.g. an entry from before the tag)
+    session: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +92,16 @@ class RateSample:
         return self.nbytes * 8 / 1000 / self.seconds
 
 
+def same_player(cur: Request, nxt: Request) -> bool:
+    """Whether the gap between two requests can be one player's: not when they belong to two sessions.
+
+    A viewer's log is per user, so two players of one account (a restarted player whose predecessor's last
+    segment is still being answered, a second device, load-test users sharing an account) interleave in it;
+    the gap from one's segment to the other's request measures nothing of either's link.
+    """
+    return cur.session is None or nxt.session is None or cur.session == nxt.session
+
+
 def round_trips(nxt: Request) -> int:
     """Round trips in the gap before ``nxt`` besides the delivery: 1, or 2 with a TCP handshake."""
     return 2 if nxt.new_connection else 1
@@ -99,7 +111,7 @@ def rtt_from_log(log: Sequence[Request]) -> float | None:
     """The smallest gap after a small response (playlist → segment) per round trip: an upper bound on the RTT."""
     ordered = sorted(log, key=lambda r: r.at)
     gaps = [(b.at - a.at) / round_trips(b) for a, b in itertools.pairwise(ordered)
-            if a.nbytes <= SMALL_BYTES and b.at > a.at]
+            if a.nbytes <= SMALL_BYTES and b.at > a.at and same_player(a, b)]
     return min(gaps) if gaps else None
 
 
@@ -162,6 +174,9 @@ def delivery_gaps(log: Sequence[Request], *, rtt_s: float | None = None) -> list
     out: list[RateSample] = []
     buffer = _Buffer()
     for cur, nxt in itertools.pairwise(ordered):
+        if not same_player(cur, nxt):
+            buffer = _Buffer()  # the next session's player starts empty
+            continue
         gap = nxt.at - cur.at
         replayed = buffer.delivered(cur.media_s, at=nxt.at)  # response n had arrived when request n+1 came
         level = nxt.buffer_s if nxt.buffer_s is not None else replayed

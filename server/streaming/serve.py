@@ -120,7 +120,8 @@ async def serve_media(request: web.Request) -> web.StreamResponse:
     built = _built_playlist(app[STREAMING].playlists, asset, urls, session=session, path=path, adaptive=adaptive,
                             extra_audio=request.query.getall("audio", []))
     if built is not None:
-        log_request(app, user_id=grant.user_id, arrived=arrived, nbytes=built.content_length or 0)
+        log_request(app, user_id=grant.user_id, arrived=arrived, nbytes=built.content_length or 0,
+                    session_id=session_id)
         if settings.media_accel_redirect is not None:  # behind nginx: it may reuse this answer briefly
             built.headers["X-Accel-Expires"] = str(PLAYLIST_FRONT_CACHE_S)
         return built
@@ -134,7 +135,7 @@ async def serve_media(request: web.Request) -> web.StreamResponse:
         raise Forbidden(f"rendition {parts[1]} is not offered in this session")
     if path in _blocked_dash_files(asset, session.variants):
         raise Forbidden("this representation is not offered in this session")
-    return _file(request, asset=asset, path=path, user_id=grant.user_id, arrived=arrived)
+    return _file(request, asset=asset, path=path, user_id=grant.user_id, arrived=arrived, session_id=session_id)
 
 
 def _built_playlist(cache: PlaylistCache, asset: Asset, urls: MediaUrls, *, session: StreamSession,
@@ -206,21 +207,24 @@ def _accel_response(request: web.Request, *, target: Path, headers: dict[str, st
     return web.Response(headers={**headers, "X-Accel-Redirect": prefix + quote(relative)})
 
 
-def _file(request: web.Request, *, asset: Asset, path: str, user_id: str, arrived: Arrival) -> web.StreamResponse:
+def _file(request: web.Request, *, asset: Asset, path: str, user_id: str, arrived: Arrival,
+          session_id: str) -> web.StreamResponse:
     """A static file of the asset: segments are immutable, other files (images, VTT) too."""
     target = _resolve(request, asset_id=asset.asset_id, path=path)
     headers = {"Cache-Control": SEGMENT_CACHE, "Content-Type": content_type(path)}
     media_s = _media_seconds(asset, path)
     if (accel := _accel_response(request, target=target, headers=headers)) is not None:
         if media_s is not None:
-            log_request(request.app, user_id=user_id, arrived=arrived, nbytes=_size(target), media_s=media_s)
+            log_request(request.app, user_id=user_id, arrived=arrived, nbytes=_size(target), media_s=media_s,
+                        session_id=session_id)
         return accel
     on_sent = None
     if media_s is not None:
         app = request.app
 
         async def on_sent(nbytes: int, _seconds: float) -> None:
-            log_request(app, user_id=user_id, arrived=arrived, nbytes=nbytes, media_s=media_s or 0.0)
+            log_request(app, user_id=user_id, arrived=arrived, nbytes=nbytes, media_s=media_s or 0.0,
+                        session_id=session_id)
 
     return MeasuredFileResponse(target, on_sent=on_sent, headers=headers)
 
@@ -271,13 +275,14 @@ def first_on_connection(request: web.Request) -> bool:
     return True
 
 
-def log_request(app: web.Application, *, user_id: str, arrived: Arrival, nbytes: int, media_s: float = 0.0,
-                buffer_s: float | None = None) -> None:
-    """Queue an answered media request for the viewer's request log (the estimate's input) through the batcher
-    (``buffer_s``: a steered player's modelled buffer when the request arrived)."""
+def log_request(app: web.Application, *, user_id: str, arrived: Arrival, nbytes: int, session_id: str,
+                media_s: float = 0.0, buffer_s: float | None = None) -> None:
+    """Queue an answered media request of playback session ``session_id`` for the viewer's request log (the
+    estimate's input) through the batcher (``buffer_s``: a steered player's modelled buffer when the request
+    arrived)."""
     key = throughput.log_key(app[keys.SETTINGS].redis_namespace, user_id)
     entry = throughput.request_entry(at=arrived.at, nbytes=nbytes, media_s=media_s,
-                                     new_connection=arrived.new_connection, buffer_s=buffer_s)
+                                     new_connection=arrived.new_connection, buffer_s=buffer_s, session=session_id)
     batcher(app).push(key, entry, keep=throughput.MAX_REQUESTS, ttl_s=throughput.LOG_TTL_S)
 
 
@@ -331,7 +336,7 @@ async def _steered_segment(request: web.Request, *, asset: Asset, session: Strea
     buffer_s = player.level(arrived.at)
     # this request's arrival closes the gap after the previous one: the newest delivery counts
     est = throughput.estimate_of([*log, Request(at=arrived.at, nbytes=0, new_connection=arrived.new_connection,
-                                                buffer_s=buffer_s)], now=arrived.at)
+                                                buffer_s=buffer_s, session=session.session_id)], now=arrived.at)
     now = time.time()
     if session.mode == "auto":
         decision = steering.steer(rungs=allowed, current=session.current, estimate_kbps=est.kbps if est else None,
@@ -358,7 +363,7 @@ async def _steered_segment(request: web.Request, *, asset: Asset, session: Strea
 
     async def after(nbytes: int, _seconds: float) -> None:
         log_request(app, user_id=session.user_id, arrived=arrived, nbytes=nbytes, media_s=segment.duration,
-                    buffer_s=buffer_s)
+                    buffer_s=buffer_s, session_id=session.session_id)
         await store.note_delivery(session_id=session.session_id, now=time.time(),
                                   segment_end_s=segment.start + segment.duration,
                                   estimate_kbps=est.kbps if est else None)
@@ -369,7 +374,7 @@ async def _steered_segment(request: web.Request, *, asset: Asset, session: Strea
     if (accel := _accel_response(request, target=target, headers=headers)) is not None:
         # nginx sends the bytes; the estimate only needs when this request arrived and how big it was.
         log_request(app, user_id=session.user_id, arrived=arrived, nbytes=_size(target), media_s=segment.duration,
-                    buffer_s=buffer_s)
+                    buffer_s=buffer_s, session_id=session.session_id)
         await store.note_delivery(session_id=session.session_id, now=time.time(),
                                   segment_end_s=segment.start + segment.duration,
                                   estimate_kbps=est.kbps if est else None)

@@ -1,9 +1,10 @@
 """The server's throughput estimate per viewer, from when the viewer's media requests arrive.
 
 Every answered signed media request (playlists, segments, subtitle files, steered segments) adds
-``<arrival time> <bytes> <media seconds> <new connection 0|1> [<player buffer s>]`` to a short Redis list
-per user (the buffer: the server's model of a steered player's buffer at the arrival, see
-:mod:`server.streaming.playerbuffer`)
+``<arrival time> <bytes> <media seconds> <new connection 0|1> [<player buffer s>] [s:<session>]`` to a
+short Redis list per user (the buffer: the server's model of a steered player's buffer at the arrival, see
+:mod:`server.streaming.playerbuffer`; the session: which playback session asked, so that the gaps between
+two sessions' requests are never taken for a delivery)
 (``stream:reqlog:<user_id>``, newest first, ``MAX_REQUESTS`` kept, expiring after ``LOG_TTL_S``, so
 the next session of the viewer starts from the last one's figure). The estimate is
 :func:`server.streaming.delivery.delivery_estimate` over that log: bytes of response *n* over the
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 
 MAX_REQUESTS = 40
 LOG_TTL_S = 600
+#: Prefix of an entry's session field.
+SESSION_TAG = "s:"
 
 
 def log_key(namespace: str, user_id: str) -> str:
@@ -35,10 +38,25 @@ def log_key(namespace: str, user_id: str) -> str:
 
 
 def request_entry(*, at: float, nbytes: int, media_s: float = 0.0, new_connection: bool = False,
-                  buffer_s: float | None = None) -> str:
+                  buffer_s: float | None = None, session: str | None = None) -> str:
     """The list entry of one request (the serving path appends it through :mod:`server.streaming.batch`)."""
     entry = f"{at:.6f} {int(nbytes)} {max(media_s, 0.0):.3f} {int(new_connection)}"
-    return entry if buffer_s is None else f"{entry} {max(buffer_s, 0.0):.3f}"
+    if buffer_s is not None:
+        entry += f" {max(buffer_s, 0.0):.3f}"
+    if session:
+        entry += f" {SESSION_TAG}{session}"
+    return entry
+
+
+def parse_entry(item: str | bytes) -> Request:
+    """One list entry back as a :class:`Request` (``ValueError`` when it is malformed)."""
+    text = item.decode("ascii") if isinstance(item, bytes) else item
+    at, nbytes, media_s, new, *rest = text.split()
+    session = rest.pop()[len(SESSION_TAG):] if rest and rest[-1].startswith(SESSION_TAG) else None
+    if len(rest) > 1 or session == "":
+        raise ValueError("too many fields")
+    return Request(at=float(at), nbytes=int(nbytes), media_s=float(media_s), new_connection=new == "1",
+                   buffer_s=float(rest[0]) if rest else None, session=session)
 
 
 async def add_request(redis: aioredis.Redis, *, namespace: str, user_id: str, at: float, nbytes: int,
@@ -64,11 +82,7 @@ async def request_log(redis: aioredis.Redis, *, namespace: str, user_id: str,
     out: list[Request] = []
     for item in reversed(raw):
         try:
-            at, nbytes, media_s, new, *rest = item.split()
-            if len(rest) > 1:
-                raise ValueError("too many fields")
-            out.append(Request(at=float(at), nbytes=int(nbytes), media_s=float(media_s), new_connection=new == "1",
-                               buffer_s=float(rest[0]) if rest else None))
+            out.append(parse_entry(item))
         except ValueError:
             log.warning("ignoring a malformed request-log entry %r", item)
     return out
@@ -76,15 +90,16 @@ async def request_log(redis: aioredis.Redis, *, namespace: str, user_id: str,
 
 async def estimate(redis: aioredis.Redis, *, namespace: str, user_id: str, now: float | None = None,
                    now_new_connection: bool = False, now_buffer_s: float | None = None, rtt_s: float | None = None,
-                   pending: Sequence[str] = ()) -> Estimate | None:
+                   pending: Sequence[str] = (), now_session: str | None = None) -> Estimate | None:
     """The viewer's current throughput estimate, or None without a usable delivery.
 
     ``now``: the arrival of a request being answered, which closes the gap after the last logged one
-    (``now_buffer_s``: the steered player's modelled buffer at that arrival).
+    (``now_buffer_s``: the steered player's modelled buffer at that arrival; ``now_session``: its session).
     """
     entries = await request_log(redis, namespace=namespace, user_id=user_id, pending=pending)
     if now is not None:
-        entries.append(Request(at=now, nbytes=0, new_connection=now_new_connection, buffer_s=now_buffer_s))
+        entries.append(Request(at=now, nbytes=0, new_connection=now_new_connection, buffer_s=now_buffer_s,
+                               session=now_session))
     return estimate_of(entries, rtt_s=rtt_s, now=now)
 
 

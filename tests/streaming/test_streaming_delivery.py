@@ -123,3 +123,35 @@ def test_a_long_gap_with_a_modelled_full_buffer_is_the_link() -> None:
     paced = [g for g in delivery_gaps(paced_log(kbps=9_000, rtt_s=0.17, size=690_000, fills=4, paced=3))
              if not g.fill]
     assert paced and all(g.keeps_up for g in paced)
+
+
+def test_two_sessions_of_one_viewer_never_make_a_sample_between_them() -> None:
+    """A restarted player: the old session's last 700 kB segment was answered just before the new session's
+    playlist (the gap measures nothing of the link), then the new player fills at 9 Mbit/s."""
+    old = [Request(at=99.0, nbytes=1_500, session="old"), Request(at=99.4, nbytes=700_000, media_s=2, session="old")]
+    new = [Request(at=r.at, nbytes=r.nbytes, media_s=r.media_s, session="new")
+           for r in filling_log(kbps=9_000, rtt_s=0.17, sizes=[700_000] * 3)]
+    mixed = [*old, *new]
+    assert [(g.at, g.nbytes) for g in delivery_gaps(mixed)] == [(g.at, g.nbytes) for g in delivery_gaps(new)]
+    est, samples = delivery_estimate(mixed) or (0.0, 0)
+    assert samples == 3
+    assert 0.9 * 9_000 <= est <= 1.1 * 9_000
+    # untagged (older) entries still pair up as before
+    untagged = [Request(at=r.at, nbytes=r.nbytes, media_s=r.media_s) for r in mixed]
+    assert len(delivery_gaps(untagged)) > len(delivery_gaps(mixed))
+
+
+def test_request_log_entries_keep_their_session_and_read_back_older_ones() -> None:
+    from server.streaming.throughput import parse_entry, request_entry
+
+    tagged = parse_entry(request_entry(at=5.5, nbytes=700, media_s=2.0, new_connection=True, buffer_s=3.25,
+                                       session="9f1c"))
+    assert tagged == Request(at=5.5, nbytes=700, media_s=2.0, new_connection=True, buffer_s=3.25, session="9f1c")
+    assert parse_entry(request_entry(at=1.0, nbytes=10, session="ab")).buffer_s is None
+    assert parse_entry("1.0 10 0.000 0 2.000") == Request(at=1.0, nbytes=10, buffer_s=2.0)  # before the tag
+    for bad in ("1.0 10 0.000 0 2.0 3.0", "1.0 10 0.000 0 s:", "1.0 ten 0 0"):
+        try:
+            parse_entry(bad)
+        except ValueError:
+            continue
+        raise AssertionError(f"{bad!r} parsed")
