@@ -100,7 +100,8 @@ async def authenticate(request: web.Request) -> Principal | None:
 
 
 async def parse_body(request: web.Request, model: type[BaseModel]) -> BaseModel:
-    """Read a JSON body and validate it with ``model`` (400/413/415/422 on failure)."""
+    """Read a JSON body and validate it with ``model`` (400/413/415/422 on failure; 400 when the client closed
+    its connection before the body was read: its doing, not the database's)."""
     ctype = request.content_type
     if request.body_exists and ctype not in ("application/json", "application/merge-patch+json"):
         raise UnsupportedMediaType(f"send the body as application/json, not {ctype or 'nothing'}")
@@ -109,6 +110,8 @@ async def parse_body(request: web.Request, model: type[BaseModel]) -> BaseModel:
     except web.HTTPRequestEntityTooLarge as err:
         limit = request.app[keys.SETTINGS].client_max_size
         raise PayloadTooLarge(f"the body is larger than the {limit} bytes allowed") from err
+    except ConnectionResetError as err:  # aiohttp fails the read once the client has closed the connection
+        raise BadRequest("the connection closed before the body was read") from err
     if not raw.strip():
         data: Any = {}
     else:

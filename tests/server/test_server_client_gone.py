@@ -1,0 +1,78 @@
+"""A client that closes its connection before the server read its body is the client's doing (#19).
+
+aiohttp fails the read of such a body with ``ConnectionResetError("Connection lost")``, even when the
+bytes had arrived; the error middleware took that for a lost database connection (a 503 and an
+ERROR "database unavailable" line, seen when Locust stopped its users at the end of a load run).
+It is a 400 problem document now, logged as nothing worse than the access line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+import pytest
+from aiohttp import web
+from aiohttp.typedefs import Handler
+from prometheus_client import CollectorRegistry
+from pydantic import BaseModel
+
+from server import keys
+from server.metrics import Metrics
+from server.middlewares import error_middleware
+from server.routing import parse_body
+from server.settings import Settings
+
+
+class Body(BaseModel):
+    """A tiny request body."""
+
+    seq: int
+
+
+async def test_a_body_read_after_the_client_left_is_a_400_not_a_database_outage(
+        caplog: pytest.LogCaptureFixture) -> None:
+    answered: asyncio.Future[web.StreamResponse] = asyncio.get_running_loop().create_future()
+    started = asyncio.Event()
+
+    async def put_position(request: web.Request) -> web.StreamResponse:
+        # like an authenticated route: the body is read after an await (the token's query), by which
+        # time the client has gone
+        started.set()
+        for _ in range(500):
+            if request.transport is None or request.transport.is_closing():
+                break
+            await asyncio.sleep(0.01)
+        await parse_body(request, Body)
+        return web.json_response({})
+
+    @web.middleware
+    async def outer(request: web.Request, handler: Handler) -> web.StreamResponse:
+        resp = await handler(request)
+        answered.set_result(resp)
+        return resp
+
+    app = web.Application(middlewares=[outer, error_middleware])
+    app[keys.SETTINGS] = Settings()
+    app[keys.METRICS] = Metrics.create(CollectorRegistry())
+    app.router.add_put("/position", put_position)
+    runner = web.AppRunner(app)  # as ``ott-server serve`` runs it: a client leaving does not cancel the handler
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        _, writer = await asyncio.open_connection("127.0.0.1", runner.addresses[0][1])
+        body = b'{"seq": 1}'
+        writer.write(b"PUT /position HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        await writer.drain()
+        await asyncio.wait_for(started.wait(), 10)
+        writer.close()
+        resp = await asyncio.wait_for(answered, 10)
+    finally:
+        await runner.cleanup()
+    assert resp.status == 400
+    assert isinstance(resp, web.Response) and resp.content_type == "application/problem+json"
+    assert resp.body is not None and "closed" in json.loads(bytes(resp.body))["detail"]  # type: ignore[arg-type]
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
