@@ -19,10 +19,23 @@ from aiohttp import web
 
 from server import keys
 from server.auth.tokens import InvalidToken, TokenService
+from server.auth.viewer import ACCOUNT_PROFILES, ProfileInfo
 from server.errors import Forbidden
 from server.routing import Principal
 
 log = logging.getLogger(__name__)
+
+
+#: The account as the authenticator reads it on every request, with its profiles (at most a handful), so that
+#: a handler's `server.auth.viewer.load_viewer` needs no query of its own.
+ACCOUNT_SQL = (
+    "SELECT email, roles, email_verified_at IS NOT NULL AS verified, status,"
+    " CASE WHEN subscription_tier = 'premium' AND subscription_expires_at < now() THEN 'free'"
+    "  ELSE subscription_tier END AS tier,"
+    " EXISTS (SELECT 1 FROM refresh_tokens WHERE family_id = $2::uuid AND revoked_at IS NOT NULL) AS revoked,"
+    " ARRAY(SELECT ROW(p.id::text, p.name, p.maturity_rating, p.language_preference, p.is_kids_profile,"
+    "  p.preferred_quality) FROM profiles p WHERE p.user_id = users.id) AS profiles"
+    " FROM users WHERE id = $1::uuid")
 
 
 def token_service(app: web.Application) -> TokenService:
@@ -64,15 +77,11 @@ async def authenticate_request(request: web.Request) -> Principal | None:
         family_id = str(uuid.UUID(str(claims["fam"])))
     except (KeyError, ValueError):
         return None  # every access token this server issues names its login family
-    row = await request.config_dict[keys.DB].fetchrow(
-        "SELECT email, roles, email_verified_at IS NOT NULL AS verified, status,"
-        " CASE WHEN subscription_tier = 'premium' AND subscription_expires_at < now() THEN 'free'"
-        "  ELSE subscription_tier END AS tier,"
-        " EXISTS (SELECT 1 FROM refresh_tokens WHERE family_id = $2::uuid AND revoked_at IS NOT NULL) AS revoked"
-        " FROM users WHERE id = $1::uuid", user_id, family_id)
+    row = await request.config_dict[keys.DB].fetchrow(ACCOUNT_SQL, user_id, family_id)
     if row is None or row["status"] != "active" or row["revoked"]:
         return None
     request["token_claims"] = claims
+    request[ACCOUNT_PROFILES] = {p[0]: ProfileInfo(*p) for p in row["profiles"]}
     return Principal(user_id=user_id, email=row["email"], roles=frozenset(row["roles"]), token_id=claims["jti"],
                      expires_at=int(claims["exp"]), email_verified=bool(row["verified"]),
                      tier="premium" if row["tier"] == "premium" else "free")

@@ -13,6 +13,8 @@ from server.proxies import via_trusted_proxy
 from server.routing import principal
 
 Rating = Literal["U", "U/A", "A"]
+#: Request key: the caller's profiles (id → `ProfileInfo`), read by the authenticator with the account.
+ACCOUNT_PROFILES = "account_profiles"
 RATING_ORDER: dict[str, int] = {"U": 0, "U/A": 1, "A": 2}
 
 
@@ -59,17 +61,12 @@ def request_country(request: web.Request) -> str:
 
 
 async def load_viewer(request: web.Request, profile_id: str | None) -> Viewer:
-    """The caller as a Viewer (tier as the authenticator read it); a profile id of another account (or
-    malformed) is a 404."""
+    """The caller as a Viewer (tier and profiles as the authenticator read them); a profile id of another
+    account (or malformed) is a 404."""
     who = principal(request)
     profile = None
     if profile_id is not None:
-        row = await request.app[keys.DB].fetchrow(
-            "SELECT id::text, name, maturity_rating, language_preference, is_kids_profile, preferred_quality"
-            " FROM profiles WHERE id::text = $1 AND user_id = $2::uuid", profile_id, who.user_id)
-        if row is None:
+        profile = request[ACCOUNT_PROFILES].get(profile_id)
+        if profile is None:
             raise NotFound(f"no profile {profile_id} on this account")
-        profile = ProfileInfo(id=row["id"], name=row["name"], maturity_rating=row["maturity_rating"],
-                              language=row["language_preference"], is_kids=row["is_kids_profile"],
-                              preferred_quality=row["preferred_quality"])
     return Viewer(user_id=who.user_id, tier=who.tier, country=request_country(request), profile=profile)
