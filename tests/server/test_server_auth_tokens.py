@@ -17,8 +17,10 @@ from aiohttp.test_utils import TestClient
 
 from server import keys
 from server.app import create_app
+from server.auth import tokens as tokens_module
 from server.auth.authenticator import token_service
 from server.auth.signing import PRIVATE_NAME, generate_keys
+from server.auth.tokens import InvalidToken, TokenService
 from server.settings import Settings
 from tests.conftest import make_settings
 from tests.helpers import auth, register
@@ -276,3 +278,41 @@ async def test_tokens_survive_a_restart_on_the_same_data_dir(aiohttp_client, set
     user = await register(first)
     second: TestClient = await aiohttp_client(create_app(settings))
     assert await _me_status(second, user["access_token"]) == 200
+
+
+def _service(clock: list[float]) -> TokenService:
+    return TokenService(keys=generate_keys(), issuer="ott-test", access_ttl_s=600, refresh_ttl_s=3600,
+                        clock=lambda: clock[0])
+
+
+def test_a_token_is_checked_once_then_only_its_expiry(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = [time.time()]
+    service = _service(clock)
+    issued = service.issue_access(user_id=str(uuid.uuid4()), email="a@example.com", roles=["user"],
+                                  email_verified=False, family_id=str(uuid.uuid4()))
+    decodes: list[str] = []
+    real_decode = jwt.decode
+    monkeypatch.setattr(jwt, "decode", lambda token, *a, **k: decodes.append(token) or real_decode(token, *a, **k))
+    first = service.verify(issued.token, typ="access")
+    first["sub"] = "changed by a caller"
+    again = service.verify(issued.token, typ="access")
+    assert len(decodes) == 1 and again["sub"] != "changed by a caller" and again["jti"] == issued.jti
+    with pytest.raises(InvalidToken):  # still the access token it is, whatever was cached
+        service.verify(issued.token, typ="refresh")
+    head, payload, signature = issued.token.split(".")
+    tampered = f"{head}.{payload}.{signature[:-4]}{'AAAA' if signature[-4:] != 'AAAA' else 'BBBB'}"
+    with pytest.raises(InvalidToken):
+        service.verify(tampered, typ="access")
+    clock[0] = issued.expires_at  # expired: refused, though it was verified before
+    with pytest.raises(InvalidToken, match="expired"):
+        service.verify(issued.token, typ="access")
+
+
+def test_the_verified_tokens_kept_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tokens_module, "VERIFIED_CACHE_SIZE", 2)
+    service = _service([time.time()])
+    issued = [service.issue_refresh(user_id=str(uuid.uuid4()), family_id=str(uuid.uuid4())) for _ in range(3)]
+    for token in issued:
+        assert service.verify(token.token, typ="refresh")["jti"] == token.jti
+    assert len(service._verified) == 2
+    assert service.verify(issued[0].token, typ="refresh")["jti"] == issued[0].jti  # checked again in full
