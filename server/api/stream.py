@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from media import Asset
-from netem_profiles import ProfileError, load_profile
+from netem_profiles import ProfileError
 from server import keys
 from server.auth.authenticator import require_verified_if_configured
 from server.auth.viewer import load_viewer
@@ -33,7 +33,7 @@ from server.streaming.models import (
     SwitchOut,
 )
 from server.streaming.paths import CONTENT_TYPES
-from server.streaming.policy import NetHint, header_value, plan_variants
+from server.streaming.policy import header_value, plan_variants
 from server.streaming.serve import record_switch, serve_media
 from server.streaming.sessions import StreamSession
 from server.streaming.state import batcher, session_store
@@ -83,10 +83,9 @@ async def manifest(request: web.Request, *, query: ManifestQuery) -> web.Respons
     net = None
     if query.net is not None:
         try:
-            profile = load_profile(query.net)
+            net = client_hints.net_hint(query.net)
         except ProfileError as err:
             raise ValidationFailed(errors=[{"field": "net", "message": str(err), "type": "value_error"}]) from err
-        net = NetHint(name=profile.name, down_kbps=profile.down_kbps, rtt_ms=profile.rtt_ms)
     hints = client_hints.from_headers(request.headers, max_kbps=query.max_kbps, net=net)
     estimate = await throughput.estimate(  # the viewer's last session counts when nothing better is known
         app[keys.REDIS], namespace=settings.redis_namespace, user_id=who.user_id,

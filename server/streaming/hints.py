@@ -6,10 +6,12 @@ request; it simply does not count.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 
 from media import ECT_TABLE
+from netem_profiles import load_profile
 from server.streaming.policy import Hints, NetHint
 
 MAX_DOWNLINK_MBPS = 100_000.0
@@ -24,6 +26,13 @@ def _number(text: str | None, *, upper: float) -> float | None:
     except ValueError:
         return None
     return value if math.isfinite(value) and 0 <= value <= upper else None
+
+
+@functools.lru_cache(maxsize=64)
+def net_hint(name: str) -> NetHint:
+    """The ``net=<name>`` hint of a shipped network profile (read once per process; `ProfileError` if unknown)."""
+    profile = load_profile(name)
+    return NetHint(name=profile.name, down_kbps=profile.down_kbps, rtt_ms=profile.rtt_ms)
 
 
 def from_headers(headers: Mapping[str, str], *, max_kbps: float | None = None, net: NetHint | None = None) -> Hints:
