@@ -1,0 +1,85 @@
+"""The media file response (``server.streaming.files``): opened inline, sent with sendfile, FileResponse's answers."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from server.streaming.files import MeasuredFileResponse
+
+DATA = bytes(range(256)) * 40  # 10,240 bytes
+
+
+async def reported(sent: list[int], n: int) -> list[int]:
+    """``sent`` once it has ``n`` entries (the hook runs after the body went out, maybe after the client read it)."""
+    for _ in range(500):
+        if len(sent) >= n:
+            break
+        await asyncio.sleep(0.01)
+    return sent
+
+
+@pytest.fixture
+async def client(aiohttp_client: Any, tmp_path: Path) -> tuple[TestClient, list[int]]:
+    """An app serving ``seg.ts`` (and a missing file) with the response under test; the sizes reported sent."""
+    (tmp_path / "seg.ts").write_bytes(DATA)
+    sent: list[int] = []
+
+    async def on_sent(nbytes: int, _seconds: float) -> None:
+        sent.append(nbytes)
+
+    async def seg(request: web.Request) -> web.StreamResponse:
+        return MeasuredFileResponse(tmp_path / request.match_info["name"], on_sent=on_sent,
+                                    headers={"Content-Type": "video/mp2t", "Cache-Control": "no-store"})
+
+    app = web.Application()
+    app.router.add_route("*", "/{name}", seg)
+    return await aiohttp_client(app), sent
+
+
+async def test_whole_file_with_validators(client: tuple[TestClient, list[int]]) -> None:
+    http, sent = client
+    resp = await http.get("/seg.ts")
+    assert resp.status == 200 and await resp.read() == DATA
+    assert resp.headers["Content-Type"] == "video/mp2t" and resp.headers["Cache-Control"] == "no-store"
+    assert resp.headers["Accept-Ranges"] == "bytes" and resp.headers["Last-Modified"] and resp.headers["ETag"]
+    assert resp.headers["Content-Length"] == str(len(DATA))
+    assert await reported(sent, 1) == [len(DATA)]
+
+
+async def test_ranges(client: tuple[TestClient, list[int]]) -> None:
+    http, sent = client
+    for header, body in (("bytes=0-187", DATA[:188]), ("bytes=10000-", DATA[10000:]), ("bytes=-100", DATA[-100:]),
+                         ("bytes=10000-99999", DATA[10000:])):
+        resp = await http.get("/seg.ts", headers={"Range": header})
+        assert resp.status == 206, header
+        assert await resp.read() == body, header
+        start = len(DATA) - len(body) if header != "bytes=0-187" else 0
+        assert resp.headers["Content-Range"] == f"bytes {start}-{start + len(body) - 1}/{len(DATA)}", header
+    assert await reported(sent, 4) == [188, 240, 100, 240]
+    for bad in ("bytes=20000-", "bytes=5-1"):
+        resp = await http.get("/seg.ts", headers={"Range": bad})
+        assert resp.status == 416, bad
+        assert resp.headers["Content-Range"] == f"bytes */{len(DATA)}"
+    assert len(sent) == 4
+
+
+async def test_conditionals_head_and_missing(client: tuple[TestClient, list[int]]) -> None:
+    http, sent = client
+    first = await http.get("/seg.ts")
+    etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
+    assert (await http.get("/seg.ts", headers={"If-None-Match": etag})).status == 304
+    assert (await http.get("/seg.ts", headers={"If-None-Match": f"W/{etag}"})).status == 304
+    assert (await http.get("/seg.ts", headers={"If-Modified-Since": modified})).status == 304
+    assert (await http.get("/seg.ts", headers={"If-None-Match": '"other"'})).status == 200
+    assert (await http.get("/seg.ts", headers={"If-Match": '"other"'})).status == 412
+    assert (await http.get("/seg.ts", headers={"If-Match": etag})).status == 200
+    head = await http.head("/seg.ts")
+    assert head.status == 200 and head.headers["Content-Length"] == str(len(DATA)) and await head.read() == b""
+    assert (await http.get("/missing.ts")).status == 404
+    assert await reported(sent, 3) == [len(DATA)] * 3  # the three 200 GETs
