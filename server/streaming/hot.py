@@ -3,7 +3,9 @@
 - :class:`SessionCache`: a stream session read from Redis is reused for ``SESSION_TTL_S`` by the
   requests that only *check* it (playlists, rendition files); the steered segments, which decide
   and writes, always reads it fresh. The price: a session that ends (or whose variants change)
-  is noticed up to ``SESSION_TTL_S`` later by those requests.
+  is noticed up to ``SESSION_TTL_S`` later by those requests. Concurrent misses of one session
+  share one read (a player fetching audio and video, or 50 connections of a benchmark, sent one
+  Redis read each when the copy expired).
 - :class:`ResolveCache`: the checked real path of a file inside an asset (packaged files do not
   move; a re-packaged asset is swapped in under the same paths, and a file that disappears makes
   the file response answer 404).
@@ -13,6 +15,7 @@ Both are bounded: when full they are emptied.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -32,16 +35,23 @@ class SessionCache:
         self._ttl = ttl_s
         self._max = max_entries
         self._entries: dict[str, tuple[float, StreamSession]] = {}
+        self._reading: dict[str, asyncio.Future[StreamSession | None]] = {}
         self._sweep_at = SWEEP_MIN
 
     async def get(self, session_id: str,
                   read: Callable[[str], Awaitable[StreamSession | None]]) -> StreamSession | None:
-        """The session (``read(session_id)`` when not cached or stale); unknown sessions are not cached."""
+        """The session (``read(session_id)`` when not cached or stale, one read for concurrent misses); unknown
+        sessions are not cached."""
         now = time.monotonic()
         hit = self._entries.get(session_id)
         if hit is not None and hit[0] > now:
             return hit[1]
-        session = await read(session_id)
+        reading = self._reading.get(session_id)
+        if reading is None:
+            reading = self._reading[session_id] = asyncio.ensure_future(read(session_id))
+            reading.add_done_callback(lambda _: self._reading.pop(session_id, None))
+        session = await asyncio.shield(reading)  # a cancelled waiter does not cancel the others' read
+        now = time.monotonic()
         if session is None:
             self._entries.pop(session_id, None)
             return None

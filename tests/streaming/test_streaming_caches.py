@@ -42,6 +42,35 @@ def test_live_sessions_are_served_from_the_cache() -> None:
     assert len(reads) == SWEEP_MIN * 3 and len(cache) == SWEEP_MIN * 3  # fresh copies survive sweeps
 
 
+def test_concurrent_misses_share_one_read_and_its_failure() -> None:
+    cache = SessionCache(ttl_s=60.0)
+    reads: list[str] = []
+    gate = asyncio.Event()
+
+    async def read(session_id: str) -> StreamSession:
+        reads.append(session_id)
+        await gate.wait()
+        if session_id == "broken":
+            raise ConnectionError("redis went away")
+        return cast(StreamSession, session_id)
+
+    async def many() -> tuple[list[Any], list[Any]]:
+        ok = [asyncio.ensure_future(cache.get("s1", read)) for _ in range(50)]
+        bad = [asyncio.ensure_future(cache.get("broken", read)) for _ in range(3)]
+        ok[0].cancel()  # one waiter giving up does not cancel the read the others wait for
+        await asyncio.sleep(0)
+        gate.set()
+        return (await asyncio.gather(*ok[1:], return_exceptions=True),
+                await asyncio.gather(*bad, return_exceptions=True))
+
+    found, failed = asyncio.run(many())
+    assert found == ["s1"] * 49
+    assert all(isinstance(f, ConnectionError) for f in failed)
+    assert reads == ["s1", "broken"]
+    asyncio.run(cache.get("s1", read))  # cached now
+    assert reads == ["s1", "broken"]
+
+
 def test_per_session_playlists_cannot_push_out_shared_ones() -> None:
     cache = PlaylistCache(max_entries=10, max_session_entries=4)
     asset = cast(Asset, object())
