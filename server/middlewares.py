@@ -70,9 +70,10 @@ async def request_id_middleware(request: web.Request, handler: Handler) -> web.S
         exc.headers["X-Request-ID"] = rid
         raise
     finally:
-        access_log.info("%s %s %s", request.method, log_path(request), status, extra={
-            "method": request.method, "path": request.path, "status": status,
-            "duration_ms": round((time.perf_counter() - start) * 1000, 2), "remote": request.remote})
+        if access_log.isEnabledFor(logging.INFO):  # its fields cost a few µs per request even when not written
+            access_log.info("%s %s %s", request.method, log_path(request), status, extra={
+                "method": request.method, "path": request.path, "status": status,
+                "duration_ms": round((time.perf_counter() - start) * 1000, 2), "remote": request.remote})
         request_id_var.reset(token)
     resp.headers["X-Request-ID"] = rid
     return resp
