@@ -330,9 +330,13 @@ async def _steered_segment(request: web.Request, *, asset: Asset, session: Strea
     # the player's buffer: this request says the previous segment is in (server.streaming.playerbuffer)
     timing = next((s for s in _timeline(asset, session).segments if s.index == index), None)
     player = session.player or PlayerBuffer()
+    via_nginx = app[keys.SETTINGS].media_accel_redirect is not None
+    arrived_player: PlayerBuffer | None = None
     if timing is not None:
-        player = player.arrive(index=index, start=timing.start, end=timing.start + timing.duration, now=arrived.at)
-        await store.note_player(session_id=session.session_id, player=player)
+        player = arrived_player = player.arrive(index=index, start=timing.start, end=timing.start + timing.duration,
+                                                now=arrived.at)
+        if not via_nginx:  # sent from here: stored before the body goes out (behind nginx: with the delivery, below)
+            await store.note_player(session_id=session.session_id, player=player)
     buffer_s = player.level(arrived.at)
     # this request's arrival closes the gap after the previous one: the newest delivery counts
     est = throughput.estimate_of([*log, Request(at=arrived.at, nbytes=0, new_connection=arrived.new_connection,
@@ -375,9 +379,9 @@ async def _steered_segment(request: web.Request, *, asset: Asset, session: Strea
         # nginx sends the bytes; the estimate only needs when this request arrived and how big it was.
         log_request(app, user_id=session.user_id, arrived=arrived, nbytes=_size(target), media_s=segment.duration,
                     buffer_s=buffer_s, session_id=session.session_id)
-        await store.note_delivery(session_id=session.session_id, now=time.time(),
-                                  segment_end_s=segment.start + segment.duration,
-                                  estimate_kbps=est.kbps if est else None)
+        await store.note_player_and_delivery(session_id=session.session_id, player=arrived_player, now=time.time(),
+                                             segment_end_s=segment.start + segment.duration,
+                                             estimate_kbps=est.kbps if est else None)
         if switch is not None:
             await record_switch(app, session=session, switch=switch, position_s=segment.start)
         return accel

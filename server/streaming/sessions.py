@@ -56,6 +56,18 @@ if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'estimate_kbps', ARGV[3]) end
 return 1
 """
 
+# A steered segment handed to nginx (X-Accel-Redirect): the player's buffer model and the delivery in one call.
+_PLAYER_AND_DELIVERY_LUA = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'player_buffer', ARGV[4]) end
+local started = redis.call('HGET', KEYS[1], 'steer_started_at')
+if not started or started == '' then redis.call('HSET', KEYS[1], 'steer_started_at', ARGV[1]) end
+local delivered = tonumber(redis.call('HGET', KEYS[1], 'delivered_end_s') or '0') or 0
+if tonumber(ARGV[2]) > delivered then redis.call('HSET', KEYS[1], 'delivered_end_s', ARGV[2]) end
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'estimate_kbps', ARGV[3]) end
+return 1
+"""
+
 _SET_IF_EXISTS_LUA = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
@@ -195,6 +207,14 @@ class SessionStore:
         await self._redis.eval(
             _DELIVERY_LUA, 1, session_key(self._ns, session_id), repr(now), repr(segment_end_s),
             f"{estimate_kbps:.1f}" if estimate_kbps is not None else "")
+
+    async def note_player_and_delivery(self, *, session_id: str, player: PlayerBuffer | None, now: float,
+                                       segment_end_s: float, estimate_kbps: float | None) -> None:
+        """:meth:`note_player` (when ``player`` is given) and :meth:`note_delivery` in one round trip, for a
+        segment whose bytes nginx sends (nothing waits between the two)."""
+        await self._redis.eval(
+            _PLAYER_AND_DELIVERY_LUA, 1, session_key(self._ns, session_id), repr(now), repr(segment_end_s),
+            f"{estimate_kbps:.1f}" if estimate_kbps is not None else "", player.dumps() if player is not None else "")
 
     async def note_player(self, *, session_id: str, player: PlayerBuffer) -> None:
         """Store the steered player's buffer model (not for a session that has gone)."""
