@@ -163,6 +163,22 @@ class AbrConfig:
             the link is back).
         mpc_min_buffer_s: plan from this much buffer instead of only where BOLA would decide
             (None: where BOLA would, from `dynamic_on_s` until under `dynamic_off_s`).
+        mpc_up_run_s: the plan's up-switch to a rung its throughput does not sustain stands
+            only when the buffer beyond `mpc_reserve_s` can play that rung for this many
+            seconds (it loses rung ÷ throughput − 1 s of buffer per second played); else the
+            highest rung between that does. The 5-segment horizon alone went up as soon as 5
+            segments fitted and came down at the reserve: a switch every few segments, where
+            the rung above the link can be played in long runs from a deep buffer. A request
+            that waited `mpc_idle_s` for room (a full buffer) goes up at once. 0 (the default):
+            off; 16–24 s halve the switches on the broadband links but cost 0.1–0.3 points of
+            the oracle's bitrate on the traces (benchmarks/RESULTS.md, #18 fifth pass).
+        mpc_keep: the plan's down-switch waits while the buffer beyond `mpc_reserve_s` still
+            loads the current rung's next segment at the plan's throughput: the plan lowers the
+            rung as soon as its horizon foresees a stall, several segments early, and with 4 s
+            segments went straight back up.
+        mpc_cv_samples: the plan's variation gate (`mpc_min_cv`) judges the coefficient of
+            variation of the last this many samples (a window of 4 on a varying link measured
+            under 0.02 now and then and handed single decisions to BOLA, a switch each way).
     """
 
     rule: str = DEFAULT_RULE
@@ -205,6 +221,10 @@ class AbrConfig:
     mpc_min_cv: float = 0.02
     mpc_max_error: float = 0.5
     mpc_min_buffer_s: float | None = None
+    mpc_up_run_s: float = 0.0
+    mpc_keep: bool = True
+    mpc_idle_s: float = 0.5
+    mpc_cv_samples: int = 8
 
     def __post_init__(self) -> None:
         """Reject an unknown rule name early."""

@@ -21,7 +21,7 @@ from media.abr.base import (
 )
 from media.abr.baselines import mpc_plan
 from media.abr.bola import bola_max_buffer_for, bola_min_buffer_for, bola_params, bola_rule
-from media.abr.estimator import ThroughputEstimator
+from media.abr.estimator import ThroughputEstimator, coefficient_of_variation
 from media.abr.rules import insufficient_buffer_rule, throughput_rule
 from media.abr.start import StartHint, start_from_hint
 
@@ -69,6 +69,8 @@ class AbrController:
         # last decision, and the relative errors of the last 5 such predictions.
         self._prediction: float | None = None
         self.errors: list[float] = []
+        self._history: list[float] = []  # the last `mpc_cv_samples` samples (kbit/s)
+        self._idle_s = 0.0  # time from the last download's end to this decision
 
     @property
     def rule(self) -> str:
@@ -117,12 +119,7 @@ class AbrController:
     def link_cv(self) -> float:
         """Coefficient of variation of the recent samples (0 with fewer than two): how much a
         buffer has to absorb. A steady link (≈ 0) is served by the throughput alone."""
-        rec = self.estimator.recent
-        if len(rec) < 2:
-            return 0.0
-        mean = sum(rec) / len(rec)
-        var = sum((x - mean) ** 2 for x in rec) / len(rec)
-        return math.sqrt(var) / mean if mean > 0 else 0.0
+        return coefficient_of_variation(self.estimator.recent)
 
     def choose_start(self, hint: StartHint | None = None) -> Decision:
         """Pick the starting rung from `hint` (see module `choose_start`) and remember it."""
@@ -160,6 +157,10 @@ class AbrController:
             counted = self.estimator.sample(nbytes=tail[0], duration_s=tail[1])
         else:
             counted = self._sample_download(nbytes, duration_s, ttfb_s, index)
+        new = self.estimator.samples - n0
+        if new > 0:
+            keep = max(int(self.config.mpc_cv_samples), 1)
+            self._history = [*self._history, *self.estimator.recent[-new:]][-keep:]
         if pred is not None and tail is None and self.estimator.samples > n0:
             got = self.estimator.last_kbps
             if got > 0:
@@ -267,7 +268,7 @@ class AbrController:
         """Whether "dynamic" decides with the MPC plan now (see `AbrConfig.mpc_horizon`)."""
         if cfg.mpc_horizon <= 0 or self.estimator.samples < 2 or self.low_link:
             return False
-        if self.link_cv < cfg.mpc_min_cv:
+        if coefficient_of_variation(self._history) < cfg.mpc_min_cv:
             return False
         if cfg.mpc_min_buffer_s is None:
             return use_bola
@@ -288,12 +289,33 @@ class AbrController:
             segment_s=cfg.segment_s,
             horizon=cfg.mpc_horizon,
         )
+        plan = idx
+        idx = self._mpc_hysteresis(plan, cur, usable, bw)
         reason = (
             f"MPC {fmt_kbps(recent)} / (1 + {err:.2f}) = {fmt_kbps(bw)}, buffer "
             f"{self.buffer_s:.1f} s − {cfg.mpc_reserve_s:g} s reserve → {fmt_kbps(self.ladder[idx])}"
-            f" (QoE {qoe:.2f} over {cfg.mpc_horizon} segments)"
+            f" (QoE {qoe:.2f} over {cfg.mpc_horizon} segments"
+            + (f"; plan {fmt_kbps(self.ladder[plan])}, hysteresis)" if idx != plan else ")")
         )
         return make_decision(self.ladder, idx, reason, "mpc")
+
+    def _mpc_hysteresis(self, idx: int, cur: int, usable: float, bw: float) -> int:
+        """The plan's choice `idx` with hysteresis (`mpc_keep`, `mpc_up_run_s`): a down-switch
+        waits while `usable` buffer still loads the current rung's next segment at `bw`; an
+        up-switch goes to the highest rung up to `idx` that `bw` sustains or that `usable`
+        buffer can play for `mpc_up_run_s` seconds."""
+        cfg = self.config
+        bw = max(bw, 1e-6)
+        if idx < cur:
+            load = cfg.segment_s * self.ladder[cur] / bw
+            return cur if cfg.mpc_keep and usable >= load else idx
+        if idx == cur or cfg.mpc_up_run_s <= 0 or self._idle_s >= cfg.mpc_idle_s:
+            return idx  # a request that waited for room: the buffer cannot grow any more
+        for r in range(idx, cur, -1):
+            drain = self.ladder[r] / bw - 1.0  # buffer lost per second played
+            if drain <= 0 or usable >= cfg.mpc_up_run_s * drain:
+                return r
+        return cur
 
     def _rule_decision(self, now: float, est: float, cur: int) -> Decision:
         """The selected rule's raw choice (before the safety cap and hysteresis)."""
@@ -372,6 +394,8 @@ class AbrController:
         if cfg.rule == "dynamic":
             est = self.trusted_kbps
         self._prediction = self.estimator.window_kbps if self.estimator.samples else None
+        end = self._last_download_end
+        self._idle_s = now_f - end if end is not None and math.isfinite(now_f) else 0.0
         d = self._rule_decision(now_f, est, cur)
         link_down = d.index < cur
         if self.playing:

@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from media.abr.base import as_finite, as_nonneg
+
+
+def coefficient_of_variation(values: Sequence[float]) -> float:
+    """Standard deviation ÷ mean of `values` (0 with fewer than two or a mean ≤ 0)."""
+    if len(values) < 2:
+        return 0.0
+    mean = sum(values) / len(values)
+    if mean <= 0:
+        return 0.0
+    return math.sqrt(sum((x - mean) ** 2 for x in values) / len(values)) / mean
 
 
 class _Ewma:
