@@ -57,6 +57,12 @@ CLIENT_ABR_RESUME_S = 1.0
 #: full: under ``commute`` it needs one segment's worth at the new rate before its lower rendition
 #: arrives; 10 s gave zero stalls where 4 s stalled twice (RESULTS.md, TUI, #15).
 CLIENT_ABR_READAHEAD_S = 10.0
+#: Media mpv holds ahead of the screen besides its demuxer cache: its audio output buffer (``audio-buffer``,
+#: 0.2 s by default) and the decoded frames queued for display. The read-ahead is a budget of media ahead of
+#: the screen, so the demuxer (``cache-secs``, ``demuxer-readahead-secs``) gets that less this
+#: (:func:`demuxer_readahead_s`). With the demuxer at the whole 8 s, server-steered switches (PUT at a random
+#: point of a segment) reached the screen up to 0.26 s past read-ahead + one segment (RESULTS.md #13).
+OUTPUT_AHEAD_S = 0.25
 #: Cap on bytes held ahead by the demuxer (a 1080p segment is ~1.5 MB; four of them fit).
 DEMUXER_MAX_BYTES = 8 * 1024 * 1024
 #: ffmpeg's probe limits: one small first segment is enough for TS with H.264 + AAC.
@@ -72,6 +78,11 @@ def readahead_s(segment_s: float = DEFAULT_SEGMENT_S) -> float:
     """Seconds of media mpv may hold ahead: ``READAHEAD_SEGMENTS`` segments, at least 2 s."""
     seg = segment_s if math.isfinite(segment_s) and segment_s > 0 else DEFAULT_SEGMENT_S
     return max(2.0, READAHEAD_SEGMENTS * seg)
+
+
+def demuxer_readahead_s(ahead_s: float) -> float:
+    """Seconds mpv's demuxer reads ahead so that ``ahead_s`` of media in all is ahead of the screen (at least 1 s)."""
+    return max(1.0, ahead_s - OUTPUT_AHEAD_S)
 
 
 def resume_s(segment_s: float = DEFAULT_SEGMENT_S) -> float:
@@ -94,13 +105,14 @@ def streaming_options(
 ) -> dict[str, str]:
     """mpv's options (``name -> value``) for streaming this server's titles with ``segment_s`` segments.
 
-    ``readahead``: seconds of media held ahead; by default :func:`readahead_s` (server-steered mpv);
+    ``readahead``: seconds of media held ahead of the screen (the demuxer's share:
+    :func:`demuxer_readahead_s`); by default :func:`readahead_s` (server-steered mpv);
     the terminal client passes :data:`CLIENT_ABR_READAHEAD_S`. ``resume``: seconds buffered before
     playback resumes after a stall; by default :func:`resume_s` (server-steered mpv); the terminal
     client passes :data:`CLIENT_ABR_RESUME_S`. ``headless``: an mpv without a window
     (``--vo=null``) also skips the on-screen scripts (:data:`HEADLESS`).
     """
-    ahead = readahead if readahead is not None else readahead_s(segment_s)
+    ahead = demuxer_readahead_s(readahead if readahead is not None else readahead_s(segment_s))
     return {
         **(HEADLESS if headless else {}),
         "cache": "yes",

@@ -140,7 +140,8 @@ def test_the_mpv_model_follows_the_shared_mpv_options() -> None:
 
     model = load_model("mpv")
     options = mpv_options.streaming_options()
-    assert model.max_buffer_s == float(options["demuxer-readahead-secs"]) == mpv_options.readahead_s()
+    assert model.max_buffer_s == float(options["demuxer-readahead-secs"])
+    assert model.max_buffer_s == mpv_options.demuxer_readahead_s(mpv_options.readahead_s())
     assert model.max_buffer_bytes == int(options["demuxer-max-bytes"])
     assert model.probe_bytes == int(options["demuxer-lavf-probesize"])
     assert model.resume_after_s == float(options["cache-pause-wait"]) == mpv_options.resume_s()

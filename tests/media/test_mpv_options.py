@@ -12,6 +12,7 @@ from media import (
     readahead_s,
     streaming_options,
 )
+from media.mpv_options import OUTPUT_AHEAD_S, demuxer_readahead_s
 from tui.player.controller import mpv_options
 
 
@@ -21,16 +22,18 @@ def test_read_ahead_is_bounded_and_follows_the_segment_duration() -> None:
     assert readahead_s(0.25) == 2.0  # never below 2 s
     assert readahead_s(math.nan) == readahead_s(2.0) and readahead_s(-1) == readahead_s(2.0)
     opts = streaming_options(segment_s=6.0)
-    assert opts["cache-secs"] == "24" and opts["demuxer-readahead-secs"] == "24"
+    # the demuxer's share of 24 s ahead of the screen: mpv's output buffers hold the rest
+    assert opts["cache-secs"] == opts["demuxer-readahead-secs"] == f"{24 - OUTPUT_AHEAD_S:g}"
+    assert 0 < OUTPUT_AHEAD_S < 0.5
     assert opts["cache-pause-wait"] == "6" and streaming_options()["cache-pause-wait"] == "2"  # one segment
     assert int(opts["demuxer-max-bytes"]) <= 16 * 1024 * 1024  # mpv's default is 150 MiB
 
 
 def test_the_terminal_client_takes_its_read_ahead_from_the_shared_options() -> None:
     opts = streaming_options(readahead=CLIENT_ABR_READAHEAD_S)
-    assert opts["cache-secs"] == opts["demuxer-readahead-secs"] == f"{CLIENT_ABR_READAHEAD_S:g}"
+    assert opts["cache-secs"] == opts["demuxer-readahead-secs"] == f"{demuxer_readahead_s(CLIENT_ABR_READAHEAD_S):g}"
     client = mpv_options(headless=True, vo="null")
-    assert client["cache_secs"] == client["demuxer_readahead_secs"] == f"{CLIENT_ABR_READAHEAD_S:g}"
+    assert client["cache_secs"] == client["demuxer_readahead_secs"] == opts["cache-secs"]
     assert client["demuxer_lavf_hacks"] == "no"  # the rest of the shared options come along
     # the client's mpv resumes after mpv's default 1 s: with one segment (2 s) it never reported a stream
     # lost to a server outage (tests/tui/test_tui_outage.py)
