@@ -33,13 +33,7 @@ from media.assets import Asset, AudioTrack, Segment, SubtitleTrack, VideoRenditi
 from media.dash import build_mpd, segment_files
 from media.errors import FFmpegError, InputError, MediaError
 from media.ladder import DEFAULT_LADDER, Rendition, ladder_for_source, load_ladder
-from media.mpv_options import (
-    CLIENT_ABR_READAHEAD_S,
-    CLIENT_ABR_RESUME_S,
-    python_mpv_kwargs,
-    readahead_s,
-    streaming_options,
-)
+from media.mpv_options import CLIENT_ABR_READAHEAD_S, python_mpv_kwargs, readahead_s, streaming_options
 from media.mpv_options import cli_args as mpv_cli_args
 from media.package import POSTER_FILE, THUMB_FILE, PackageOptions
 from media.pipeline import package_asset, package_sync
@@ -66,7 +60,6 @@ __all__ = [
     "AD_QUARTILES",
     "BREAK_ORDER",
     "CLIENT_ABR_READAHEAD_S",
-    "CLIENT_ABR_RESUME_S",
     "DEFAULT_LADDER",
     "DEFAULT_RULE",
     "ECT_TABLE",

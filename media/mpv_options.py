@@ -22,6 +22,11 @@ figures and what each option bought in ``benchmarks/RESULTS.md``, "mpv at the ph
   one connection and two round trips less before the first frame (mpv's log: 3 → 2 connections for the
   steered URL). The other hacks only tune local formats (mp4/mkv probing, text subtitles' charset);
   WebVTT subtitles added with ``sub-add`` still show the right cue after seeks.
+- **seekable HLS over HTTP** (``force-seekable``): with the hacks off mpv takes the stream's seekability
+  from the playlist's own HTTP stream, which has none (mpv's demux_lavf sets ``seekable`` only for the
+  ``no_stream`` formats): every ``start``, seek key and resume at a position played from 0:00 instead
+  (mpv's log: ``Stream is not seekable.`` … ``Cannot seek in this stream.``). ffmpeg's HLS demuxer seeks
+  on its segment list by itself, so seeking is safe to force.
 
 - **no on-screen scripts in a headless mpv** (``headless=True``: ``ott-load real-players`` and the
   benchmarks run ``--vo=null``): mpv waits for its built-in Lua scripts before it opens the first file,
@@ -47,12 +52,9 @@ DEFAULT_SEGMENT_S = 2.0
 #: two or more (RESULTS.md #13). No read-ahead reaches zero there: the drop lands inside a segment mpv
 #: cannot abandon.
 READAHEAD_SEGMENTS = 4.0
-#: After a stall, mpv resumes once this many segments are buffered (``cache-pause-wait``): server-steered mpv.
+#: After a stall, mpv resumes once this many segments are buffered (``cache-pause-wait``): every mpv of this
+#: project, the terminal client's included.
 RESUME_SEGMENTS = 1.0
-#: ``cache-pause-wait`` of the terminal client: mpv's default 1 s. With one segment (2 s) the client's mpv,
-#: paused for the cache when the server died, never reported the lost stream, so the client never
-#: recovered (tests/tui/test_tui_outage.py failed at 2 s and passes at 1 s; not yet understood in mpv).
-CLIENT_ABR_RESUME_S = 1.0
 #: Read-ahead of the terminal client, which runs its own ABR and probes the link while its buffer is
 #: full: under ``commute`` it needs one segment's worth at the new rate before its lower rendition
 #: arrives; 10 s gave zero stalls where 4 s stalled twice (RESULTS.md, TUI, #15).
@@ -101,15 +103,13 @@ def lavf_options(*, local_playlist: bool = False) -> str:
 
 def streaming_options(
     *, segment_s: float = DEFAULT_SEGMENT_S, local_playlist: bool = False, readahead: float | None = None,
-    resume: float | None = None, headless: bool = False,
+    headless: bool = False,
 ) -> dict[str, str]:
     """mpv's options (``name -> value``) for streaming this server's titles with ``segment_s`` segments.
 
     ``readahead``: seconds of media held ahead of the screen (the demuxer's share:
     :func:`demuxer_readahead_s`); by default :func:`readahead_s` (server-steered mpv);
-    the terminal client passes :data:`CLIENT_ABR_READAHEAD_S`. ``resume``: seconds buffered before
-    playback resumes after a stall; by default :func:`resume_s` (server-steered mpv); the terminal
-    client passes :data:`CLIENT_ABR_RESUME_S`. ``headless``: an mpv without a window
+    the terminal client passes :data:`CLIENT_ABR_READAHEAD_S`. ``headless``: an mpv without a window
     (``--vo=null``) also skips the on-screen scripts (:data:`HEADLESS`).
     """
     ahead = demuxer_readahead_s(readahead if readahead is not None else readahead_s(segment_s))
@@ -117,7 +117,7 @@ def streaming_options(
         **(HEADLESS if headless else {}),
         "cache": "yes",
         "cache-secs": f"{ahead:g}",
-        "cache-pause-wait": f"{resume if resume is not None else resume_s(segment_s):g}",
+        "cache-pause-wait": f"{resume_s(segment_s):g}",
         "demuxer-readahead-secs": f"{ahead:g}",
         "demuxer-max-bytes": str(DEMUXER_MAX_BYTES),
         "demuxer-max-back-bytes": str(DEMUXER_MAX_BYTES // 4),
@@ -125,6 +125,7 @@ def streaming_options(
         "demuxer-lavf-analyzeduration": f"{ANALYZE_S:g}",
         "demuxer-lavf-o": lavf_options(local_playlist=local_playlist),
         "demuxer-lavf-hacks": "no",
+        "force-seekable": "yes",
         "stream-lavf-o": "multiple_requests=1",
     }
 

@@ -4,14 +4,7 @@ from __future__ import annotations
 
 import math
 
-from media import (
-    CLIENT_ABR_READAHEAD_S,
-    CLIENT_ABR_RESUME_S,
-    mpv_cli_args,
-    python_mpv_kwargs,
-    readahead_s,
-    streaming_options,
-)
+from media import CLIENT_ABR_READAHEAD_S, mpv_cli_args, python_mpv_kwargs, readahead_s, streaming_options
 from media.mpv_options import OUTPUT_AHEAD_S, demuxer_readahead_s
 from tui.player.controller import mpv_options
 
@@ -35,9 +28,9 @@ def test_the_terminal_client_takes_its_read_ahead_from_the_shared_options() -> N
     client = mpv_options(headless=True, vo="null")
     assert client["cache_secs"] == client["demuxer_readahead_secs"] == opts["cache-secs"]
     assert client["demuxer_lavf_hacks"] == "no"  # the rest of the shared options come along
-    # the client's mpv resumes after mpv's default 1 s: with one segment (2 s) it never reported a stream
-    # lost to a server outage (tests/tui/test_tui_outage.py)
-    assert client["cache_pause_wait"] == f"{CLIENT_ABR_RESUME_S:g}" == "1"
+    # one resume depth for every mpv: a segment buffered (a lost stream is told by how far mpv read,
+    # tests/tui/test_tui_mpv_stream.py, whatever mpv waits for)
+    assert client["cache_pause_wait"] == streaming_options()["cache-pause-wait"] == "2"
 
 
 def test_ffmpeg_decodes_after_the_first_segment_on_one_persistent_connection() -> None:

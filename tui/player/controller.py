@@ -9,7 +9,7 @@ from typing import Any
 from textual.message import Message
 from textual.message_pump import MessagePump
 
-from media import CLIENT_ABR_READAHEAD_S, CLIENT_ABR_RESUME_S, python_mpv_kwargs, streaming_options
+from media import CLIENT_ABR_READAHEAD_S, python_mpv_kwargs, streaming_options
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +52,12 @@ class CacheStallChanged(Message):
 
 @dataclass
 class PlaybackEnded(Message):
-    """The file ended: ``reason`` is eof, stop, error or quit."""
+    """The file ended: ``reason`` is eof, stop, error or quit; ``read_to_s``: how far into the media mpv's demuxer
+    had read (None when it reported nothing): an ``eof`` short of the title's end is a lost stream."""
 
     reason: str
     error: str = ""
+    read_to_s: float | None = None
 
 
 ISO_639_2 = {"eng": "en", "hin": "hi", "tam": "ta", "tel": "te", "ben": "bn", "mar": "mr"}
@@ -86,8 +88,7 @@ def mpv_options(*, headless: bool, vo: str) -> dict[str, Any]:
     # connection (shared with ott-load real-players and the README); a local playlist (fast start) may
     # point at http segments.
     opts: dict[str, Any] = {"config": False, "ytdl": False, "input_default_bindings": False, "osc": False,
-                            **python_mpv_kwargs(streaming_options(local_playlist=True, readahead=READAHEAD_S,
-                                                                resume=CLIENT_ABR_RESUME_S)),
+                            **python_mpv_kwargs(streaming_options(local_playlist=True, readahead=READAHEAD_S)),
                             "keep_open": "no",
                             "terminal": False, "msg_level": "all=no"}
     if vo == "tct":
@@ -107,9 +108,12 @@ class MpvController:
         import mpv
 
         self.target = target
+        self._read_to: float | None = None  # of the file playing; touched on mpv's event thread only
         self.player = mpv.MPV(**mpv_options(headless=headless, vo=vo))
         self.player.observe_property("video-params", self._on_params)
         self.player.observe_property("paused-for-cache", self._on_cache)
+        self.player.observe_property("demuxer-cache-state", self._on_cache_state)
+        self.player.event_callback("start-file")(self._on_start)
         self.player.event_callback("end-file")(self._on_end)
         self._closed = False
 
@@ -122,6 +126,16 @@ class MpvController:
         if value is not None:
             self.target.post_message(CacheStallChanged(bool(value)))
 
+    def _on_cache_state(self, _name: str, value: Any) -> None:
+        # the furthest media the demuxer read: a segment ffmpeg could not fetch is skipped, and past the last
+        # one the file ends as a plain eof (mpv 0.35 / ffmpeg 5.1), so only this tells a lost stream's end
+        end = value.get("cache-end") if isinstance(value, dict) else None
+        if isinstance(end, int | float) and (self._read_to is None or end > self._read_to):
+            self._read_to = float(end)
+
+    def _on_start(self, _event: Any) -> None:
+        self._read_to = None
+
     def _on_end(self, event: Any) -> None:
         try:
             data = event.data
@@ -129,7 +143,7 @@ class MpvController:
             error = str(getattr(data, "error", "") or "") if reason == "error" else ""
         except (AttributeError, TypeError, ValueError):
             reason, error = "stop", ""
-        self.target.post_message(PlaybackEnded(reason, error))
+        self.target.post_message(PlaybackEnded(reason, error, self._read_to))
 
     # ----------------------------------------------------------------- commands (UI thread)
     def load(self, url: str, *, start_s: float = 0.0) -> None:

@@ -43,7 +43,7 @@ from tui.player.keys import PLAYER_BINDINGS
 from tui.player.link_probe import LinkProbe
 from tui.player.opening import fetch_ad_breaks, known_link_kbps
 from tui.player.outage import OutageRecovery
-from tui.player.recovery import ended_early
+from tui.player.recovery import stream_lost
 from tui.player.reporting import PlaybackReporter
 from tui.player.tracks import add_tracks
 from tui.widgets.ad_overlay import AdOverlay
@@ -261,8 +261,8 @@ class PlayerScreen(PlayerKeyActions, OutageRecovery, EpisodeFlow):
             return
         if self.recovering:
             return
-        if message.reason in ("eof", "error") and self.first_frame_at is not None and \
-                (message.reason == "error" or ended_early(position_s=self.position_s, duration_s=self.duration_s)):
+        if self.first_frame_at is not None and stream_lost(reason=message.reason, read_to_s=message.read_to_s,
+                                                           position_s=self.position_s, duration_s=self.duration_s):
             self._stream_lost(message.error or "the stream ended early")
             return
         if message.reason == "eof":
