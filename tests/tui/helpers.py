@@ -29,14 +29,16 @@ def on_screen(app: OttApp, cls: type) -> bool:
     return isinstance(app.screen, cls) and app.screen.is_mounted and bool(app.screen.children)
 
 
-async def wait_for(pilot: Pilot[Any], predicate: Callable[[], Any], *, tries: int = 1200, step: float = 0.05) -> None:
+async def wait_for(pilot: Pilot[Any], predicate: Callable[[], Any], *, tries: int = 1200, step: float = 0.05,
+                   why: Callable[[], str] | None = None) -> None:
     """Let the app run until ``predicate()`` holds (bounded by a number of ticks: at least a minute by
-    default, as a login on a machine starved of CPU took more than 20 s)."""
+    default, as a login on a machine starved of CPU took more than 20 s). ``why``: the failure message when it
+    never does (read then)."""
     for _ in range(tries):
         if predicate():
             return
         await pilot.pause(step)
-    raise AssertionError("condition never became true")
+    raise AssertionError(why() if why is not None else "condition never became true")
 
 
 #: Seconds of the long sample title (LONG_ASSET).
@@ -58,13 +60,16 @@ async def wait_for_rendition_on_screen(pilot: Pilot[Any], player: PlayerScreen, 
     ``tries`` ticks (a player that stopped). On a machine starved of CPU mpv plays slower than real
     time, so a bound in ticks alone failed while the switch was still inside its budget."""
     start = player.position_s
-    for _ in range(tries):
+
+    def shown() -> bool:
         if player.stats.rendition == rendition:
-            return
+            return True
         played = player.position_s - start
         assert played <= media_budget_s, f"{rendition} not on screen after {played:.1f} s of media"
-        await pilot.pause(0.05)
-    raise AssertionError(f"{rendition} never reached the screen (player at {player.position_s:.1f} s)")
+        return False
+
+    await wait_for(pilot, shown, tries=tries,
+                   why=lambda: f"{rendition} never reached the screen (player at {player.position_s:.1f} s)")
 
 
 @dataclass(frozen=True, slots=True)
