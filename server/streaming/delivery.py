@@ -115,6 +115,14 @@ def rtt_from_log(log: Sequence[Request]) -> float | None:
     return min(gaps) if gaps else None
 
 
+def session_rtt(log: Sequence[Request], *, kept: float | None) -> float | None:
+    """The RTT for a session's estimate: what ``log`` measures (:func:`rtt_from_log`), else the figure the session
+    kept from an earlier window (``kept``): the playlist gap that measures it leaves the 40-entry log after ~80 s,
+    and without it every later fill would read one RTT slow."""
+    found = rtt_from_log(log)
+    return found if found is not None else kept
+
+
 def is_fill(gap_s: float, media_s: float, *, buffer_s: float | None = None, modelled: bool = False) -> bool:
     """Whether a gap after a response holding ``media_s`` seconds of media was the player filling.
 

@@ -29,7 +29,7 @@ from server.errors import Forbidden, NotFound
 from server.routing import optional_principal
 from server.streaming import manifests, steering, throughput
 from server.streaming.assets import AssetMissing, played_audio, rungs_of
-from server.streaming.delivery import Request
+from server.streaming.delivery import Request, session_rtt
 from server.streaming.files import PLAYLIST_CACHE, SEGMENT_CACHE, STEERED_CACHE, MeasuredFileResponse
 from server.streaming.paths import UnsafePath, check_raw, clean_relative, content_type, resolve_inside
 from server.streaming.playerbuffer import PlayerBuffer
@@ -335,12 +335,15 @@ async def _steered_segment(request: web.Request, *, asset: Asset, session: Strea
     if timing is not None:
         player = arrived_player = player.arrive(index=index, start=timing.start, end=timing.start + timing.duration,
                                                 now=arrived.at)
-        if not via_nginx:  # sent from here: stored before the body goes out (behind nginx: with the delivery, below)
-            await store.note_player(session_id=session.session_id, player=player)
     buffer_s = player.level(arrived.at)
     # this request's arrival closes the gap after the previous one: the newest delivery counts
-    est = throughput.estimate_of([*log, Request(at=arrived.at, nbytes=0, new_connection=arrived.new_connection,
-                                                buffer_s=buffer_s, session=session.session_id)], now=arrived.at)
+    window = [*log, Request(at=arrived.at, nbytes=0, new_connection=arrived.new_connection, buffer_s=buffer_s,
+                            session=session.session_id)]
+    rtt_s = session_rtt(window, kept=session.rtt_s)  # kept with the session: it outlives the log's window
+    if arrived_player is not None and not via_nginx:
+        # sent from here: stored before the body goes out (behind nginx: with the delivery, below)
+        await store.note_player(session_id=session.session_id, player=arrived_player, rtt_s=rtt_s)
+    est = throughput.estimate_of(window, rtt_s=rtt_s, now=arrived.at)
     now = time.time()
     if session.mode == "auto":
         decision = steering.steer(rungs=allowed, current=session.current, estimate_kbps=est.kbps if est else None,
@@ -381,7 +384,7 @@ async def _steered_segment(request: web.Request, *, asset: Asset, session: Strea
                     buffer_s=buffer_s, session_id=session.session_id)
         await store.note_player_and_delivery(session_id=session.session_id, player=arrived_player, now=time.time(),
                                              segment_end_s=segment.start + segment.duration,
-                                             estimate_kbps=est.kbps if est else None)
+                                             estimate_kbps=est.kbps if est else None, rtt_s=rtt_s)
         if switch is not None:
             await record_switch(app, session=session, switch=switch, position_s=segment.start)
         return accel

@@ -56,10 +56,12 @@ if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'estimate_kbps', ARGV[3]) end
 return 1
 """
 
-# A steered segment handed to nginx (X-Accel-Redirect): the player's buffer model and the delivery in one call.
+# A steered segment handed to nginx (X-Accel-Redirect): the player's buffer model (and RTT) and the delivery in
+# one call.
 _PLAYER_AND_DELIVERY_LUA = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'player_buffer', ARGV[4]) end
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'rtt_s', ARGV[5]) end
 local started = redis.call('HGET', KEYS[1], 'steer_started_at')
 if not started or started == '' then redis.call('HSET', KEYS[1], 'steer_started_at', ARGV[1]) end
 local delivered = tonumber(redis.call('HGET', KEYS[1], 'delivered_end_s') or '0') or 0
@@ -70,7 +72,7 @@ return 1
 
 _SET_IF_EXISTS_LUA = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[1], unpack(ARGV))
 return 1
 """
 
@@ -95,6 +97,7 @@ class StreamSession:
     switch_count: int
     estimate_kbps: float | None
     player: PlayerBuffer | None = None  # the steered player's buffer model (server.streaming.playerbuffer)
+    rtt_s: float | None = None  # the viewer's RTT as last measured (server.streaming.delivery.session_rtt)
 
     def buffer_s(self, *, now: float) -> float:
         """Buffer estimate: the player buffer model's level when steered requests have built one, else media
@@ -196,6 +199,7 @@ class SessionStore:
                 switch_count=int(raw.get("switch_count") or 0),
                 estimate_kbps=float(raw["estimate_kbps"]) if raw.get("estimate_kbps") else None,
                 player=PlayerBuffer.loads(raw.get("player_buffer")),
+                rtt_s=float(raw["rtt_s"]) if raw.get("rtt_s") else None,
             )
         except (KeyError, ValueError) as err:
             log.warning("corrupt stream session %s: %s", session_id, err)
@@ -209,17 +213,20 @@ class SessionStore:
             f"{estimate_kbps:.1f}" if estimate_kbps is not None else "")
 
     async def note_player_and_delivery(self, *, session_id: str, player: PlayerBuffer | None, now: float,
-                                       segment_end_s: float, estimate_kbps: float | None) -> None:
+                                       segment_end_s: float, estimate_kbps: float | None,
+                                       rtt_s: float | None = None) -> None:
         """:meth:`note_player` (when ``player`` is given) and :meth:`note_delivery` in one round trip, for a
         segment whose bytes nginx sends (nothing waits between the two)."""
         await self._redis.eval(
             _PLAYER_AND_DELIVERY_LUA, 1, session_key(self._ns, session_id), repr(now), repr(segment_end_s),
-            f"{estimate_kbps:.1f}" if estimate_kbps is not None else "", player.dumps() if player is not None else "")
+            f"{estimate_kbps:.1f}" if estimate_kbps is not None else "", player.dumps() if player is not None else "",
+            repr(rtt_s) if rtt_s is not None else "")
 
-    async def note_player(self, *, session_id: str, player: PlayerBuffer) -> None:
-        """Store the steered player's buffer model (not for a session that has gone)."""
-        await self._redis.eval(_SET_IF_EXISTS_LUA, 1, session_key(self._ns, session_id), "player_buffer",
-                               player.dumps())
+    async def note_player(self, *, session_id: str, player: PlayerBuffer, rtt_s: float | None = None) -> None:
+        """Store the steered player's buffer model and, when known, the viewer's RTT (not for a session that has
+        gone)."""
+        fields = ["player_buffer", player.dumps(), *(["rtt_s", repr(rtt_s)] if rtt_s is not None else [])]
+        await self._redis.eval(_SET_IF_EXISTS_LUA, 1, session_key(self._ns, session_id), *fields)
 
     async def switch(self, *, session_id: str, expected: str, to: str, mode: str | None,
                      record: dict[str, Any]) -> bool:

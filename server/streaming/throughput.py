@@ -8,7 +8,8 @@ two sessions' requests are never taken for a delivery)
 (``stream:reqlog:<user_id>``, newest first, ``MAX_REQUESTS`` kept, expiring after ``LOG_TTL_S``, so
 the next session of the viewer starts from the last one's figure). The estimate is
 :func:`server.streaming.delivery.delivery_estimate` over that log: bytes of response *n* over the
-time until request *n+1* arrived, less a round trip, on the gaps where the player was filling; when the
+time until request *n+1* arrived, less a round trip (for a steered session the RTT it keeps, see
+:func:`server.streaming.delivery.session_rtt`), on the gaps where the player was filling; when the
 newest gap was the player pacing itself, the rate it proves is a floor under the estimate (a player
 with a full buffer shows no more than that its link keeps up).
 """

@@ -10,8 +10,9 @@ from server.streaming.delivery import (
     is_fill,
     paced_floor,
     rtt_from_log,
+    session_rtt,
 )
-from server.streaming.throughput import estimate_of
+from server.streaming.throughput import MAX_REQUESTS, estimate_of
 
 
 def filling_log(*, kbps: float, rtt_s: float, sizes: list[int], media_s: float = 2.0,
@@ -155,3 +156,17 @@ def test_request_log_entries_keep_their_session_and_read_back_older_ones() -> No
         except ValueError:
             continue
         raise AssertionError(f"{bad!r} parsed")
+
+
+def test_a_kept_rtt_times_the_fills_once_the_playlist_left_the_window() -> None:
+    # 4g: the playlist gap measured 170 ms; 45 segments later the 40-entry window holds only segments
+    log = filling_log(kbps=9_000, rtt_s=0.17, sizes=[400_000] * 45)
+    measured = rtt_from_log(log)
+    window = log[-MAX_REQUESTS:]
+    assert measured is not None and abs(measured - 0.17) < 0.01 and rtt_from_log(window) is None
+    assert session_rtt(window, kept=measured) == measured
+    assert session_rtt(log, kept=5.0) == measured  # a figure the log has wins
+    kept, lost = estimate_of(window, rtt_s=session_rtt(window, kept=measured)), estimate_of(window)
+    assert kept is not None and lost is not None
+    assert 0.95 * 9_000 <= kept.kbps <= 1.05 * 9_000
+    assert lost.kbps < 0.85 * 9_000  # without it every fill reads one RTT slow

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from aiohttp.test_utils import TestClient
 
 from server import keys
+from server.streaming import throughput
+from server.streaming.delivery import SMALL_BYTES, rtt_from_log
+from server.streaming.state import batcher, session_store
 from tests.helpers import new_viewer
 from tests.streaming.conftest import add_title, log_link, manifest, media_playlist
 
@@ -101,3 +105,35 @@ async def test_session_endpoints_reject_garbage_and_strangers(api: TestClient) -
     assert (await api.get("/api/v1/stream/sessions/not-a-uuid", headers=viewer.headers)).status == 404
     assert (await api.get("/api/v1/stream/sessions/7f7f7f7f-0000-4000-8000-000000000000",
                           headers=viewer.headers)).status == 404
+
+
+async def test_the_session_keeps_its_measured_rtt_after_the_playlist_left_the_request_log(api: TestClient) -> None:
+    """The RTT comes from the playlist → first segment gap; that entry leaves the 40-entry log after ~80 s of
+    segments, and the steering's later fills must still be timed with the measured RTT, not with none."""
+    viewer = await new_viewer(api)
+    cid = await add_title(api)
+    _, body, _ = await manifest(api, viewer, cid)
+    sid = body["session_id"]
+    # big segments (a response of at most SMALL_BYTES would measure a round trip of its own)
+    await api.put(f"/api/v1/stream/sessions/{sid}/rendition", json={"rendition": "720p"}, headers=viewer.headers)
+    _, steered = await media_playlist(api, body["steered_url"])
+    await asyncio.sleep(0.3)  # the round trip between the playlist and the first segment
+    store = session_store(api.app)
+
+    async def fetch(n: int) -> None:
+        seg = await api.get(steered[n % len(steered)])
+        assert seg.status == 200
+        await seg.read()
+
+    await fetch(0)
+    measured = (await store.get(sid)).rtt_s  # type: ignore[union-attr]
+    assert measured is not None and measured >= 0.3
+    for n in range(1, throughput.MAX_REQUESTS + 2):
+        await fetch(n)
+    ns = api.app[keys.SETTINGS].redis_namespace
+    log = await throughput.request_log(api.app[keys.REDIS], namespace=ns, user_id=viewer.user_id,
+                                       pending=batcher(api.app).pending(throughput.log_key(ns, viewer.user_id)))
+    assert len(log) == throughput.MAX_REQUESTS and all(r.nbytes > SMALL_BYTES for r in log)
+    assert rtt_from_log(log) is None  # the log alone no longer knows the RTT
+    # the same gap (the log keeps arrivals to the microsecond)
+    assert (await store.get(sid)).rtt_s == pytest.approx(measured, abs=1e-5)  # type: ignore[union-attr]
