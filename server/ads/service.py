@@ -118,7 +118,7 @@ async def decide(app: web.Application, *, viewer: Viewer, item: PlayableItem, se
         young, old = age_band(viewer)
         rows = await app[keys.DB].fetch(ELIGIBLE_SQL, item.content_id, viewer.country, young, old)
         rows = [r for r in rows if packaged(app, asset_id=r["asset_id"])]
-        seen = await shown_to_user(app, user_id=viewer.user_id)
+        seen = await shown_to_user(app, user_id=viewer.user_id) if rows else {}  # no candidate, no cap to read
         rows = [r for r in rows if seen.get(r["id"], 0) < USER_CAP]
         ads = {r["id"]: {"title": r["title"], "advertiser": r["advertiser"], "asset_id": r["asset_id"],
                          "duration_s": float(r["duration_seconds"]), "click_url": r["click_url"],
