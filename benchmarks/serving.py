@@ -283,9 +283,13 @@ async def run_api(args: argparse.Namespace, base_env: dict[str, str], work: Path
             api = summary["api"]
             slow = sorted(((k, v) for k, v in summary["endpoints"].items() if k.split(" ", 1)[1].startswith("/api/")),
                           key=lambda kv: -(kv[1]["p95_ms"] or 0))[:3]
+            served = api["requests"] + summary["media"]["requests"]  # the load tool's HTTP requests, API + media
+            per_request = {"media_requests": summary["media"]["requests"],
+                           "server_cpu_ms_per_request": round(1000 * cpu["server_cpu_s"] / max(served, 1), 2),
+                           "load_tool_cpu_s_per_1000": round(1000 * cpu["load_tool_cpu_s"] / max(served, 1), 2)}
             rows.append({"users": users, **{k: api[k] for k in ("requests", "failures", "rps", "p50_ms", "p95_ms",
                                                                   "p99_ms")},
-                         "slowest": [f"{k} p95 {v['p95_ms']}" for k, v in slow], **cpu})
+                         "slowest": [f"{k} p95 {v['p95_ms']}" for k, v in slow], **cpu, **per_request})
         return rows
     finally:
         server.send_signal(signal.SIGINT)  # aiohttp stops cleanly (and cProfile writes its file)
@@ -354,7 +358,9 @@ async def _measure(args: argparse.Namespace, *, db_url: str, media: Path, work: 
             print(f"{a['users']:>6}{a['requests']:>10}{a['failures']:>10}{a['rps']:>8}{a['p50_ms']:>9}"
                   f"{a['p95_ms']:>9}{a['p99_ms']:>9}   slowest: {'; '.join(a['slowest'])}")  # type: ignore[arg-type]
             print(f"{'':>6}CPU over {a['wall_s']} s: server {a['server_cpu_s']} s, load tool (Locust) "
-                  f"{a['load_tool_cpu_s']} s; load average {a['loadavg']}")
+                  f"{a['load_tool_cpu_s']} s; load average {a['loadavg']}; {a['media_requests']} media requests "
+                  f"beside the API's; per request (API + media): server {a['server_cpu_ms_per_request']} ms, "
+                  f"load tool {a['load_tool_cpu_s_per_1000']} CPU-s per 1,000")
     if args.json:
         await asyncio.to_thread(Path(args.json).write_text, json.dumps(result, indent=1), encoding="utf-8")
     return 0
