@@ -17,7 +17,8 @@ from server.auth.signing import SigningKeys
 TokenType = Literal["access", "refresh"]
 ALGORITHM = "RS256"
 #: Tokens whose signature was verified, kept with their claims (oldest dropped first): a client sends the
-#: same access token with every request until it expires, and PyJWT's RS256 check costs ~0.3 ms of CPU.
+#: same access token with every request until it expires, and PyJWT's RS256 check costs ~0.1 ms of CPU
+#: (4-6 % of the server's samples at 400 users).
 VERIFIED_CACHE_SIZE = 4096
 
 
