@@ -125,14 +125,18 @@ async def test_steered_session_switches_up_mid_play_without_a_stall(api: TestCli
 
 
 async def test_mpv_with_the_plain_master_url_gets_one_steered_variant_and_plays_to_the_end(api: TestClient) -> None:
-    """mpv (User-Agent libmpv / Lavf) handed the master URL plays the steered variant the server switches."""
+    """mpv (User-Agent libmpv / Lavf) handed the master URL plays the steered variant the server switches.
+
+    The 6 s card is shorter than the shared read-ahead: a player left running could have read all of it at 144p
+    before the switch (it did on a loaded machine), so mpv holds at its first frame with a 2 s read-ahead (as in
+    the next test) until the switch is made."""
     viewer = await new_viewer(api)
     cid = await add_title(api)
     _, body, _ = await manifest(api, viewer, cid)
     sid = body["session_id"]
     pin = await api.put(f"/api/v1/stream/sessions/{sid}/rendition", json={"rendition": "144p"}, headers=viewer.headers)
     assert pin.status == 200
-    player = Player(**python_mpv_kwargs(streaming_options()))
+    player = Player(**python_mpv_kwargs(streaming_options(readahead=2.0)), pause=True)
     try:
         player.mpv.play(body["manifest_url"])
         assert await player.wait(lambda: 144 in player.heights, within=30), player.heights
@@ -142,6 +146,7 @@ async def test_mpv_with_the_plain_master_url_gets_one_steered_variant_and_plays_
         switch = await api.put(f"/api/v1/stream/sessions/{sid}/rendition", json={"rendition": "720p"},
                                headers=viewer.headers)
         assert switch.status == 200
+        player.mpv.pause = False
         assert await player.wait(lambda: 720 in player.heights, within=30), player.heights
         assert await player.wait(lambda: player.ended is not None, within=60)
         assert player.ended == mpv.MpvEventEndFile.EOF
