@@ -10,6 +10,7 @@ storm shape's schedule follows the run instead.
 from __future__ import annotations
 
 import logging
+import random
 import time
 import uuid
 from typing import Any
@@ -30,6 +31,10 @@ PASSWORD = "Load-test-1!"  # noqa: S105  (accounts made by the load test itself)
 #: Bytes read from a socket at a time (geventhttpclient's default, 4 kB, takes ~170 reads, each through the
 #: HTTP parser, for one 690 kB segment: ~0.35 ms more client CPU per segment than 64 kB).
 READ_BLOCK_BYTES = 64 * 1024
+#: A spawned user starts within this many seconds of its spawn, at a random point: Locust's master hands
+#: each worker its users once a second and the worker starts them all at the same instant, so "20/s" was
+#: 20 logins in the same few milliseconds every second (each 180-280 ms, queued behind the others).
+ARRIVAL_SPREAD_S = 1.0
 
 
 def auth_headers(url: str, token: str) -> dict[str, str]:
@@ -110,8 +115,13 @@ class OttUser(FastHttpUser):
             raise StopUser()
         return str(profiles.json()["profiles"][0]["id"])
 
+    def arrive(self) -> None:
+        """Wait a random part of `ARRIVAL_SPREAD_S`, so the users of one spawn batch arrive spread over it."""
+        gevent.sleep(random.uniform(0.0, ARRIVAL_SPREAD_S))
+
     def on_start(self) -> None:
-        """Network, login (or register) and profile; a user that cannot log in stops."""
+        """Arrive, then network, login (or register) and profile; a user that cannot log in stops."""
+        self.arrive()
         self.choose_network()
         self.token = self.log_in(next_account(self.environment))
         self.profile_id = self.first_profile()

@@ -55,6 +55,7 @@ class Editor(OttUser):
 
     def on_start(self) -> None:
         """Log in as the team's creator, reviewer and publisher; a user without a seeded team stops."""
+        self.arrive()
         self.choose_network()
         team = next_staff(self.environment)
         if team is None:

@@ -63,3 +63,37 @@ def test_the_token_goes_to_the_api_only_and_bodies_are_read_whole() -> None:
     ]
     assert found["bodies"] == [691200, 691200] and found["whole"]
     assert found["block"] == found["wanted"] >= 64 * 1024
+
+
+ARRIVAL = """
+import json
+import gevent
+from locust.env import Environment
+from loadtest.users import Viewer
+from loadtest.users import base
+
+events = []
+base.gevent.sleep = lambda s: events.append(("sleep", s))
+base.next_account = lambda environment: None
+Viewer.host = "http://127.0.0.1:9"
+users = [Viewer(Environment(user_classes=[Viewer], host=Viewer.host)) for _ in range(50)]
+for user in users:
+    user.choose_network = lambda: events.append(("network", None))
+    user.log_in = lambda account: events.append(("login", None)) or "tok"
+    user.first_profile = lambda: "p"
+    base.OttUser.on_start(user)  # what every user does first (the Viewer then lists titles)
+print(json.dumps({"events": events, "spread": base.ARRIVAL_SPREAD_S}))
+"""
+
+
+def test_users_of_one_spawn_batch_arrive_spread_over_a_second() -> None:
+    # Locust's worker starts a whole spawn batch at one instant (20 logins in the same milliseconds at
+    # spawn rate 20/s); each user now waits a random part of a second before its first request.
+    out = subprocess.run([sys.executable, "-c", ARRIVAL], capture_output=True, text=True, check=True, cwd=ROOT,
+                         timeout=60).stdout
+    found = json.loads(out.strip().splitlines()[-1])
+    events, spread = found["events"], found["spread"]
+    assert [e[0] for e in events] == ["sleep", "network", "login"] * 50  # the wait comes before any request
+    waits = [e[1] for e in events if e[0] == "sleep"]
+    assert all(0 <= w <= spread for w in waits)
+    assert min(waits) < spread / 4 and max(waits) > 3 * spread / 4  # spread over the window, not one instant
