@@ -64,6 +64,13 @@ _SERVER_SETTINGS = re.compile(r"^ {4}((?:sendfile|tcp_nopush|tcp_nodelay|open_fi
                               r"|output_buffers|keepalive_\w+|access_log)\s[^;]*;)", re.MULTILINE)
 
 
+def main_settings(project: Path) -> str:
+    """The main-context tuning of ``project``'s compose nginx (deploy/nginx-main.conf: ``pcre_jit``), one line."""
+    main = project / "deploy" / "nginx-main.conf"
+    text = main.read_text(encoding="utf-8") if main.is_file() else ""
+    return " ".join(re.findall(r"^\s*(pcre_jit\s+\w+;)", text, flags=re.MULTILINE))
+
+
 def static_settings(site: str) -> str:
     """The server-level file-serving and logging directives of ``site`` (a deploy/nginx.conf), one line."""
     return " ".join(_SERVER_SETTINGS.findall(site)) or "sendfile on; tcp_nopush on;"
@@ -85,7 +92,7 @@ def nginx_conf(work: Path, *, project: Path, static: int, front: int, app_port: 
     conf = work / "nginx.conf"
     conf.write_text(f"""
 {user}
-worker_processes 2;
+worker_processes 2; {main_settings(project)}
 daemon off; pid {work}/nginx.pid; error_log {work}/error.log warn;
 events {{ worker_connections 4096; }}
 http {{

@@ -61,3 +61,14 @@ def test_nginx_and_the_server_share_the_link_secret() -> None:
     assert "./deploy/nginx.conf:/etc/nginx/templates/default.conf.template:ro" in nginx["volumes"]
     assert nginx["environment"]["OTT_MEDIA_LINK_SECRET"] == services["server"]["environment"]["OTT_MEDIA_LINK_SECRET"]
     assert "${OTT_MEDIA_LINK_SECRET}" in (ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
+
+
+def test_nginx_runs_the_media_regex_with_pcre_jit_and_keeps_the_images_includes() -> None:
+    """The front's media location is a regex run on every segment: the main config turns PCRE's JIT on,
+    and still includes the site the image renders from the template (conf.d) and the MIME types."""
+    nginx = _compose()["services"]["nginx"]
+    assert "./deploy/nginx-main.conf:/etc/nginx/nginx.conf:ro" in nginx["volumes"]
+    main = (ROOT / "deploy" / "nginx-main.conf").read_text(encoding="utf-8")
+    lines = [line.split("#")[0].strip() for line in main.splitlines()]
+    assert "pcre_jit on;" in lines
+    assert "include /etc/nginx/conf.d/*.conf;" in lines and "include       /etc/nginx/mime.types;" in lines
