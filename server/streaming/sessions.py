@@ -46,8 +46,7 @@ return 1
 """
 
 # First steered delivery starts the steering clock; the delivered media time only grows.
-_DELIVERY_LUA = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+_DELIVERY_STEPS = """
 local started = redis.call('HGET', KEYS[1], 'steer_started_at')
 if not started or started == '' then redis.call('HSET', KEYS[1], 'steer_started_at', ARGV[1]) end
 local delivered = tonumber(redis.call('HGET', KEYS[1], 'delivered_end_s') or '0') or 0
@@ -55,20 +54,15 @@ if tonumber(ARGV[2]) > delivered then redis.call('HSET', KEYS[1], 'delivered_end
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'estimate_kbps', ARGV[3]) end
 return 1
 """
+_DELIVERY_LUA = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end""" + _DELIVERY_STEPS
 
 # A steered segment handed to nginx (X-Accel-Redirect): the player's buffer model (and RTT) and the delivery in
 # one call.
 _PLAYER_AND_DELIVERY_LUA = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'player_buffer', ARGV[4]) end
-if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'rtt_s', ARGV[5]) end
-local started = redis.call('HGET', KEYS[1], 'steer_started_at')
-if not started or started == '' then redis.call('HSET', KEYS[1], 'steer_started_at', ARGV[1]) end
-local delivered = tonumber(redis.call('HGET', KEYS[1], 'delivered_end_s') or '0') or 0
-if tonumber(ARGV[2]) > delivered then redis.call('HSET', KEYS[1], 'delivered_end_s', ARGV[2]) end
-if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'estimate_kbps', ARGV[3]) end
-return 1
-"""
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'rtt_s', ARGV[5]) end""" + _DELIVERY_STEPS
 
 _SET_IF_EXISTS_LUA = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
