@@ -11,7 +11,8 @@ It answers what ``FileResponse`` answers for a plain file: 200 with ``ETag`` (mt
 spelling), ``Last-Modified`` and ``Accept-Ranges``; one byte range as 206 (416 when unsatisfiable, the
 whole file when an ``If-Range`` date is older than the file); 304 for a matching ``If-None-Match`` (or, without it,
 ``If-Modified-Since``); 412 for a failed ``If-Match`` / ``If-Unmodified-Since``; 404 when the file is
-gone. No compressed siblings (the packager writes none).
+gone. No compressed siblings (the packager writes none). A file that shrinks while it is sent (rewritten
+in place) ends the connection after what it still had: the client sees a body cut short, never a stall.
 """
 
 from __future__ import annotations
@@ -126,13 +127,20 @@ class MeasuredFileResponse(web.StreamResponse):
         if writer is None or transport is None:
             raise ConnectionResetError("Connection lost")
         try:
-            await asyncio.get_running_loop().sendfile(transport, fobj, start, count)
+            sent = await asyncio.get_running_loop().sendfile(transport, fobj, start, count)
         except NotImplementedError:  # a transport without sendfile (TLS): plain reads from the page cache
             fobj.seek(start)
-            left = count
-            while left > 0 and (chunk := fobj.read(min(FALLBACK_CHUNK, left))):
+            sent = 0
+            while sent < count and (chunk := fobj.read(min(FALLBACK_CHUNK, count - sent))):
                 await writer.write(chunk)
-                left -= len(chunk)
+                sent += len(chunk)
+        if sent < count:
+            # the file shrank after its fstat (rewritten in place): the Content-Length sent is a promise the
+            # body cannot keep, and on a kept-alive connection the client would wait for the missing bytes,
+            # then read the next answer as this body. Ending the connection tells it the body was cut short;
+            # nothing is reported as delivered.
+            log.warning("%s shrank while it was sent (%d of %d bytes): connection closed", self._path, sent, count)
+            raise ConnectionResetError(f"{self._path.name} shrank while it was sent")
         await super().write_eof()
         return writer, count
 

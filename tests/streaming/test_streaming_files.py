@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from server.streaming import files as files_module
 from server.streaming.files import MeasuredFileResponse
 
 DATA = bytes(range(256)) * 40  # 10,240 bytes
@@ -83,3 +86,26 @@ async def test_conditionals_head_and_missing(client: tuple[TestClient, list[int]
     assert head.status == 200 and head.headers["Content-Length"] == str(len(DATA)) and await head.read() == b""
     assert (await http.get("/missing.ts")).status == 404
     assert await reported(sent, 3) == [len(DATA)] * 3  # the three 200 GETs
+
+
+async def test_a_file_that_shrinks_while_it_is_sent_ends_the_connection(
+        client: tuple[TestClient, list[int]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rewritten in place between the fstat (which gave the Content-Length) and the sendfile: the client must see a
+    body cut short, not wait on a kept-alive connection for bytes that never come; nothing counts as delivered."""
+    http, sent = client
+    real_fstat = os.fstat
+
+    def fstat_then_shrink(fd: int) -> os.stat_result:
+        st = real_fstat(fd)
+        os.truncate(tmp_path / "seg.ts", 100)
+        return st
+
+    monkeypatch.setattr(files_module.os, "fstat", fstat_then_shrink)
+    resp = await http.get("/seg.ts")
+    assert resp.status == 200 and resp.headers["Content-Length"] == str(len(DATA))
+    with pytest.raises(aiohttp.ClientPayloadError):
+        await asyncio.wait_for(resp.read(), 60)  # the bound only keeps a regression from hanging the suite
+    monkeypatch.undo()
+    again = await http.get("/seg.ts")  # the next request is answered whole, on a new connection
+    assert again.status == 200 and await again.read() == DATA[:100]
+    assert await reported(sent, 1) == [100]
