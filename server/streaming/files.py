@@ -8,8 +8,9 @@ disk, mostly in the page cache, so :class:`MeasuredFileResponse` opens and ``fst
 (microseconds, as nginx does without ``aio threads``) and sends it with ``loop.sendfile``.
 
 It answers what ``FileResponse`` answers for a plain file: 200 with ``ETag`` (mtime-size, the same
-spelling), ``Last-Modified`` and ``Accept-Ranges``; one byte range as 206 (416 when unsatisfiable, the
-whole file when an ``If-Range`` date is older than the file); 304 for a matching ``If-None-Match`` (or, without it,
+spelling), ``Last-Modified`` and ``Accept-Ranges``; one byte range as 206 (416 when unsatisfiable; the
+whole file when ``If-Range`` names another version of the file, or for several ranges, which
+``FileResponse`` refused with a 416); 304 for a matching ``If-None-Match`` (or, without it,
 ``If-Modified-Since``); 412 for a failed ``If-Match`` / ``If-Unmodified-Since``; 404 when the file is
 gone. No compressed siblings (the packager writes none). A file that shrinks while it is sent (rewritten
 in place) ends the connection after what it still had: the client sees a body cut short, never a stall.
@@ -26,7 +27,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import IO
 
-from aiohttp import web
+from aiohttp import hdrs, web
 from aiohttp.abc import AbstractStreamWriter
 from aiohttp.helpers import ETag
 from aiohttp.web_request import BaseRequest
@@ -46,6 +47,26 @@ def _etag_matches(value: str, etags: tuple[ETag, ...] | None, *, weak: bool) -> 
     if not etags:
         return False
     return any(e.value == "*" or (e.value == value and (weak or not e.is_weak)) for e in etags)
+
+
+def _range_applies(request: BaseRequest, *, etag: str, mtime: float) -> bool:
+    """Whether the request's Range is served (RFC 9110 §13.1.5, §14.2): not for another version of the file (an
+    ``If-Range`` entity tag that is not this one's, compared strongly, or a date before its last change; aiohttp's
+    ``request.if_range`` reads dates only, so a tag was ignored and a range of the old file cut from the new one),
+    nor when the server does not do what it asks (several ranges, another unit): the whole file then."""
+    rng = request.headers.get(hdrs.RANGE)
+    if rng is None:
+        return False
+    if "," in rng or not rng.strip().lower().startswith("bytes="):
+        return False
+    validator = request.headers.get(hdrs.IF_RANGE)
+    if validator is None:
+        return True
+    validator = validator.strip()
+    if validator.startswith(("\"", "W/")):
+        return validator == f'"{etag}"'
+    date = request.if_range
+    return date is not None and mtime <= date.timestamp()
 
 
 class MeasuredFileResponse(web.StreamResponse):
@@ -102,7 +123,7 @@ class MeasuredFileResponse(web.StreamResponse):
         size = st.st_size
         start, count = 0, size
         self.headers["Accept-Ranges"] = "bytes"
-        if (if_range := request.if_range) is None or st.st_mtime <= if_range.timestamp():
+        if _range_applies(request, etag=etag, mtime=st.st_mtime):
             try:
                 rng = request.http_range
             except ValueError:

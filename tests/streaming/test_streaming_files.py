@@ -109,3 +109,23 @@ async def test_a_file_that_shrinks_while_it_is_sent_ends_the_connection(
     again = await http.get("/seg.ts")  # the next request is answered whole, on a new connection
     assert again.status == 200 and await again.read() == DATA[:100]
     assert await reported(sent, 1) == [100]
+
+
+async def test_if_range_with_another_versions_tag_and_several_ranges_get_the_whole_file(
+        client: tuple[TestClient, list[int]]) -> None:
+    """RFC 9110 §13.1.5: a range is cut from the file only when If-Range names this version of it; a client
+    resuming a download of an older version gets the whole new file, not a splice of the two. Several ranges,
+    or another unit, are not served: the whole file, not a 416 (the range is satisfiable)."""
+    http, _ = client
+    first = await http.get("/seg.ts")
+    etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
+    for validator in (etag, modified):
+        resp = await http.get("/seg.ts", headers={"Range": "bytes=0-9", "If-Range": validator})
+        assert resp.status == 206 and await resp.read() == DATA[:10], validator
+    for validator in ('"an-older-version"', f"W/{etag}", "Thu, 01 Jan 1970 00:00:00 GMT", "not a date"):
+        resp = await http.get("/seg.ts", headers={"Range": "bytes=0-9", "If-Range": validator})
+        assert resp.status == 200 and await resp.read() == DATA, validator
+        assert "Content-Range" not in resp.headers
+    for rng in ("bytes=0-9,20-29", "items=0-9"):
+        resp = await http.get("/seg.ts", headers={"Range": rng})
+        assert resp.status == 200 and await resp.read() == DATA, rng
