@@ -12,6 +12,7 @@ import errno
 import socket
 
 import asyncpg
+from aiohttp import web
 
 from server.errors import Conflict, DomainError, ValidationFailed
 
@@ -41,6 +42,14 @@ def is_unreachable(exc: BaseException) -> bool:
         # the per-address failures into one errno-less OSError("Multiple exceptions: ...").
         return exc.errno is None and str(exc).startswith("Multiple exceptions")
     return False
+
+
+def client_left(exc: BaseException, request: web.BaseRequest) -> bool:
+    """Whether ``exc`` is aiohttp failing a read of the request's body because its client closed the connection
+    (``ConnectionResetError("Connection lost")``, even when the bytes had arrived): the client's doing, not an
+    unreachable database (:func:`is_unreachable` would take any ``ConnectionError`` for one)."""
+    return (isinstance(exc, ConnectionResetError) and not _raised_in_driver(exc)
+            and (request.transport is None or request.transport.is_closing()))
 
 
 def _raised_in_driver(exc: BaseException) -> bool:

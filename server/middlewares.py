@@ -12,9 +12,10 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from server import keys
-from server.db_errors import client_error, is_unreachable
+from server.db_errors import client_error, client_left, is_unreachable
 from server.errors import (
     PROBLEM_CONTENT_TYPE,
+    BadRequest,
     DomainError,
     Forbidden,
     MethodNotAllowed,
@@ -139,6 +140,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             log.info("%s %s refused by the database (%s): %s", request.method, log_path(request),
                      type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "")
             return problem_response(mapped, request)
+        if client_left(exc, request):
+            log.info("%s %s: the client closed its connection before the request was read", request.method,
+                     log_path(request))
+            return problem_response(BadRequest("the connection closed before the request was read"), request)
         if is_unreachable(exc):
             log.error("database unavailable on %s %s: %r", request.method, log_path(request), exc)
             return problem_response(ServiceUnavailable("the database is unavailable; retry shortly",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -75,4 +76,54 @@ async def test_a_body_read_after_the_client_left_is_a_400_not_a_database_outage(
     assert resp.status == 400
     assert isinstance(resp, web.Response) and resp.content_type == "application/problem+json"
     assert resp.body is not None and "closed" in json.loads(bytes(resp.body))["detail"]  # type: ignore[arg-type]
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+@pytest.mark.parametrize(("read", "ctype"), [
+    (lambda request: request.read(), "application/json"),  # as the payment webhook reads its body
+    (lambda request: request.post(), "application/x-www-form-urlencoded"),  # as the email/password pages do
+], ids=["raw", "form"])
+async def test_any_body_read_after_the_client_left_is_its_doing(caplog: pytest.LogCaptureFixture, read: Any,
+                                                                 ctype: str) -> None:
+    """Routes that read their body without ``parse_body`` (webhook, form pages, uploads): the same lost connection
+    is a 400, not a 503 "database unavailable" logged as an ERROR."""
+    answered: asyncio.Future[web.StreamResponse] = asyncio.get_running_loop().create_future()
+    started = asyncio.Event()
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        started.set()
+        for _ in range(500):
+            if request.transport is None or request.transport.is_closing():
+                break
+            await asyncio.sleep(0.01)
+        await read(request)
+        return web.json_response({})
+
+    @web.middleware
+    async def outer(request: web.Request, handler: Handler) -> web.StreamResponse:
+        resp = await handler(request)
+        answered.set_result(resp)
+        return resp
+
+    app = web.Application(middlewares=[outer, error_middleware])
+    app[keys.SETTINGS] = Settings()
+    app[keys.METRICS] = Metrics.create(CollectorRegistry())
+    app.router.add_post("/hook", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        _, writer = await asyncio.open_connection("127.0.0.1", runner.addresses[0][1])
+        body = b"a=1"
+        writer.write(b"POST /hook HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\n"
+                     b"Content-Length: %d\r\n\r\n%s" % (ctype.encode(), len(body), body))
+        await writer.drain()
+        await asyncio.wait_for(started.wait(), 10)
+        writer.close()
+        resp = await asyncio.wait_for(answered, 10)
+    finally:
+        await runner.cleanup()
+    assert resp.status == 400
+    assert isinstance(resp, web.Response) and resp.content_type == "application/problem+json"
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
