@@ -316,3 +316,36 @@ def test_the_verified_tokens_kept_are_bounded(monkeypatch: pytest.MonkeyPatch) -
         assert service.verify(token.token, typ="refresh")["jti"] == token.jti
     assert len(service._verified) == 2
     assert service.verify(issued[0].token, typ="refresh")["jti"] == issued[0].jti  # checked again in full
+
+
+async def test_a_token_verified_before_stops_working_at_once_when_its_login_ends(api: TestClient) -> None:
+    """The verified-token cache keeps what a token's signature says, never whether it may still be used: a token
+    the server has already checked (and keeps) is refused on the next request after a logout from another
+    device, a password reset, a suspension or an account deletion."""
+    service = token_service(api.app)
+
+    async def in_use() -> dict[str, Any]:
+        user = await register(api)
+        assert (await api.get("/api/v1/auth/me", headers=auth(user["access_token"]))).status == 200
+        assert user["access_token"] in service._verified  # checked once, kept
+        return user
+
+    other_device = await in_use()
+    second = await (await api.post("/api/v1/auth/login", json={"email": other_device["email"],
+                                                               "password": "Sup3r-secret!"})).json()
+    assert (await api.post("/api/v1/auth/logout", json={"all_sessions": True},
+                           headers=auth(second["access_token"]))).status == 204
+    reset = await in_use()
+    assert (await api.post("/api/v1/auth/password-reset/request", json={"email": reset["email"]})).status == 202
+    mail = await api.app[keys.DB].fetchval("SELECT body FROM mail_outbox WHERE to_address = $1"
+                                           " AND kind = 'password_reset'", reset["email"])
+    token = next(line.split(" ", 1)[1] for line in mail.splitlines() if line.startswith("token: "))
+    assert (await api.post("/api/v1/auth/password-reset/confirm",
+                           json={"token": token, "password": "N3w-password!"})).status == 204
+    suspended = await in_use()
+    await api.app[keys.DB].execute("UPDATE users SET status = 'suspended' WHERE id = $1::uuid", suspended["user_id"])
+    deleted = await in_use()
+    assert (await api.delete("/api/v1/account", headers=auth(deleted["access_token"]))).status == 202
+    for user in (other_device, reset, suspended, deleted):
+        assert (await api.get("/api/v1/auth/me", headers=auth(user["access_token"]))).status == 401, user["email"]
+        assert user["access_token"] in service._verified  # refused by the account's state, not by a cache miss
