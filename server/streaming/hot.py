@@ -71,10 +71,6 @@ class SessionCache:
         """Cached copies held now (expired ones included until the next sweep)."""
         return len(self._entries)
 
-    def forget(self, session_id: str) -> None:
-        """Drop the cached copy (this process changed the session)."""
-        self._entries.pop(session_id, None)
-
 
 class ResolveCache:
     """Checked real paths of asset files by (media dir, asset id, relative path)."""
