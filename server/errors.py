@@ -98,6 +98,12 @@ class Gone(DomainError):
     status, code, title = 410, "gone", "Gone"
 
 
+class PreconditionFailed(DomainError):
+    """A conditional request's precondition (``If-Match``, ``If-Unmodified-Since``) does not hold."""
+
+    status, code, title = 412, "precondition-failed", "Precondition failed"
+
+
 class PayloadTooLarge(DomainError):
     """The request body is larger than allowed."""
 
@@ -108,6 +114,12 @@ class UnsupportedMediaType(DomainError):
     """The request body has a content type this endpoint does not take."""
 
     status, code, title = 415, "unsupported-media-type", "Unsupported media type"
+
+
+class RangeNotSatisfiable(DomainError):
+    """The requested byte range lies beyond the resource; carries ``Content-Range: bytes */size``."""
+
+    status, code, title = 416, "range-not-satisfiable", "Range not satisfiable"
 
 
 class Locked(DomainError):
@@ -132,7 +144,8 @@ _BY_STATUS: dict[int, type[DomainError]] = {
     cls.status: cls
     for cls in (
         BadRequest, ValidationFailed, Unauthorized, Forbidden, NotFound, MethodNotAllowed,
-        Conflict, Gone, PayloadTooLarge, UnsupportedMediaType, Locked, TooManyRequests,
+        Conflict, Gone, PreconditionFailed, PayloadTooLarge, UnsupportedMediaType, RangeNotSatisfiable, Locked,
+        TooManyRequests,
         ServiceUnavailable,
     )
 }

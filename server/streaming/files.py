@@ -12,13 +12,15 @@ spelling), ``Last-Modified`` and ``Accept-Ranges``; one byte range as 206 (416 w
 whole file when ``If-Range`` names another version of the file, or for several ranges, which
 ``FileResponse`` refused with a 416); 304 for a matching ``If-None-Match`` (or, without it,
 ``If-Modified-Since``); 412 for a failed ``If-Match`` / ``If-Unmodified-Since``; 404 when the file is
-gone. No compressed siblings (the packager writes none). A file that shrinks while it is sent (rewritten
+gone (between the route's check and the open). 404, 412 and 416 carry a problem+json body, as every other
+4xx of the server. No compressed siblings (the packager writes none). A file that shrinks while it is sent (rewritten
 in place) ends the connection after what it still had: the client sees a body cut short, never a stall.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import stat
@@ -31,6 +33,8 @@ from aiohttp import hdrs, web
 from aiohttp.abc import AbstractStreamWriter
 from aiohttp.helpers import ETag
 from aiohttp.web_request import BaseRequest
+
+from server.errors import PROBLEM_CONTENT_TYPE, DomainError, NotFound, PreconditionFailed, RangeNotSatisfiable
 
 log = logging.getLogger(__name__)
 
@@ -85,9 +89,7 @@ class MeasuredFileResponse(web.StreamResponse):
         try:
             fobj = open(self._path, "rb")  # noqa: ASYNC230, SIM115 - inline on purpose (module docstring); closed below
         except OSError:
-            self.set_status(404)
-            self.content_length = 0
-            return await super().prepare(request)
+            return await self._problem(request, NotFound("media file not found"))
         try:
             writer, sent = await self._send(request, fobj)
         finally:
@@ -103,16 +105,13 @@ class MeasuredFileResponse(web.StreamResponse):
         """The answer for the open file; with the body's byte count when it is a 200/206."""
         st = os.fstat(fobj.fileno())
         if not stat.S_ISREG(st.st_mode):
-            self.set_status(404)
-            self.content_length = 0
-            return await super().prepare(request), None
+            return await self._problem(request, NotFound("media file not found")), None
         etag = f"{st.st_mtime_ns:x}-{st.st_size:x}"
         if (request.if_match is not None and not _etag_matches(etag, request.if_match, weak=False)) or (
                 request.if_match is None and request.if_unmodified_since is not None
                 and st.st_mtime > request.if_unmodified_since.timestamp()):
-            self.set_status(412)
-            self.content_length = 0
-            return await super().prepare(request), None
+            return await self._problem(request, PreconditionFailed(
+                "the file's entity tag or modification time fails If-Match / If-Unmodified-Since")), None
         self.etag = etag
         self.last_modified = st.st_mtime
         if _etag_matches(etag, request.if_none_match, weak=True) or (
@@ -167,7 +166,18 @@ class MeasuredFileResponse(web.StreamResponse):
 
     async def _unsatisfiable(self, request: BaseRequest, size: int) -> AbstractStreamWriter | None:
         """416 with the file's size."""
-        self.set_status(416)
         self.headers["Content-Range"] = f"bytes */{size}"
-        self.content_length = 0
-        return await super().prepare(request)
+        return await self._problem(request, RangeNotSatisfiable(f"the file has {size} bytes", errors=[
+            {"field": "Range", "message": f"no byte of the requested range lies within the file's {size} bytes"}]))
+
+    async def _problem(self, request: BaseRequest, err: DomainError) -> AbstractStreamWriter | None:
+        """Answer ``err`` as a problem+json document (no body for HEAD)."""
+        body = json.dumps(err.to_problem(instance=request.path)).encode()
+        self.set_status(err.status)
+        self.content_type = PROBLEM_CONTENT_TYPE
+        self.content_length = len(body)
+        writer = await super().prepare(request)
+        if request.method != "HEAD":
+            await super().write(body)
+        await super().write_eof()
+        return writer

@@ -129,3 +129,21 @@ async def test_if_range_with_another_versions_tag_and_several_ranges_get_the_who
     for rng in ("bytes=0-9,20-29", "items=0-9"):
         resp = await http.get("/seg.ts", headers={"Range": rng})
         assert resp.status == 200 and await resp.read() == DATA, rng
+
+
+async def test_its_4xx_answers_are_problem_documents(client: tuple[TestClient, list[int]]) -> None:
+    """404, 412 and 416 carry problem+json as every other 4xx of the server (416 names the Range field);
+    a HEAD gets the same status and headers without a body."""
+    http, sent = client
+    cases = (("/missing.ts", {}, 404, "/problems/not-found"),
+             ("/seg.ts", {"If-Match": '"other"'}, 412, "/problems/precondition-failed"),
+             ("/seg.ts", {"Range": "bytes=20000-"}, 416, "/problems/range-not-satisfiable"))
+    for path, headers, status, kind in cases:
+        resp = await http.get(path, headers=headers)
+        assert resp.status == status and resp.content_type == "application/problem+json", (path, headers)
+        problem = await resp.json(content_type=None)
+        assert problem["status"] == status and problem["type"] == kind and problem["instance"] == path
+        head = await http.head(path, headers=headers)
+        assert head.status == status and await head.read() == b""
+    assert problem["errors"][0]["field"] == "Range"
+    assert sent == []
