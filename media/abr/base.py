@@ -179,6 +179,11 @@ class AbrConfig:
         mpc_cv_samples: the plan's variation gate (`mpc_min_cv`) judges the coefficient of
             variation of the last this many samples (a window of 4 on a varying link measured
             under 0.02 now and then and handed single decisions to BOLA, a switch each way).
+        mpc_error_window_s: the plan's discount is the largest relative error of the predictions
+            made for the last this many seconds of media: ⌈window ÷ segment⌉ predictions, at most
+            robustMPC's 5. At 2 s segments that is all 5 (10 s), as before; at 4 s segments 4
+            (16 s) instead of 5 (20 s): a dip's error no longer holds the plan down for 20 s of
+            media (None: always 5; benchmarks/RESULTS.md, #18 sixth pass).
     """
 
     rule: str = DEFAULT_RULE
@@ -225,6 +230,7 @@ class AbrConfig:
     mpc_keep: bool = True
     mpc_idle_s: float = 0.5
     mpc_cv_samples: int = 8
+    mpc_error_window_s: float | None = 16.0
 
     def __post_init__(self) -> None:
         """Reject an unknown rule name early."""

@@ -274,10 +274,21 @@ class AbrController:
             return use_bola
         return self.buffer_s >= cfg.mpc_min_buffer_s
 
+    @property
+    def recent_errors(self) -> list[float]:
+        """The prediction errors the plan discounts by: those of the downloads of the last
+        `mpc_error_window_s` seconds of media (⌈window ÷ segment⌉ predictions, at most the 5
+        kept, as robustMPC)."""
+        window = self.config.mpc_error_window_s
+        if window is None or window <= 0:
+            return self.errors
+        n = math.ceil(window / max(self.config.segment_s, 1e-3) - 1e-9)
+        return self.errors[-max(n, 1) :]
+
     def _mpc(self, cur: int, cfg: AbrConfig) -> Decision:
         """robustMPC's plan (`mpc_plan`) on the recent throughput discounted by its recent
         prediction errors, with `mpc_reserve_s` of the buffer kept out of it."""
-        err = min(max(self.errors, default=0.0), max(cfg.mpc_max_error, 0.0))
+        err = min(max(self.recent_errors, default=0.0), max(cfg.mpc_max_error, 0.0))
         recent = self.recent_kbps
         bw = recent / (1.0 + err)
         usable = max(self.buffer_s - cfg.mpc_reserve_s, 0.0)

@@ -4,6 +4,8 @@ of the rung above a varying link."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from media.abr import AbrController
 from media.abr_sim import StepRate, simulate
 
@@ -79,3 +81,34 @@ def test_a_varying_link_between_two_rungs_switches_less_and_scores_more() -> Non
     # the option: long runs of the top rung, fewer switches again
     runs = simulate(AbrController(LADDER, rule="dynamic", mpc_up_run_s=24), source=source, content_s=300)
     assert runs.rebuffer_ratio == 0 and runs.switches < now.switches
+
+
+def planned_after_a_dip(segment_s: float, **overrides: Any) -> AbrController:
+    """A controller on a ~3.6 Mbit/s varying link whose oldest of 5 prediction errors is a
+    dip's 0.5 and the 4 newer ones 0.05, asked for a rung with 20 s buffered."""
+    ctl = AbrController(LADDER, rule="dynamic", segment_s=segment_s, **overrides)
+    now = 0.0
+    for kbps in (4000.0, 3200.0) * 4:
+        nbytes = LADDER[3] * 1000 / 8 * segment_s
+        now += nbytes * 8 / 1000 / kbps
+        ctl.on_download(nbytes=nbytes, duration_s=nbytes * 8 / 1000 / kbps, now=now, index=3)
+    ctl.errors = [0.5, 0.05, 0.05, 0.05, 0.05]
+    ctl.on_buffer(level_s=20.0, now=now)
+    ctl.decide(now)
+    return ctl
+
+
+def test_the_plan_forgets_a_prediction_error_older_than_its_window_of_media() -> None:
+    # 4 s segments: the last 16 s of media are 4 predictions; the dip's error, 20 s back, no
+    # longer discounts the plan, which goes up to the top rung from 16 s beyond the reserve.
+    ctl = planned_after_a_dip(4.0)
+    assert ctl.recent_errors == [0.05] * 4
+    assert ctl.last_decision is not None and ctl.last_decision.index == 4
+    assert "(1 + 0.05)" in ctl.last_decision.reason
+    # robustMPC's 5 predictions (20 s of media) keep the dip's discount: 2.5 Mbit/s stays.
+    held = planned_after_a_dip(4.0, mpc_error_window_s=None)
+    assert held.last_decision is not None and held.last_decision.index == 3
+    # 2 s segments: 16 s of media cover all 5 kept predictions, as before.
+    short = planned_after_a_dip(2.0)
+    assert short.recent_errors == short.errors
+    assert short.last_decision is not None and "(1 + 0.50)" in short.last_decision.reason
