@@ -131,8 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("out_dir")
     k.add_argument("--ladder", default="default", help="'default' or a TOML ladder file")
     k.add_argument("--segment", type=float, default=2.0, help="segment duration, seconds")
-    k.add_argument("--first-segment", type=float, default=1.0,
-                   help="first segment duration (faster start); 0 = same as --segment")  # fmt: skip
+    k.add_argument("--first-segment", type=float, default=3.0,
+                   help="first segment duration (3 s: no start stall on 2g); 0 = same as --segment")  # fmt: skip
     k.add_argument("--jobs", type=int, default=0, help="encoder threads per rendition (0 = auto)")
     k.add_argument("--preset", default="veryfast", help="x264 preset")
     k.add_argument("--no-label", action="store_true", help="do not burn the rendition label in")

@@ -141,7 +141,7 @@ def build_mpd(
             "profiles": "urn:mpeg:dash:profile:isoff-live:2011",
             "type": "static",
             "mediaPresentationDuration": iso_duration(asset.duration),
-            "maxSegmentDuration": iso_duration(asset.segment_duration),
+            "maxSegmentDuration": iso_duration(max(asset.segment_duration, asset.first_segment_duration)),
             "minBufferTime": iso_duration(asset.dash.min_buffer_time),
         },
     )

@@ -48,7 +48,9 @@ class PackageOptions:
     """Packaging knobs shared by the CLI, the server and the seed step."""
 
     segment: float = 2.0
-    first_segment: float = 1.0
+    #: 3 s: on 2g mpv runs dry ~0.5 s before its held media has played, and segment 2 (108p) is in
+    #: 1.7 s after the first frame; a first segment ≥ ~2.3 s covers it (benchmarks/RESULTS.md, #13).
+    first_segment: float = 3.0
     preset: str = "veryfast"
     jobs: int = 0  # ffmpeg threads per encoder; 0 = ffmpeg decides
     burn_label: bool = True
@@ -57,8 +59,8 @@ class PackageOptions:
 
     @property
     def first(self) -> float:
-        """Effective first-segment duration (never longer than a segment)."""
-        return min(self.first_segment, self.segment) if self.first_segment > 0 else self.segment
+        """Effective first-segment duration (``first_segment``; 0 = a whole segment)."""
+        return self.first_segment if self.first_segment > 0 else self.segment
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +91,13 @@ class PackagePlan:
         return cap if on_grid else self.fps
 
     def rung_gop(self, rendition: Rendition) -> int:
-        """Frames per segment of RENDITION (fixed GOP length at its frame rate)."""
-        return max(1, round(self.rung_fps(rendition) * self.options.segment))
+        """x264's GOP limit of RENDITION: the frames of its longest segment (a first one may be longer).
+
+        Forced keyframes set every boundary; the limit only has to keep x264 from adding one inside
+        a segment (with a 3 s first segment a 2 s GOP would put a keyframe at 2 s).
+        """
+        opts = self.options
+        return max(1, round(self.rung_fps(rendition) * max(opts.first, opts.segment)))
 
     @property
     def boundaries(self) -> list[float]:
@@ -129,15 +136,19 @@ def language_code(tag: str | None, *, ordinal: int) -> str:
 
 def force_key_frames_expr(*, segment: float, first: float) -> str:
     """``-force_key_frames`` expression: keyframes at 0, FIRST, FIRST+SEG, FIRST+2·SEG, …"""
-    if first >= segment:
+    if first == segment:
         return f"expr:gte(t,n_forced*{segment:g})"
-    return f"expr:gte(t,{first:g}+(n_forced-1)*{segment:g})"
+    if first < segment:  # n_forced 0 asks for t ≥ FIRST−SEG < 0: the first frame
+        return f"expr:gte(t,{first:g}+(n_forced-1)*{segment:g})"
+    return f"expr:if(eq(n_forced,0),1,gte(t,{first:g}+(n_forced-1)*{segment:g}))"
 
 
 def label_text(rendition: Rendition, *, segment: float, first: float) -> str:
     """drawtext text (expansion=normal) with the rendition label and the live segment number."""
-    # 1-based segment number: 1 before FIRST, then one more every SEG (no commas needed).
-    seg_no = f"%{{eif:1+ceil((t-{first:g}+0.001)/{segment:g}):d}}"
+    # 1-based segment number: 1 before FIRST, then one more every SEG; (x+abs(x))/2 = max(x, 0)
+    # without a comma, so a first segment longer than SEG still reads 1 throughout.
+    x = f"(t-{first:g}+0.001)/{segment:g}"
+    seg_no = f"%{{eif:1+ceil(({x}+abs({x}))/2):d}}"
     return f"{rendition.label} · seg {seg_no}"
 
 
@@ -312,12 +323,15 @@ def build_dash_args(plan: PackagePlan) -> list[str]:
     audio_inputs = [ffmpeg.input(f"audio/{t.language}/index.m3u8") for t in plan.audio]
     streams += [i["a:0"] for i in audio_inputs]
     n = len(plan.renditions)
-    sets = [f"id=0,seg_duration={opts.first:g},streams={','.join(str(k) for k in range(n))}"]
+    # the muxer cuts at the first keyframe after each multiple of seg_duration: a shorter first
+    # segment needs it as the video's duration, a longer one is cut at its own keyframe (3, 5, 7, …)
+    video_seg = min(opts.first, opts.segment)
+    sets = [f"id=0,seg_duration={video_seg:g},streams={','.join(str(k) for k in range(n))}"]
     sets += [f"id={k + 1},seg_duration={opts.segment:g},streams={n + k}" for k in range(len(plan.audio))]
     out = ffmpeg.output(
         *streams, "dash/manifest.mpd",
         c="copy", **{"tag:v": "avc1", "tag:a": "mp4a"},
-        f="dash", seg_duration=f"{opts.first:g}", use_template=1, use_timeline=1,
+        f="dash", seg_duration=f"{video_seg:g}", use_template=1, use_timeline=1,
         adaptation_sets=" ".join(sets),
         init_seg_name="init_$RepresentationID$.m4s",
         media_seg_name="chunk_$RepresentationID$_$Number%05d$.m4s",

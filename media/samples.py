@@ -11,6 +11,7 @@ from pathlib import Path
 from media.assets import Asset
 from media.errors import InputError
 from media.longform import build_long_asset
+from media.package import PackageOptions
 from media.pipeline import Progress, package_asset
 from media.testcard import make_testcard
 
@@ -47,8 +48,15 @@ def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("ott-lowband"))
 
 
+def current_layout(asset: Asset) -> bool:
+    """Whether ASSET is cut as the packager cuts today (segment and first-segment durations)."""
+    opts = PackageOptions()
+    return abs(asset.segment_duration - opts.segment) < 1e-6 and abs(asset.first_segment_duration - opts.first) < 1e-6
+
+
 def cached(data_dir: Path, *, long: bool = True) -> list[Asset] | None:
-    """All sample assets (the long one too when LONG) when every one is present and complete (no ffmpeg)."""
+    """All sample assets (the long one too when LONG) when every one is present, complete and cut with
+    the current layout (no ffmpeg); None otherwise, so samples cut with an older layout are rebuilt."""
     out = []
     for asset_id in [s.asset_id for s in SAMPLES] + ([LONG_ID] if long else []):
         root = data_dir / "media" / asset_id
@@ -56,7 +64,7 @@ def cached(data_dir: Path, *, long: bool = True) -> list[Asset] | None:
             asset = Asset.load(root / "asset.json")
         except InputError:
             return None
-        if not asset.is_complete(root):
+        if not asset.is_complete(root) or not current_layout(asset):
             return None
         out.append(asset)
     return out

@@ -36,7 +36,7 @@ def card(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def packaged(card: Path, tmp_path_factory: pytest.TempPathFactory) -> Packaged:
-    """The card packaged with the default ladder (segment 2 s, first segment 1 s)."""
+    """The card packaged with the default ladder (segment 2 s, first segment 3 s)."""
     root = tmp_path_factory.mktemp("pkg") / "card"
     asset = asyncio.run(package_asset(card, root))
     return Packaged(source=card, root=root, asset=asset)

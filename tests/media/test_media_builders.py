@@ -82,13 +82,53 @@ def test_ladder_file_bad_audio_is_an_input_error(tmp_path: Path, extra: str) -> 
         load_ladder(bad)
 
 
+def _forced_at(expr: str, *, fps: float, seconds: float) -> list[float]:
+    """Times at which ffmpeg would force a keyframe for EXPR (evaluated as its expression parser does)."""
+    body = expr.removeprefix("expr:")
+    out: list[float] = []
+    for i in range(round(fps * seconds)):
+        t = i / fps
+        env = {"t": t, "n_forced": len(out), "gte": lambda a, b: float(a >= b),
+               "eq": lambda a, b: float(a == b), "if": lambda c, a, b: a if c else b}
+        if eval(body.replace("if(", "if_("), {"__builtins__": {}}, env | {"if_": env["if"]}):  # noqa: S307
+            out.append(round(t, 6))
+    return out
+
+
 def test_force_key_frames_expression_matches_first_segment() -> None:
     assert force_key_frames_expr(segment=2, first=2) == "expr:gte(t,n_forced*2)"
     assert force_key_frames_expr(segment=2, first=1) == "expr:gte(t,1+(n_forced-1)*2)"
+    assert force_key_frames_expr(segment=2, first=3) == "expr:if(eq(n_forced,0),1,gte(t,3+(n_forced-1)*2))"
+    assert _forced_at(force_key_frames_expr(segment=2, first=1), fps=25, seconds=8) == [0, 1, 3, 5, 7]
+    assert _forced_at(force_key_frames_expr(segment=2, first=2), fps=25, seconds=8) == [0, 2, 4, 6]
+    # a longer first segment: 0, then 3, 5, 7 (not 1 s, where FIRST-SEG would put the second one)
+    assert _forced_at(force_key_frames_expr(segment=2, first=3), fps=15, seconds=8) == [0, 3, 5, 7]
+
+
+def test_default_layout_is_a_3s_first_segment_then_2s() -> None:
+    opts = PackageOptions()
+    assert (opts.first, opts.segment) == (3.0, 2.0)
+    assert PackageOptions(first_segment=0).first == 2.0  # 0 = a whole segment
+    assert _plan().boundaries == [3, 5, 7]
+
+
+def test_encode_args_with_the_default_3s_first_segment() -> None:
+    args = build_encode_args(_plan())
+    # x264's GOP limit covers the 3 s first segment: 45 frames at 15 fps, 75 at 25 fps
+    assert _values(args, "-g") == ["45", "75", "75", "75", "75"]
+    assert set(_values(args, "-force_key_frames")) == {"expr:if(eq(n_forced,0),1,gte(t,3+(n_forced-1)*2))"}
+    assert "-hls_init_time" not in args  # the HLS muxer cuts at the 3 s keyframe, then every 2 s
+    assert set(_values(args, "-hls_time")) == {"2"}
+    assert _values(args, "-segment_times") == ["3,5,7", "3,5,7"]
+
+
+def test_dash_keeps_2s_segments_after_a_longer_first_one() -> None:
+    sets = _values(build_dash_args(_plan()), "-adaptation_sets")
+    assert sets == ["id=0,seg_duration=2,streams=0,1,2,3,4 id=1,seg_duration=2,streams=5 id=2,seg_duration=2,streams=6"]
 
 
 def test_encode_args_one_run_with_every_output() -> None:
-    args = build_encode_args(_plan())
+    args = build_encode_args(_plan(first_segment=1.0))
     assert args.count("-i") == 1
     assert "-filter_complex" in args
     names = ("108p", "144p", "360p", "480p", "720p")
@@ -125,6 +165,15 @@ def test_frame_rate_cap_only_when_every_boundary_is_on_a_frame(segment: float, f
     assert plan.rung_fps(DEFAULT_LADDER[1]) == 25.0  # no cap
 
 
+@pytest.mark.parametrize(("first", "frame"), [(1.0, 0.0), (3.0, 0.0), (3.0, 2.96), (3.0, 3.0), (1.0, 1.0), (3.0, 5.2)])
+def test_label_segment_number_follows_the_layout(first: float, frame: float) -> None:
+    expr = label_text(DEFAULT_LADDER[0], segment=2, first=first).split("%{eif:")[1].removesuffix(":d}")
+    shown = eval(expr.replace("t", repr(frame)).replace("abs", "_abs").replace("ceil", "_ceil"),  # noqa: S307
+                 {"__builtins__": {}, "_abs": abs, "_ceil": __import__("math").ceil})
+    expected = 1 if frame < first else 2 + int((frame - first) // 2)
+    assert shown == expected
+
+
 def test_encode_args_without_short_first_segment() -> None:
     args = build_encode_args(_plan(first_segment=2.0))
     assert "-hls_init_time" not in args
@@ -133,7 +182,7 @@ def test_encode_args_without_short_first_segment() -> None:
 
 
 def test_dash_args_remux_without_reencoding() -> None:
-    args = build_dash_args(_plan())
+    args = build_dash_args(_plan(first_segment=1.0))
     assert _values(args, "-c") == ["copy"]
     assert _values(args, "-tag:v") == ["avc1"] and _values(args, "-tag:a") == ["mp4a"]
     assert _values(args, "-f") == ["dash"]

@@ -125,3 +125,21 @@ def test_samples_second_run_is_cached(packaged: Packaged, tmp_path: Path) -> Non
     stamp = (tmp_path / "media" / LONG_ID / "asset.json").stat().st_mtime_ns
     again = _cli("samples", env={"OTT_DATA_DIR": str(tmp_path)})
     assert again.returncode == 0 and (tmp_path / "media" / LONG_ID / "asset.json").stat().st_mtime_ns == stamp
+
+
+def test_samples_cut_with_an_older_layout_are_not_reused(packaged: Packaged, tmp_path: Path) -> None:
+    """A data dir whose samples were cut with a 1 s first segment (before #13's 3 s one) is not taken as cached,
+    so ``ott-media samples`` rebuilds them (package_asset's fingerprint differs too, so it re-encodes)."""
+    import shutil
+
+    from media.assets import Asset
+    from media.samples import SAMPLES, cached, current_layout
+
+    for s in SAMPLES:
+        shutil.copytree(packaged.root, tmp_path / "media" / s.asset_id)
+    assert current_layout(packaged.asset)
+    assert cached(tmp_path, long=False) is not None
+    old = tmp_path / "media" / SAMPLES[0].asset_id / "asset.json"
+    Asset.load(old).model_copy(update={"first_segment_duration": 1.0}).save(old)
+    assert not current_layout(Asset.load(old))
+    assert cached(tmp_path, long=False) is None

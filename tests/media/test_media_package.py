@@ -39,11 +39,14 @@ def test_asset_json_round_trips(packaged: Packaged) -> None:
     assert loaded.is_complete(packaged.root)
 
 
-def test_segments_aligned_predictable_and_short_first(packaged: Packaged) -> None:
+def test_segments_aligned_predictable_and_3s_first(packaged: Packaged) -> None:
     asset = packaged.asset
     durations = [[s.duration for s in r.segments] for r in asset.renditions]
     assert all(d == durations[0] for d in durations)
-    assert durations[0] == pytest.approx([1.0, 2.0, 2.0, 2.0])
+    assert durations[0] == pytest.approx([3.0, 2.0, 2.0])  # the 3 s first segment (#13), then 2 s
+    assert (asset.first_segment_duration, asset.segment_duration) == (3.0, 2.0)
+    for a in asset.audio:  # the audio-only tracks are cut at the same times
+        assert [s.duration for s in a.segments] == pytest.approx([3.0, 2.0, 2.0], abs=0.03)
     for r in asset.renditions:
         assert [s.uri for s in r.segments] == [f"seg_{i:05d}.ts" for i in range(1, len(r.segments) + 1)]
         for s in r.segments:
@@ -98,6 +101,21 @@ def test_every_playlist_parses_strictly(packaged: Packaged) -> None:
             assert (root / rel).parent.joinpath(seg.uri).is_file()
             assert math.floor(seg.duration + 0.5) <= pl.target_duration
     assert "हिन्दी" in (root / "subs/hi.vtt").read_text(encoding="utf-8")
+    for p in master.playlists:  # the 3 s first segment sets it (RFC 8216: EXTINF rounded ≤ target)
+        assert m3u8.M3U8((root / p.uri).read_text()).target_duration == 3
+
+
+def test_one_keyframe_per_segment_the_first_3s_one_too(packaged: Packaged) -> None:
+    """x264's GOP limit covers the 3 s first segment: no keyframe at 2 s inside it (nor in any other)."""
+    for r in packaged.asset.renditions:
+        for seg in r.segments:
+            out = subprocess.run(
+                ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "packet=flags",
+                 "-of", "csv=p=0", str(packaged.root / r.directory / seg.uri)],
+                check=True, capture_output=True, text=True,
+            ).stdout  # fmt: skip
+            flags = out.split()
+            assert flags[0].startswith("K") and sum(f.startswith("K") for f in flags) == 1, (r.name, seg.uri)
 
 
 def test_video_ts_is_video_plus_default_audio_and_audio_ts_is_audio_only(packaged: Packaged) -> None:
@@ -125,6 +143,10 @@ def test_dash_mpd(packaged: Packaged) -> None:
         total = sum(d for _, d in timeline_segments(rep.timeline)) / rep.timescale
         assert total == pytest.approx(packaged.asset.duration, abs=0.1)
         assert all((root / f).is_file() for f in [rep.init, *segment_files(rep)])
+        if rep.kind == "video":  # the 3 s first segment, then DASH's own 2 s ones
+            durations = [d / rep.timescale for _, d in timeline_segments(rep.timeline)]
+            assert durations[:2] == pytest.approx([3.0, 2.0], abs=0.05)
+    assert tree.getroot().get("maxSegmentDuration") == "PT3.000S"
     video = [r for r in dash.representations if r.kind == "video"]
     assert [r.codecs.split(".")[0] for r in video] == ["avc1", "avc1", "avc1"]
     # aligned (timescales differ with the frame rate: compare seconds)

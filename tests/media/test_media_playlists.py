@@ -67,7 +67,7 @@ def test_steered_media_playlist_round_trip(packaged: Packaged) -> None:
     assert [s.uri for s in pl.segments] == [f"/seg/auto/{s.index}.ts?t=1" for s in r.segments]
     assert [s.duration for s in pl.segments] == pytest.approx([s.duration for s in r.segments])
     assert pl.media_sequence == 1 and pl.is_endlist and pl.playlist_type == "vod"
-    assert pl.target_duration == 2
+    assert pl.target_duration == 3  # the 3 s first segment
 
 
 def test_audio_and_subtitle_playlists_round_trip(packaged: Packaged) -> None:
