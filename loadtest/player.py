@@ -205,7 +205,8 @@ class SimulatedPlayer:
         """Play one title (or episode) at real-time pace; figures are emitted as they happen."""
         report = SessionReport(network=self.network)
         t_play = self.clock()
-        pb = Playback(t0=t_play, resume_s=self.model.resume_after_s + self.model.resume_late_s)
+        pb = Playback(t0=t_play, resume_s=self.model.resume_after_s + self.model.resume_late_s,
+                      held_s=self.model.held_s)
         self.floor_open, self.floor_s = True, 0.0
         try:
             self._session(report, pb, t_play=t_play, content_id=content_id, episode_id=episode_id)
@@ -462,17 +463,14 @@ class _Run:
         self._maybe_position()
 
     def _buffer(self, paced: Paced[Reply], duration: float) -> None:
-        """Put a received segment's media in the buffer: as its bytes arrive when the model's demuxer
-        reads while downloading, else whole at its end. Before the first frame media only queues; the
-        first frame is when the decodable bytes of the `segments_before_decode`-th segment are in, plus
-        the model's start-up CPU time (`PlayerModel.decodable_bytes`, `start_cpu_s`)."""
+        """Put a received segment's media in the buffer: as its bytes arrive (in the demuxer's reads of
+        `read_bytes`) when the model's demuxer reads while downloading, else whole at its end. Before
+        the first frame media only queues; the first frame is when the decodable bytes of the
+        `segments_before_decode`-th segment are in, plus the model's start-up CPU time
+        (`PlayerModel.decodable_bytes`, `start_cpu_s`)."""
         model = self.p.model
-        total = max(1, paced.nbytes)
         if model.progressive_buffer and paced.arrivals:
-            chunks, got = [], 0
-            for t, n in paced.arrivals:
-                chunks.append((t, duration * (n - got) / total))
-                got = n
+            chunks = _progressive_chunks(paced, duration, read_bytes=model.read_bytes)
         else:
             chunks = [(paced.finished, duration)]
         if self.pb.started_at is None:
@@ -522,6 +520,26 @@ class _Run:
                      json={**self.ids, "watch_duration_seconds": round(watched, 3),
                            "completion_rate": round(rate, 2) if math.isfinite(rate) else 100.0, "seq": self.seq},
                      side=True)
+
+
+def _progressive_chunks(paced: Paced[Reply], duration: float, *, read_bytes: int) -> list[tuple[float, float]]:
+    """(clock time, media seconds) a segment's DURATION becomes playable as its bytes arrive: in
+    proportion to the bytes, or with READ_BYTES > 0 in whole reads of that size (ffmpeg's HLS demuxer
+    reads a segment in blocking 32 KiB reads, mpv's demuxer sees nothing in between) and the rest at the end."""
+    total = max(1, paced.nbytes)
+    if read_bytes <= 0:
+        chunks, got = [], 0
+        for t, n in paced.arrivals:
+            chunks.append((t, duration * (n - got) / total))
+            got = n
+        return chunks
+    body = max(1, total - HEADER_BYTES)
+    ends = [*range(read_bytes, body, read_bytes), body]
+    chunks, got = [], 0
+    for end in ends:
+        chunks.append((min(paced.finished, paced.received_at(HEADER_BYTES + end)), duration * (end - got) / body))
+        got = end
+    return chunks
 
 
 TS_PACKET = 188

@@ -43,6 +43,8 @@ class PlayerModel:
     probe_bytes: int = 0
     start_cpu_s: float = 0.0
     progressive_buffer: bool = False
+    read_bytes: int = 0  # progressive_buffer: media playable in whole reads of this many bytes (0: as bytes arrive)
+    held_s: float = 0.0  # media the decoders and audio output hold: the demuxer runs dry this much earlier
     resume_after_s: float = 0.0
     resume_late_s: float = 0.0  # measured: how much more than resume_after_s is buffered when playback resumes
     fetch_below_limit: bool = False
@@ -91,8 +93,10 @@ def _model(name: str, table: dict[str, object]) -> PlayerModel:
         raise ModelError(f"{MODELS_FILE.name} [{name}]: playlist_opens, segments_before_decode >= 1, max_buffer_s > 0")
     if model.decode_after not in ("segment", "probe"):
         raise ModelError(f"{MODELS_FILE.name} [{name}]: decode_after must be 'segment' or 'probe'")
-    if min(model.probe_bytes, model.start_cpu_s, model.resume_after_s, model.resume_late_s) < 0:
-        raise ModelError(f"{MODELS_FILE.name} [{name}]: probe_bytes, start_cpu_s, resume_after_s, resume_late_s >= 0")
+    if min(model.probe_bytes, model.start_cpu_s, model.resume_after_s, model.resume_late_s, model.read_bytes,
+           model.held_s) < 0:
+        raise ModelError(f"{MODELS_FILE.name} [{name}]: probe_bytes, start_cpu_s, resume_after_s, resume_late_s, "
+                         "read_bytes, held_s >= 0")
     return model
 
 

@@ -42,14 +42,18 @@ class Playback:
     when it runs dry); `add(seconds, t)` appends a received segment. Playback starts with the
     first segment; after a stall it resumes as soon as a segment arrives, or, with
     `resume_s` > 0, once that much media is buffered again (mpv's ``cache-pause-wait``). Time before
-    the first segment is stream start, not a stall.
+    the first segment is stream start, not a stall. With `held_s` > 0 the player's decoders and
+    audio output hold that much of the received media (filling up as they play: as much as has
+    played, at most `held_s`): it runs dry (stalls) when the buffer is down to what they hold, and
+    `resume_s` counts the buffer beyond it (mpv's demuxer cache); at the end the held media plays out.
     """
 
-    def __init__(self, *, t0: float = 0.0, resume_s: float = 0.0) -> None:
+    def __init__(self, *, t0: float = 0.0, resume_s: float = 0.0, held_s: float = 0.0) -> None:
         """A player with an empty buffer whose play command was issued at `t0`; after a stall it
-        waits for `resume_s` seconds of media before playing again."""
+        waits for `resume_s` seconds of media beyond the `held_s` its decoders hold before playing again."""
         self.t0 = t0
         self.resume_s = resume_s
+        self.held_s = held_s
         self.t = t0
         self.buffer_s = 0.0
         self.played_s = 0.0
@@ -67,8 +71,8 @@ class Playback:
         self.t = t
         if self.started_at is None:
             return
-        waiting = self.stalled and not self.finished and self.buffer_s < self.resume_s - 1e-9
-        play = 0.0 if waiting else min(self.buffer_s, elapsed)
+        waiting = self.stalled and not self.finished and self.buffer_s - self._held() < self.resume_s - 1e-9
+        play = 0.0 if waiting else min(self._playable(), elapsed)
         self.buffer_s -= play
         self.played_s += play
         if elapsed - play > 1e-9 and not self.finished:
@@ -83,8 +87,22 @@ class Playback:
         if self.started_at is None:
             self.started_at = t
         self.buffer_s += seconds
-        if self.buffer_s >= self.resume_s - 1e-9:
+        level = self.buffer_s - self._held()  # what it can play (mpv: its demuxer cache)
+        if level >= self.resume_s - 1e-9 and (level > 1e-9 or self.held_s == 0):
             self.stalled = False
+
+    def _held(self) -> float:
+        """Media the decoders hold now: as much as has played, at most `held_s`."""
+        return min(self.held_s, self.played_s)
+
+    def _playable(self) -> float:
+        """Media that can play before the buffer is down to what the decoders hold (all of it once finished)."""
+        b, h, played = self.buffer_s, self.held_s, self.played_s
+        if self.finished or h <= 0:
+            return b
+        if b - h >= h - played:  # the decoders fill up to held_s before the buffer is down to it
+            return max(0.0, b - h)
+        return max(0.0, (b - played) / 2)  # down to the held level while they still fill (held = played)
 
     def finish(self) -> float:
         """No more segments: play the buffer out; return the end time."""

@@ -79,6 +79,40 @@ def test_playback_resumes_only_with_resume_s_buffered() -> None:
     assert pb.finish() == pytest.approx(4.0)  # the end of the stream plays out whatever is left
 
 
+def test_playback_runs_dry_at_what_the_decoders_hold() -> None:
+    # mpv (#13's 3 s first segment, 2g): 0.96 s in at the first frame, 'Enter buffering' 0.66-0.70 s later with
+    # 0.3 s still held by the decoders and audio output; cache-pause-wait counts the buffer beyond them
+    pb = Playback(t0=0.0, resume_s=2.0, held_s=0.3)
+    pb.add(0.96, 0.0)
+    pb.advance(1.0)
+    assert pb.played_s == pytest.approx(0.66) and pb.stalls == 1 and pb.buffer_s == pytest.approx(0.3)
+    pb.add(1.0, 1.2)  # 1.3 s in, 1.0 beyond the held 0.3: still waiting
+    pb.advance(1.4)
+    assert pb.stalled and pb.played_s == pytest.approx(0.66)
+    pb.add(1.0, 1.5)  # 2.3 s in, 2.0 beyond: plays
+    pb.advance(1.6)
+    assert not pb.stalled and pb.played_s == pytest.approx(0.76)
+    pb.advance(3.7)  # plays until it is down to the held 0.3 again (at 3.5)
+    assert pb.played_s == pytest.approx(2.66) and pb.stalls == 2
+    pb.add(1.0, 3.8)  # 1.3 in, 1.0 beyond: waits
+    pb.advance(4.0)
+    assert pb.played_s == pytest.approx(2.66)
+    pb.finish()  # the end plays out what the decoders hold too
+    assert pb.played_s == pytest.approx(3.96) and pb.buffer_s == pytest.approx(0)
+
+
+def test_playback_decoders_fill_up_as_they_play() -> None:
+    # a start with less than held_s in (a 720p first frame on 4g) does not stall while bytes keep coming:
+    # the decoders hold at most what has played
+    pb = Playback(t0=0.0, resume_s=2.0, held_s=0.3)
+    t = 0.0
+    pb.add(0.2, t)
+    for _ in range(20):
+        t += 0.03
+        pb.add(0.1, t)
+    assert pb.stalls == 0 and pb.played_s == pytest.approx(0.6)
+
+
 # --------------------------------------------------------------------------- sessions
 
 

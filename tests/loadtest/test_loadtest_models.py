@@ -164,3 +164,28 @@ def test_position_reports_never_hold_up_the_next_segment() -> None:
     assert sum(1 for _, name in calls if name.endswith("/playback/position")) >= 5
     assert stalls_often == stalls_never
     assert end_often == pytest.approx(end_never, abs=0.5)
+
+
+def test_media_becomes_playable_in_the_demuxers_32k_reads() -> None:
+    # ffmpeg's HLS demuxer reads a segment in blocking 32 KiB reads: mpv sees its media per read, the rest at the end
+    from loadtest.link import Paced
+    from loadtest.player import Reply, _progressive_chunks
+
+    body = 100_000
+    total = body + HEADER_BYTES
+    arrivals = tuple((t / 10, min(total, t * 1_000)) for t in range(1, total // 1_000 + 2))  # 10 kB/s
+    paced = Paced(reply=Reply(200, b"\0" * body, {}), nbytes=total, started=0.0, finished=arrivals[-1][0],
+                  ttfb_s=0.0, modelled_s=arrivals[-1][0], arrivals=arrivals)
+    reads = _progressive_chunks(paced, 3.0, read_bytes=32_768)
+    assert [m for _, m in reads] == pytest.approx([3 * 32_768 / body] * 3 + [3 * (body - 3 * 32_768) / body])
+    assert [t for t, _ in reads] == [paced.received_at(HEADER_BYTES + n) for n in (32_768, 65_536, 98_304, body)]
+    smooth = _progressive_chunks(paced, 3.0, read_bytes=0)
+    assert len(smooth) == len(arrivals) and sum(m for _, m in smooth) == pytest.approx(3.0)
+
+
+def test_the_mpv_model_reads_32k_and_holds_media_in_its_decoders() -> None:
+    # the fields the 2g stalls were fitted by (loadtest/player_models.toml [mpv] READS/HELD/RESUME)
+    model = load_model("mpv")
+    assert model.progressive_buffer and model.read_bytes == 32_768
+    assert 0.25 <= model.held_s <= 0.35 and model.resume_late_s < 0.1
+    assert load_model("hls.js").held_s == 0 and load_model("hls.js").read_bytes == 0
