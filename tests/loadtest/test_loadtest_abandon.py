@@ -64,7 +64,11 @@ def test_a_4g_to_2g_drop_mid_segment_abandons_and_refetches_lower() -> None:
     assert abandon, switches
     ms, rec = abandon[0]
     assert rec["from"] == "720p" and rec["to"] != "720p" and rec["direction"] == "down" and rec["segment"] == number
-    assert 0 < ms <= rec["segment_ms"]  # abandon → first frame of the lower rung, before its last byte
+    # abandon → first frame of the lower rung: by its last byte, but for the media the player's decoders still
+    # hold when it ran dry (mpv: held_s, loadtest/player_models.toml), which plays first
+    from loadtest.player_models import load_model
+
+    assert 0 < ms <= rec["segment_ms"] + load_model("mpv").held_s * 1000 + 1e-6
     full_720p = server.segment_bytes("720p") + HEADER_BYTES
     assert 0 < rec["wasted_bytes"] < full_720p  # part of the 720p segment arrived, not all of it
     assert report.wasted_bytes >= rec["wasted_bytes"]
