@@ -33,12 +33,14 @@ from media import (
     AdCreative,
     MediaError,
     Playback,
+    SegmentTiming,
     StartHint,
     Variant,
     parse_master,
     parse_media,
     parse_vast,
     parse_vmap,
+    segment_timing,
 )
 from netem_profiles import list_profiles
 
@@ -87,6 +89,7 @@ class AdSession:
         self.rng = rng or random.Random()
         self.clock = link.clock
         self.sleep = link.sleep
+        self.timing: SegmentTiming | None = None  # segment lengths of the last ad playlist read
 
     def _call(self, method: str, url: str, *, name: str, json: Any = None,
               context: dict[str, Any] | None = None, required: bool = True) -> Paced[Reply]:
@@ -98,9 +101,13 @@ class AdSession:
         return paced
 
     def _start_variant(self, variants: list[Variant]) -> Variant:
-        """The rendition `media.abr` starts on for this link (ads are short: no switching)."""
+        """The rendition `media.abr` starts on for this link (ads are short: no switching). A master lists no
+        segment lengths and the creative's playlist comes after this choice: the start choice takes those of
+        the pod's previous creative (same packager), the controller's defaults for the first one."""
         ladder = sorted(variants, key=lambda v: v.kbps)
         abr = AbrController([v.kbps for v in ladder])
+        if self.timing is not None:
+            abr.set_segments(segment_s=self.timing.next_s, first_segment_s=self.timing.first_s)
         decision = abr.choose_start(StartHint(downlink_kbps=self.link.down_kbps(), rtt_ms=self.link.rtt_s() * 1000))
         return ladder[decision.index]
 
@@ -151,6 +158,7 @@ class AdSession:
         variant = self._start_variant(parse_master(master.reply.text(), base=creative.media_url))
         reply = self._call("GET", variant.url, name="/media/[ad playlist]", context={"kind": "playlist"}).reply
         segments = parse_media(reply.text(), base=variant.url)
+        self.timing = segment_timing(segments) or self.timing
         length = sum(s.duration for s in segments)
         skip_at = creative.skip_after_s if creative.skip_after_s is not None and \
             self.rng.random() < self.config.skip_rate else None

@@ -49,6 +49,7 @@ from media import (
     Variant,
     parse_master,
     parse_media,
+    segment_timing,
 )
 from netem_profiles import list_profiles
 from netem_profiles.pacing import default_burst
@@ -287,11 +288,11 @@ class _Run:
         self.first_frame: float | None = None  # clock time of the first frame
         self.current = self.start_variant.name
         self.abr: AbrController | None = None
+        self.start_hint: StartHint | None = None  # the link at play; the start choice waits for the playlist
         if self.cfg.abr == "client":
             self.abr = AbrController([v.kbps for v in self.variants], rule=self.cfg.rule)
             link = player.link
-            self.abr.choose_start(StartHint(downlink_kbps=link.down_kbps(), rtt_ms=link.rtt_s() * 1000))
-            self.abr.current_index = self.variants.index(self.start_variant)
+            self.start_hint = StartHint(downlink_kbps=link.down_kbps(), rtt_ms=link.rtt_s() * 1000)
 
     def _playlist(self, variant: Variant) -> list[PlaylistSegment]:
         if variant.name not in self.playlists:
@@ -315,6 +316,11 @@ class _Run:
     def run(self) -> None:
         """Fetch segments while there is room in the buffer, play them out, report, complete."""
         segments = self._playlist(self.start_variant)
+        if self.abr is not None:  # the title's segment lengths (EXTINF) before the start choice and the rules
+            if (timing := segment_timing(segments)) is not None:
+                self.abr.set_segments(segment_s=timing.next_s, first_segment_s=timing.first_s)
+            self.abr.choose_start(self.start_hint)
+            self.abr.current_index = self.variants.index(self.start_variant)
         total = sum(s.duration for s in segments)
         want = total if self.cfg.watch_s is None else min(total, self.cfg.watch_s)
         fetched = 0.0

@@ -40,6 +40,7 @@ from media.pipeline import package_asset, package_sync
 from media.playlists import (
     PlaylistError,
     PlaylistSegment,
+    SegmentTiming,
     Variant,
     build_audio_playlist,
     build_master,
@@ -47,6 +48,7 @@ from media.playlists import (
     build_subtitle_playlist,
     parse_master,
     parse_media,
+    segment_timing,
     variant_bandwidth,
 )
 from media.probe import probe
@@ -86,6 +88,7 @@ __all__ = [
     "PlaylistSegment",
     "Rendition",
     "Segment",
+    "SegmentTiming",
     "StartHint",
     "SubtitleTrack",
     "ThroughputEstimator",
@@ -117,6 +120,7 @@ __all__ = [
     "python_mpv_kwargs",
     "readahead_s",
     "segment_files",
+    "segment_timing",
     "streaming_options",
     "throughput_rule",
     "tostring_default_ns",

@@ -217,3 +217,24 @@ def parse_media(text: str, *, base: str = "") -> list[PlaylistSegment]:
     if not segments:
         raise PlaylistError("media playlist has no segments")
     return segments
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentTiming:
+    """How long a media playlist's segments are, as the ABR needs it: the first one (the packager
+    makes it 3 s) and those after it (2 s, or 4 s with ``ott-media package --segment 4``)."""
+
+    first_s: float
+    next_s: float
+
+
+def segment_timing(segments: Sequence[PlaylistSegment]) -> SegmentTiming | None:
+    """The EXTINF of the first segment and the median of the others' (the first one's when it is
+    alone; a short last segment does not count); None when the playlist gives no positive lengths."""
+    lengths = [s.duration for s in segments if math.isfinite(s.duration) and s.duration > 0]
+    if not lengths:
+        return None
+    rest = sorted(lengths[1:]) or lengths[:1]
+    mid = len(rest) // 2
+    median = rest[mid] if len(rest) % 2 else (rest[mid - 1] + rest[mid]) / 2
+    return SegmentTiming(first_s=lengths[0], next_s=median)

@@ -83,7 +83,12 @@ class AbrConfig:
 
     Attributes:
         rule: "throughput", "bola" or "dynamic".
-        segment_s: segment duration (seconds).
+        segment_s: segment duration (seconds): of the segments after the first, as a client reads
+            them from the title's media playlist (`media.segment_timing`).
+        first_segment_s: the first segment's duration when the title's playlist is known (the
+            packager's first segment is 3 s): `choose_start` sizes that segment, and checks that
+            the next one (`segment_s`) arrives before it has played out, as the server's start
+            choice does. None: nothing is known, a first segment of `segment_s` and no such check.
         fast_half_life_s / slow_half_life_s: EWMA half-lives in seconds of download time
             (hls.js 3/9 for VOD; Shaka uses 2/5).
         min_sample_bytes: downloads smaller than this are not throughput samples (Shaka and
@@ -188,6 +193,7 @@ class AbrConfig:
 
     rule: str = DEFAULT_RULE
     segment_s: float = 2.0
+    first_segment_s: float | None = None
     fast_half_life_s: float = 3.0
     slow_half_life_s: float = 9.0
     min_sample_bytes: int = 16_000

@@ -121,6 +121,16 @@ class AbrController:
         buffer has to absorb. A steady link (≈ 0) is served by the throughput alone."""
         return coefficient_of_variation(self.estimator.recent)
 
+    def set_segments(self, *, segment_s: float, first_segment_s: float | None = None) -> None:
+        """Take the title's segment durations once its playlist is known, keeping every other
+        state (the rules read `config.segment_s` at each decision); bad numbers are ignored."""
+        seg, first, cfg = as_finite(segment_s, -1.0), as_finite(first_segment_s, -1.0), self.config
+        self.config = replace(
+            cfg,
+            segment_s=seg if seg > 0 else cfg.segment_s,
+            first_segment_s=first if first > 0 else cfg.first_segment_s,
+        )
+
     def choose_start(self, hint: StartHint | None = None) -> Decision:
         """Pick the starting rung from `hint` (see module `choose_start`) and remember it."""
         d, seed = start_from_hint(
@@ -129,6 +139,7 @@ class AbrController:
             segment_s=self.config.segment_s,
             default_kbps=self.config.default_kbps,
             up_factor=self.config.up_factor,
+            first_segment_s=self.config.first_segment_s,
         )
         if seed is not None and self.estimator.samples == 0:
             self.estimator.default_kbps = seed

@@ -120,11 +120,15 @@ def start_from_hint(
     segment_s: float,
     default_kbps: float,
     up_factor: float = 0.7,
+    first_segment_s: float | None = None,
 ) -> tuple[Decision, float | None]:
     """The start rung for `hint` (`choose_start` on its best downlink figure: a throughput
     measured earlier for this viewer, else the reported downlink, else its ECT class) and the
     throughput (kbit/s) to seed the estimator with before the first sample (None: keep the
-    default). Shared by `AbrController` and the baselines' `BaselineController`."""
+    default). With `first_segment_s` (the title's playlist is known) the first segment is that
+    long and the segments after it `segment_s` (`choose_start`'s `next_segment_s`); without it
+    the first segment is `segment_s`. Shared by `AbrController` and the baselines'
+    `BaselineController`."""
     h = hint or StartHint()
     last = as_finite(h.last_kbps, -1.0)
     down = last if last > 0 else h.downlink_kbps
@@ -134,7 +138,8 @@ def start_from_hint(
         rtt_ms=h.rtt_ms,
         ect=h.ect,
         save_data=h.save_data,
-        first_segment_s=segment_s,
+        first_segment_s=segment_s if first_segment_s is None else first_segment_s,
+        next_segment_s=None if first_segment_s is None else segment_s,
         default_kbps=default_kbps,
         up_factor=up_factor,
     )

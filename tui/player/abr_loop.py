@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from media import AbrController
+from media import AbrController, SegmentTiming
 from tui.payloads import Quality
 from tui.player.link_probe import ProbeResult
 
@@ -32,15 +32,20 @@ def ladder_from(qualities: list[Quality]) -> list[tuple[str, float]]:
 class AbrLoop:
     """One play's ABR state. ``mode`` is ``auto`` or a pinned rendition name."""
 
-    def __init__(self, *, qualities: list[Quality], start: str, known_kbps: float | None = None) -> None:
+    def __init__(self, *, qualities: list[Quality], start: str, known_kbps: float | None = None,
+                 timing: SegmentTiming | None = None) -> None:
         """Ladder from the manifest's qualities; the controller starts on ``start``.
 
         ``known_kbps``: what is already known about the link (the prefetch's measurement, else the
         network profile); until mpv reports its first download the estimate is that, not a default.
+        ``timing``: the title's segment lengths when its playlist is already known (the prefetch's);
+        else :meth:`learn_segments` once it is.
         """
         self.rungs = ladder_from(qualities)
         self.names = [n for n, _ in self.rungs]
         self.controller = AbrController([k for _, k in self.rungs])
+        self.timing: SegmentTiming | None = None
+        self.learn_segments(timing)
         if known_kbps is not None and math.isfinite(known_kbps) and known_kbps > 0:
             self.controller.estimator.default_kbps = known_kbps
         self.current = start if start in self.names else (self.names[0] if self.names else "")
@@ -48,6 +53,13 @@ class AbrLoop:
         self.heights = {q.height: q.quality for q in qualities if q.height}
         self.mode = "auto"
         self.probed_kbps: float | None = None  # the link as probed since the buffer last filled
+
+    def learn_segments(self, timing: SegmentTiming | None) -> None:
+        """The title's segment lengths from its media playlist: the controller's BOLA, MPC plan and caps
+        use them from its next decision (its estimate and state are kept)."""
+        if timing is not None:
+            self.timing = timing
+            self.controller.set_segments(segment_s=timing.next_s, first_segment_s=timing.first_s)
 
     def kbps_of(self, name: str) -> float:
         """Nominal bitrate of rendition ``name`` (0 when unknown)."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin
 
-from media import PlaylistError, parse_media
+from media import PlaylistError, SegmentTiming, parse_media, segment_timing
 from tui.api import ApiClient
 from tui.payloads import Manifest
 
@@ -34,6 +34,7 @@ class Prefetched:
     took_s: float
     fetched_at: float
     segment_s: float = 0.0  # how long the first segment's request took (request to last byte)
+    timing: SegmentTiming | None = None  # the steered playlist's segment lengths (for the ABR loop)
 
     @property
     def measured_kbps(self) -> float | None:
@@ -66,11 +67,14 @@ async def prefetch(*, api: ApiClient, content_id: str, profile_id: str, episode_
     local: Path | None = None
     nbytes = 0
     segment_s = 0.0
+    timing: SegmentTiming | None = None
     if with_segment:
         playlist, _ = await api.fetch_bytes(steered)
         text = playlist.decode("utf-8", errors="replace")
         try:
-            first: str | None = parse_media(text, base=steered)[0].url
+            segments = parse_media(text, base=steered)
+            first: str | None = segments[0].url
+            timing = segment_timing(segments)
         except PlaylistError:
             first = None
         if first is not None:
@@ -88,4 +92,4 @@ async def prefetch(*, api: ApiClient, content_id: str, profile_id: str, episode_
     log.info("prefetched %s: %d bytes in %.2f s", content_id, nbytes, took)
     return Prefetched(content_id=content_id, episode_id=episode_id, manifest=manifest, steered_url=steered,
                       local_playlist=local, first_segment_bytes=nbytes, took_s=took, fetched_at=time.time(),
-                      segment_s=segment_s)
+                      segment_s=segment_s, timing=timing)

@@ -46,6 +46,7 @@ class PlayerScreenBase(OttScreen[None]):
         self.mpv: MpvController | None = None
         self.abr: AbrLoop | None = None
         self.probe: LinkProbe | None = None
+        self._timing_asked = False  # the steered playlist was fetched for its segment lengths
         self.reporter: PlaybackReporter | None = None
         self.ads: AdBreakPlayer | None = None
         self.stream_session_id = ""

@@ -23,7 +23,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Footer, Label, ProgressBar, Static
 
-from media import AdBreak
+from media import AdBreak, PlaylistError, parse_media, segment_timing
 from tui.errors import ApiError
 from tui.format import clock
 from tui.payloads import Manifest, PlaybackSession
@@ -146,7 +146,8 @@ class PlayerScreen(PlayerKeyActions, OutageRecovery, EpisodeFlow):
                                          spawn=self._spawn_exclusive, notify=self._server_note)
         start = manifest.start_rendition()
         self.abr = AbrLoop(qualities=manifest.qualities, start=start, known_kbps=known_link_kbps(
-            self.prefetched, from_prefetch=message.from_prefetch, shaper=ott.shaper))
+            self.prefetched, from_prefetch=message.from_prefetch, shaper=ott.shaper),
+            timing=self.prefetched.timing if self.prefetched else None)
         self.probe = LinkProbe(fetch_text=self._fetch_text, fetch_timed=ott.api.fetch_timed)
         self.stats.rendition = start
         self.stats.rendition_kbps = self.abr.kbps_of(start)
@@ -295,6 +296,7 @@ class PlayerScreen(PlayerKeyActions, OutageRecovery, EpisodeFlow):
             self._apply_choice(choice, by="abr")
             if full:
                 self._probe_link(now)
+                self._learn_segments()
             if self.ads is not None and self.ads.start_mid_roll(self.position_s):
                 self.break_started = time.monotonic()
         self.stats.estimate_kbps = self.abr.estimate_kbps
@@ -322,6 +324,25 @@ class PlayerScreen(PlayerKeyActions, OutageRecovery, EpisodeFlow):
                 abr.probed(result, now=time.monotonic())
 
         self.spawn(run(), group="link-probe")
+
+    def _learn_segments(self) -> None:
+        """Without a prefetch the ABR loop does not know the title's segment lengths (mpv does not tell
+        them): read them from the steered playlist once, while the buffer is full (the link is idle)."""
+        abr, url = self.abr, self.steered_url
+        if abr is None or abr.timing is not None or not url or self._timing_asked:
+            return
+        self._timing_asked = True
+
+        async def run() -> None:
+            try:
+                timing = segment_timing(parse_media(await self._fetch_text(url), base=url))
+            except (PlaylistError, ApiError) as err:
+                log.info("segment lengths unknown: %s", err)
+                return
+            if self.abr is abr:
+                abr.learn_segments(timing)
+
+        self.spawn(run(), group="segment-timing")
 
     async def _fetch_text(self, url: str) -> str:
         data, _ = await self.ott.api.fetch_bytes(url)

@@ -1,0 +1,75 @@
+"""The terminal client's ABR takes the title's segment lengths from its media playlist (the prefetch reads it
+before Play): 4 s content is decided as 4 s segments, not the controller's 2 s default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, cast
+
+from media import SegmentTiming
+from tui.api import ApiClient
+from tui.payloads import Manifest, Quality
+from tui.player.abr_loop import AbrLoop
+from tui.player.prefetch import prefetch
+
+LADDER = [Quality(quality=n, bitrate_kbps=k, width=w, height=h)
+          for n, k, w, h in (("144p", 240, 256, 144), ("360p", 500, 640, 360), ("480p", 1000, 854, 480),
+                             ("720p", 2500, 1280, 720))]
+STEERED = "http://h/media/s/auto/index.m3u8"
+
+
+def playlist(*lengths: float) -> bytes:
+    lines = ["#EXTM3U", f"#EXT-X-TARGETDURATION:{round(max(lengths))}", "#EXT-X-MEDIA-SEQUENCE:1"]
+    for i, d in enumerate(lengths, start=1):
+        lines += [f"#EXTINF:{d:.3f},", f"seg_{i:05d}.ts"]
+    return "\n".join([*lines, "#EXT-X-ENDLIST", ""]).encode()
+
+
+class FakeApi:
+    """The two calls the prefetch makes."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    async def manifest(self, content_id: str, **_: Any) -> Manifest:
+        return Manifest(steered_url=STEERED, start="360p", qualities=LADDER)
+
+    async def fetch_bytes(self, url: str) -> tuple[bytes, float]:
+        return (self.body, 0.1) if url == STEERED else (b"\0" * 100_000, 0.4)
+
+
+async def test_a_4s_playlist_gives_the_abr_loop_4s_segments(tmp_path: Path) -> None:
+    api = cast(ApiClient, FakeApi(playlist(4.0, 4.0, 4.0, 4.0, 2.5)))
+    ready = await prefetch(api=api, content_id="c", profile_id="p", directory=tmp_path)
+    assert ready.timing == SegmentTiming(first_s=4.0, next_s=4.0)
+    loop = AbrLoop(qualities=LADDER, start="360p", known_kbps=ready.measured_kbps, timing=ready.timing)
+    assert loop.controller.config.segment_s == 4.0
+    # the packager's default layout: a 3 s first segment, then 2 s
+    ready = await prefetch(api=cast(ApiClient, FakeApi(playlist(3.0, 2.0, 2.0, 2.0))), content_id="c",
+                           profile_id="p", directory=tmp_path)
+    loop = AbrLoop(qualities=LADDER, start="360p", timing=ready.timing)
+    assert (loop.controller.config.first_segment_s, loop.controller.config.segment_s) == (3.0, 2.0)
+
+
+def ticks(loop: AbrLoop, *, kbps: float, buffer_s: float, seconds: int, start: float = 0.0) -> list[str]:
+    """One tick a second at a steady link and buffer; the renditions switched to."""
+    out = []
+    for i in range(seconds):
+        choice = loop.tick(now=start + i + 1, dt=1.0, cache_speed_bps=kbps * 1000 / 8, buffer_s=buffer_s)
+        if choice is not None:
+            out.append(choice.rendition)
+    return out
+
+
+def test_segment_lengths_learnt_during_play_keep_the_estimate_and_change_the_decisions() -> None:
+    loop, twin = (AbrLoop(qualities=LADDER, start="144p", known_kbps=4000) for _ in range(2))
+    assert loop.controller.config.segment_s == 2.0 and loop.timing is None  # no prefetch: nothing known yet
+    assert ticks(loop, kbps=4000, buffer_s=1.0, seconds=3) == ticks(twin, kbps=4000, buffer_s=1.0, seconds=3)
+    estimate, samples = loop.estimate_kbps, loop.controller.estimator.samples
+    loop.learn_segments(SegmentTiming(first_s=4.0, next_s=4.0))  # the screen read the steered playlist
+    assert loop.controller.config.segment_s == 4.0 and loop.controller.estimator.samples == samples
+    assert loop.estimate_kbps == estimate
+    # 4 s buffered at 4 Mbit/s: a 2 s segment of 720p loads in 1.25 s (within half the buffer), a 4 s one in
+    # 2.5 s (not): the loop that knows the 4 s segments stays below 720p, its twin goes there
+    assert ticks(twin, kbps=4000, buffer_s=4.0, seconds=10, start=3)[-1:] == ["720p"]
+    assert "720p" not in ticks(loop, kbps=4000, buffer_s=4.0, seconds=10, start=3)
