@@ -6,9 +6,11 @@ segments, every exchange paced by the viewer's `PacedLink`. The buffer is bounde
 real player does, so a viewer downloads in real time. Position reports go out every
 `position_every_s`; ``complete`` when the title was played to its end.
 
-Rendition choice: ``abr="client"`` runs `media.abr.AbrController` (the TUI's rules) on the
-variants of the master playlist; ``abr="server"`` plays the server-steered playlist and reads
-the rendition the server chose from each segment's ``X-OTT-Rendition`` header. With the client
+Rendition choice: ``abr="client"`` starts on the variant the player model names
+(`PlayerModel.start_variant`: the first listed, or hls.js's own rule), then runs
+`media.abr.AbrController` (the TUI's rules) on the variants of the master playlist;
+``abr="server"`` plays the server-steered playlist and reads the rendition the server chose
+from each segment's ``X-OTT-Rendition`` header. With the client
 controller a segment download is also offered to ``should_abandon`` every ``abandon_check_s``
 while it is in flight (media/ABR.md "Driving it"): on a decision the transfer stops, its bytes
 are counted as wasted, and the same segment is requested again at the rung returned.
@@ -31,7 +33,7 @@ import json
 import logging
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 from urllib.parse import urlencode
 
@@ -257,7 +259,7 @@ class SimulatedPlayer:
             master_url = manifest["manifest_url"]
             master = self._call("GET", master_url, name="/media/[master]", context={"kind": "playlist"})
             variants = parse_master(master.reply.text(), base=master_url)
-            variants = [Variant(v.name, kbps_by_name.get(v.name, v.kbps), v.url) for v in variants]
+            variants = [replace(v, kbps=kbps_by_name.get(v.name, v.kbps)) for v in variants]
         state = _Run(player=self, report=report, pb=pb, t_play=t_play, ids={**ids, "session_id": session_id},
                      variants=variants, kbps_by_name=kbps_by_name)
         state.run()
@@ -274,7 +276,7 @@ class _Run:
         self.pb = pb
         self.t_play = t_play
         self.ids = ids
-        self.start_variant = variants[0]
+        self.start_variant = player.model.start_variant(variants)
         self.variants = sorted(variants, key=lambda v: v.kbps)
         self.kbps_by_name = kbps_by_name
         self.playlists: dict[str, list[PlaylistSegment]] = {}

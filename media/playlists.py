@@ -176,11 +176,15 @@ class PlaylistError(MediaError):
 
 @dataclass(frozen=True, slots=True)
 class Variant:
-    """One variant of a master playlist: rendition name (``360p``), kbit/s and its absolute URL."""
+    """One variant of a master playlist: rendition name (``360p``), kbit/s and its absolute URL; its
+    declared peak (``BANDWIDTH``), ``FRAME-RATE`` and picture height when listed (0 when not)."""
 
     name: str
     kbps: float
     url: str
+    peak_kbps: float = 0.0
+    frame_rate: float = 0.0
+    height: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +209,9 @@ def parse_master(text: str, *, base: str = "") -> list[Variant]:
         info = p.stream_info
         kbps = (info.average_bandwidth or info.bandwidth or 0) / 1000
         name = f"{info.resolution[1]}p" if info.resolution else f"{round(kbps)}k"
-        out.append(Variant(name=name, kbps=kbps, url=urljoin(base, p.uri) if base else p.uri))
+        out.append(Variant(name=name, kbps=kbps, url=urljoin(base, p.uri) if base else p.uri,
+                           peak_kbps=(info.bandwidth or 0) / 1000, frame_rate=float(info.frame_rate or 0.0),
+                           height=info.resolution[1] if info.resolution else 0))
     return out
 
 

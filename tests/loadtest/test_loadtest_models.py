@@ -9,10 +9,11 @@ import pytest
 
 from loadtest.link import HEADER_BYTES, PacedLink
 from loadtest.player import PlayerConfig, SimulatedPlayer
-from loadtest.player_models import ModelError, load_model, load_models
+from loadtest.player_models import ModelError, hlsjs_start, load_model, load_models
+from media import Variant
 from netem_profiles import load_profile
 from netem_profiles.pacing import default_burst
-from tests.loadtest.fakes import FakeClock, FakeServer
+from tests.loadtest.fakes import MASTER_ORDER, FakeClock, FakeServer
 
 
 def ts_segment(size: int, *, picture: int) -> bytes:
@@ -100,10 +101,66 @@ def test_first_frame_never_below_the_floor_of_its_own_flow(name: str, profile: s
 
 
 def test_mpv_opens_more_connections_than_hlsjs_so_starts_later_on_2g() -> None:
-    mpv = _play("mpv", "2g")[2][0]
-    hls = _play("hls.js", "2g")[2][0]
+    # a master without FRAME-RATE: hls.js's start rule lands on the first listed variant too (its estimate is
+    # raised to that variant's BANDWIDTH), so both fetch the same first segment and differ by round trips alone
+    _, mpv_server, (mpv,) = _play("mpv", "2g")
+    _, hls_server, (hls,) = _play("hls.js", "2g")
+    assert mpv_server.segment_gets[0] == hls_server.segment_gets[0] == (MASTER_ORDER[0], 1)
     trips = load_model("mpv").start_round_trips(master=True) - load_model("hls.js").start_round_trips(master=True)
     assert mpv - hls == pytest.approx(trips * load_profile("2g").rtt_ms / 1000, abs=0.05)
+
+
+# this server's packaged ladder (testcard-7m, 2026-12-08): peak BANDWIDTH kbit/s, FRAME-RATE; 108p is 15 fps
+LADDER = {"108p": (436.0, 15.0), "144p": (629.0, 25.0), "360p": (919.0, 25.0), "480p": (1506.0, 25.0),
+          "720p": (3107.0, 25.0), "1080p": (6200.0, 25.0)}
+
+
+def _listed(first: str, *, names: tuple[str, ...] = ("108p", "144p", "360p", "480p", "720p"),
+            fps: float | None = None) -> list[Variant]:
+    """The ladder as the server lists it: its start rung ``first``, then the others lowest first."""
+    def variant(name: str) -> Variant:
+        peak, rate = LADDER[name]
+        return Variant(name=name, kbps=peak * 0.85, url=name, peak_kbps=peak, frame_rate=fps or rate,
+                       height=int(name[:-1]))
+    return [variant(first), *(variant(n) for n in names if n != first)]
+
+
+@pytest.mark.parametrize("first", ["108p", "144p", "360p", "480p", "720p"])
+def test_hlsjs_starts_on_the_15fps_bottom_rung_whatever_is_listed_first(first: str) -> None:
+    # measured: every real hls.js 1.7.4 started on 108p at 2g/3g/4g while the server listed 108p/144p/720p first
+    # (MANIFEST_PARSED firstLevel 4 at 4g); levels at or below the first listed one with a higher frame rate
+    # than the lowest are skipped on the first selection, the lowest one never
+    variants = _listed(first)
+    assert load_model("hls.js").start_variant(variants).name == "108p"
+    assert load_model("mpv").start_variant(variants).name == first
+
+
+@pytest.mark.parametrize(("first", "fps", "start"), [
+    ("720p", 25.0, "720p"),  # equal frame rates: the estimate is raised to the first listed BANDWIDTH
+    ("144p", 25.0, "144p"),
+    ("108p", 25.0, "108p"),  # 500 kbit/s: 108p fits, 144p (629) does not
+    ("1080p", 25.0, "720p"),  # the raised estimate stops at abrEwmaDefaultEstimateMax 5 Mbit/s
+])
+def test_hlsjs_start_rule_with_equal_frame_rates(first: str, fps: float, start: str) -> None:
+    names = ("108p", "144p", "360p", "480p", "720p", "1080p")
+    assert hlsjs_start(_listed(first, names=names, fps=fps), estimate_kbps=500.0,
+                       estimate_max_kbps=5000.0).name == start
+
+
+class FrameRateServer(FakeServer):
+    """FakeServer whose master lists FRAME-RATE: its bottom rung at 15 fps, as this server's 108p."""
+
+    def master(self) -> str:
+        return super().master().replace(",RESOLUTION=256x144", ",RESOLUTION=256x144,FRAME-RATE=15") \
+            .replace(",RESOLUTION=640x360", ",RESOLUTION=640x360,FRAME-RATE=25") \
+            .replace(",RESOLUTION=1280x720", ",RESOLUTION=1280x720,FRAME-RATE=25")
+
+
+@pytest.mark.parametrize(("name", "start"), [("hls.js", "144p"), ("mpv", "720p")])
+def test_the_simulated_viewer_starts_where_its_model_says(name: str, start: str) -> None:
+    server = FrameRateServer(segments=4, order=("720p", "144p", "360p"))
+    _, server, starts = _play(name, "4g", server=server)
+    assert starts and server.segment_gets[0] == (start, 1)
 
 
 def test_models_file_is_complete_and_strict(tmp_path: Path) -> None:
@@ -116,6 +173,9 @@ def test_models_file_is_complete_and_strict(tmp_path: Path) -> None:
     bad = tmp_path / "m.toml"
     bad.write_text("[x]\nplaylist_opens = 1\nbogus = 2\n")
     with pytest.raises(ModelError, match="unknown keys"):
+        load_models(bad)
+    bad.write_text('[x]\nstart = "highest"\n')
+    with pytest.raises(ModelError, match="start must be one of"):
         load_models(bad)
 
 
