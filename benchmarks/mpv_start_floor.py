@@ -11,10 +11,13 @@ the options of :mod:`media.mpv_options` unless ``--mpv-defaults``) and plays:
 Figures per run: first frame (``loadfile`` → first ``video-params``), the floor (round trips ×
 RTT + (playlist bytes + first segment of the start rung) ÷ rate; round trips: connect, each
 playlist, the segment), their ratio, bytes the proxy sent down before the first frame, connections
-opened, stalls (``paused-for-cache``) in ``--watch`` seconds. ``--switches N`` measures N
-alternating ``PUT /stream/sessions/{id}/rendition`` → new ``video-params`` height on the 4g link
-(each PUT at a seeded random point of a segment; ``--switch-phase aligned``: at a segment boundary,
-the worst case).
+opened, stalls (``paused-for-cache``) in ``--watch`` seconds; and the first frame against the floor of
+the bytes mpv actually read before it (same round trips + bytes before the first frame, headers included,
+÷ rate): the floor counts the whole first segment, but ffmpeg decodes after its first 32 KiB read, so
+with a long first segment the plain ratio can fall below 1 while this one still shows the time lost.
+``--switches N`` measures N alternating ``PUT /stream/sessions/{id}/rendition`` → new ``video-params``
+height on the 4g link (each PUT at a seeded random point of a segment; ``--switch-phase aligned``: at a
+segment boundary, the worst case).
 ``--tbf`` also plays through a kernel ``tbf`` qdisc in a network namespace the script creates
 (needs root; skipped with a message otherwise). A ``--profiles`` entry may be a schedule (``commute``:
 4g → 2g → 3g → 4g); its floor and link rate are its first step's. ``--long`` plays the 7-minute title
@@ -84,6 +87,7 @@ class Run:
     heights: list[int] = field(default_factory=list)
     estimate_kbps: float | None = None
     link_kbps: float = 0.0
+    rtt_s: float = 0.0
     error: str | None = None
     timeline: str = ""
     stall_at: list[tuple[float, float]] = field(default_factory=list)  # (start after loadfile, seconds)
@@ -93,6 +97,13 @@ class Run:
     def ratio(self) -> float | None:
         """First frame ÷ floor."""
         return self.first_frame_s / self.floor_s if self.first_frame_s and self.floor_s else None
+
+    @property
+    def read_ratio(self) -> float | None:
+        """First frame ÷ the floor of what mpv read before it (round trips × RTT + bytes before ÷ rate)."""
+        if not self.first_frame_s or not self.link_kbps or not self.bytes_before:
+            return None
+        return self.first_frame_s / (self.floor_trips * self.rtt_s + self.bytes_before * 8 / (self.link_kbps * 1000))
 
 
 class Mpv(MpvIpc):
@@ -242,6 +253,7 @@ async def play(bench: Bench, http: aiohttp.ClientSession, *, profile: str, path:
     run = Run(profile=f"{profile} tbf" if tbf else profile, path=path)
     manifest = await bench.manifest(http, **({} if bench.args.no_hint else {"net": link_profile(profile).name}))
     run.link_kbps = link_profile(profile).down_kbps
+    run.rtt_s = 0.0 if tbf else link_profile(profile).rtt_ms / 1000
     run.floor_s, run.floor_bytes, run.floor_trips = await floor_for(bench, http, path=path, manifest=manifest,
                                                                     profile=profile, tbf=tbf is not None)
     url = manifest["steered_url"] if path == "steered" else manifest["manifest_url"]
@@ -442,10 +454,11 @@ def fmt(run: Run) -> str:
     est = f"{run.estimate_kbps:.0f} kbps ({run.estimate_kbps / run.link_kbps:.2f}× link)" if run.estimate_kbps else "—"
     conns = str(run.connections) if run.connections >= 0 else "—"
     if run.first_frame_s is None:
-        return f"| {run.profile} | {run.path} | — ({run.error}) | {run.floor_s:.2f} s | — | — | {conns} | — |"
+        return f"| {run.profile} | {run.path} | — ({run.error}) | {run.floor_s:.2f} s | — | — | — | {conns} | — |"
     shown = [h for i, h in enumerate(run.heights) if i == 0 or h != run.heights[i - 1]]
+    read = f"{run.read_ratio:.2f}×" if run.read_ratio else "—"
     return (f"| {run.profile} | {run.path} | {run.first_frame_s:.2f} s | {run.floor_s:.2f} s | {run.ratio:.2f}× "
-            f"| {run.bytes_before / 1000:.0f} kB ({run.floor_bytes / 1000:.0f} kB) | {conns} "
+            f"| {read} | {run.bytes_before / 1000:.0f} kB ({run.floor_bytes / 1000:.0f} kB) | {conns} "
             f"| {run.stalls} | {run.height}p | {len(shown) - 1} | {est} |")
 
 
@@ -505,9 +518,9 @@ async def main() -> None:
     try:
         runner, bench = await bench_server(args, asset, db_name)
         print(f"mpv options: {' '.join(extra) or '(defaults)'}")
-        print("| profile | path | first frame | floor | ratio | bytes before 1st frame (floor) | connections "
-              "| stalls | start | switches | server estimate |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|")
+        print("| profile | path | first frame | floor | ratio | ÷ floor of the bytes read | bytes before 1st frame "
+              "(floor) | connections | stalls | start | switches | server estimate |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
         timelines: list[str] = []
         async with aiohttp.ClientSession() as http:
             for profile in args.profiles.split(","):
