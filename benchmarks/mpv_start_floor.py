@@ -449,17 +449,18 @@ async def bench_server(args: argparse.Namespace, asset: Asset, db_name: str) -> 
                          user_id=reg["user_id"], profile_id=profile, content_id=cid, asset=asset, args=args)
 
 
-def fmt(run: Run) -> str:
-    """One table row."""
+def fmt(run: Run, runs: list[Run] | None = None) -> str:
+    """One table row: the median run's figures; stalls of every run in ``runs`` (run order)."""
     est = f"{run.estimate_kbps:.0f} kbps ({run.estimate_kbps / run.link_kbps:.2f}× link)" if run.estimate_kbps else "—"
     conns = str(run.connections) if run.connections >= 0 else "—"
     if run.first_frame_s is None:
         return f"| {run.profile} | {run.path} | — ({run.error}) | {run.floor_s:.2f} s | — | — | — | {conns} | — |"
     shown = [h for i, h in enumerate(run.heights) if i == 0 or h != run.heights[i - 1]]
     read = f"{run.read_ratio:.2f}×" if run.read_ratio else "—"
+    stalls = ", ".join(str(r.stalls) for r in runs) if runs else str(run.stalls)
     return (f"| {run.profile} | {run.path} | {run.first_frame_s:.2f} s | {run.floor_s:.2f} s | {run.ratio:.2f}× "
             f"| {read} | {run.bytes_before / 1000:.0f} kB ({run.floor_bytes / 1000:.0f} kB) | {conns} "
-            f"| {run.stalls} | {run.height}p | {len(shown) - 1} | {est} |")
+            f"| {stalls} | {run.height}p | {len(shown) - 1} | {est} |")
 
 
 async def main() -> None:
@@ -519,7 +520,7 @@ async def main() -> None:
         runner, bench = await bench_server(args, asset, db_name)
         print(f"mpv options: {' '.join(extra) or '(defaults)'}")
         print("| profile | path | first frame | floor | ratio | ÷ floor of the bytes read | bytes before 1st frame "
-              "(floor) | connections | stalls | start | switches | server estimate |")
+              "(floor) | connections | stalls (each run) | start | switches | server estimate |")
         print("|---|---|---|---|---|---|---|---|---|---|---|---|")
         timelines: list[str] = []
         async with aiohttp.ClientSession() as http:
@@ -537,7 +538,7 @@ async def main() -> None:
                             timelines.append(runs[-1].timeline)
                     ok = [r for r in runs if r.first_frame_s is not None]
                     best = sorted(ok, key=lambda r: r.first_frame_s or 0)[len(ok) // 2] if ok else runs[0]
-                    print(fmt(best), flush=True)
+                    print(fmt(best, runs), flush=True)
                     if args.steer_log:
                         for r in runs:
                             stalls = ", ".join(f"{at:.1f} s for {d:.1f} s" for at, d in r.stall_at) or "none"
