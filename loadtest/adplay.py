@@ -4,15 +4,17 @@
 ``POST /stream/playback/start`` (its ``ads`` say whether there is a pre-roll), ``GET
 /ads/vmap?session_id=`` (the break schedule with each pod as inline VAST), ``GET
 /ads/vast/{ad_id}?session_id=`` per pre-roll ad, then plays each creative (its HLS master →
-one rendition chosen by `media.abr` from the link → segments at real-time pace with a bounded
-buffer) while sending the VAST beacons as playback crosses them: ``impression`` and ``start``
-with the first frame, ``firstQuartile``/``midpoint``/``thirdQuartile``, ``complete`` (or ``skip``
+a start rendition chosen by `media.abr` from the link → segments at real-time pace with a bounded
+buffer, the rendition re-chosen between segments and a collapsing download abandoned, as IMA/hls.js
+do) while sending the VAST beacons as playback crosses them: ``impression`` and ``start`` with the
+first frame, ``firstQuartile``/``midpoint``/``thirdQuartile``, ``complete`` (or ``skip``
 once the skip offset has passed, for a share of viewers; ``click`` for a few). After the pod it
 fetches the content's manifest, master, playlist and first segment.
 
 Figures (``emit``): ``ad_start`` (play → first segment of the first ad, ms), ``ad_content_start``
 (play → first content segment after the pod, ms), ``ad_view`` per ad (wall ms; ``played_s``,
-``stall_s``, ``skipped``), ``ad_fill`` per session (100 with a pre-roll, 0 without).
+``stall_s``, ``skipped``, ``switches``; ``cut`` when the ad was left mid-way: the user stopped at
+the end of the run, or an error), ``ad_fill`` per session (100 with a pre-roll, 0 without).
 
 No Locust here: the transport, link (clock and sleep) and random source are injected.
 """
@@ -25,14 +27,17 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from loadtest.link import Paced, PacedLink
+from loadtest.link import Paced, PacedLink, Progress, Watch
 from loadtest.player import API, Emit, PlayerError, Reply, Transport
 from media import (
     AD_QUARTILES,
     AbrController,
     AdCreative,
+    Decision,
+    DownloadProgress,
     MediaError,
     Playback,
+    PlaylistSegment,
     SegmentTiming,
     StartHint,
     Variant,
@@ -66,12 +71,26 @@ class AdReport:
     ads_played: int = 0
     ads_completed: int = 0
     ads_skipped: int = 0
+    ads_cut: int = 0  # ads left mid-way: the run ended (user stopped) or an error
     beacons: list[str] = field(default_factory=list)  # events sent, in order
     ad_start_s: float | None = None
     content_start_s: float | None = None
     ad_played_s: float = 0.0
     ad_stall_s: float = 0.0
     error: str | None = None
+
+
+@dataclass
+class _AdPlay:
+    """One ad in play: its playback, the rendition now fetched and how it got there."""
+
+    pb: Playback
+    rendition: str | None = None
+    length_s: float = 0.0
+    skipped: bool = False
+    switches: int = 0
+    abandons: int = 0
+    abandon: Decision | None = None  # set by the watcher of the segment in flight
 
 
 class AdSession:
@@ -92,24 +111,24 @@ class AdSession:
         self.timing: SegmentTiming | None = None  # segment lengths of the last ad playlist read
 
     def _call(self, method: str, url: str, *, name: str, json: Any = None,
-              context: dict[str, Any] | None = None, required: bool = True) -> Paced[Reply]:
+              context: dict[str, Any] | None = None, required: bool = True,
+              watch: Watch | None = None) -> Paced[Reply]:
         ctx = {"network": self.network, **(context or {})}
         paced = self.link.exchange(lambda: self.transport(method, url, name=name, json=json, context=ctx),
-                                   size=lambda r: len(r.body))
+                                   size=lambda r: len(r.body), watch=watch)
         if required and not paced.reply.ok:
             raise PlayerError(f"{method} {name}: HTTP {paced.reply.status}")
         return paced
 
-    def _start_variant(self, variants: list[Variant]) -> Variant:
-        """The rendition `media.abr` starts on for this link (ads are short: no switching). A master lists no
-        segment lengths and the creative's playlist comes after this choice: the start choice takes those of
-        the pod's previous creative (same packager), the controller's defaults for the first one."""
-        ladder = sorted(variants, key=lambda v: v.kbps)
+    def _start_abr(self, ladder: list[Variant]) -> AbrController:
+        """The ad's `media.abr` controller on ``ladder`` (lowest first), started for this link. A master lists
+        no segment lengths and the creative's playlist comes after this choice: the start choice takes those
+        of the pod's previous creative (same packager), the controller's defaults for the first one."""
         abr = AbrController([v.kbps for v in ladder])
         if self.timing is not None:
             abr.set_segments(segment_s=self.timing.next_s, first_segment_s=self.timing.first_s)
-        decision = abr.choose_start(StartHint(downlink_kbps=self.link.down_kbps(), rtt_ms=self.link.rtt_s() * 1000))
-        return ladder[decision.index]
+        abr.choose_start(StartHint(downlink_kbps=self.link.down_kbps(), rtt_ms=self.link.rtt_s() * 1000))
+        return abr
 
     # ------------------------------------------------------------------ session
     def run(self, *, content_id: str) -> AdReport:
@@ -153,24 +172,66 @@ class AdSession:
             report.beacons.append(event)
 
     def _play_ad(self, report: AdReport, creative: AdCreative, *, t_play: float, position: int, pod: int) -> None:
+        """Play one creative, adapting its rendition between segments (as IMA/hls.js do on HLS ads); report it as an
+        ``ad_view`` however it ends: an ad left mid-way (the run stopped the user, or an error) is ``cut``."""
         t_ad = self.clock()
+        state = _AdPlay(pb=Playback(t0=t_ad))
+        try:
+            self._play_ad_segments(report, creative, state, t_play=t_play)
+        except BaseException as err:  # GreenletExit when Locust stops the user at the end of the run, or an error
+            # no request here: a greenlet being killed must not block; the figure goes to the buffer synchronously
+            self._ad_view(report, creative, state, t_ad=t_ad, position=position, pod=pod,
+                          cut=type(err).__name__ if not isinstance(err, Exception) else str(err) or type(err).__name__)
+            raise
+        self._ad_view(report, creative, state, t_ad=t_ad, position=position, pod=pod, cut=None)
+
+    def _ad_view(self, report: AdReport, creative: AdCreative, state: _AdPlay, *, t_ad: float, position: int,
+                 pod: int, cut: str | None) -> None:
+        pb = state.pb
+        pb.advance(self.clock())
+        report.ads_skipped += int(state.skipped)
+        report.ads_played += 1
+        report.ads_cut += int(cut is not None)
+        report.ad_played_s += pb.played_s
+        report.ad_stall_s += pb.stall_s
+        extra: dict[str, Any] = {"ad_id": creative.ad_id, "played_s": round(pb.played_s, 3),
+                                 "stall_s": round(pb.stall_s, 3), "stalls": pb.stalls, "skipped": state.skipped,
+                                 "position": position, "pod": pod, "rendition": state.rendition,
+                                 "switches": state.switches, "abandons": state.abandons}
+        if cut is not None:
+            extra.update(cut=True, cut_reason=cut[:200], length_s=round(state.length_s, 3))
+        self.emit("ad_view", (self.clock() - t_ad) * 1000, extra)
+
+    def _play_ad_segments(self, report: AdReport, creative: AdCreative, state: _AdPlay, *, t_play: float) -> None:
+        pb = state.pb
+        t_ad = pb.t0
         master = self._call("GET", creative.media_url, name="/media/[ad master]", context={"kind": "playlist"})
-        variant = self._start_variant(parse_master(master.reply.text(), base=creative.media_url))
-        reply = self._call("GET", variant.url, name="/media/[ad playlist]", context={"kind": "playlist"}).reply
-        segments = parse_media(reply.text(), base=variant.url)
+        ladder = sorted(parse_master(master.reply.text(), base=creative.media_url), key=lambda v: v.kbps)
+        abr = self._start_abr(ladder)
+        playlists: dict[str, list[PlaylistSegment]] = {}
+
+        def playlist(v: Variant) -> list[PlaylistSegment]:
+            if v.name not in playlists:
+                reply = self._call("GET", v.url, name="/media/[ad playlist]", context={"kind": "playlist"}).reply
+                playlists[v.name] = parse_media(reply.text(), base=v.url)
+            return playlists[v.name]
+
+        variant = ladder[abr.current_index or 0]
+        state.rendition = variant.name
+        segments = playlist(variant)
         self.timing = segment_timing(segments) or self.timing
-        length = sum(s.duration for s in segments)
+        if self.timing is not None:  # this creative's own segment lengths for the rules from here on
+            abr.set_segments(segment_s=self.timing.next_s, first_segment_s=self.timing.first_s)
+        length = state.length_s = sum(s.duration for s in segments)
         skip_at = creative.skip_after_s if creative.skip_after_s is not None and \
             self.rng.random() < self.config.skip_rate else None
         click = self.rng.random() < self.config.click_rate
         pending = [(f, length * q) for f, q in AD_QUARTILES]
-        pb = Playback(t0=t_ad)
         deadline = t_ad + self.config.max_ad_s
-        skipped = False
 
         def due() -> bool:
             """Send the beacons playback has reached; True once the viewer skipped."""
-            nonlocal skipped, click
+            nonlocal click
             pb.advance(self.clock())
             while pending and pb.played_s >= pending[0][1] - 1e-6:
                 event, _ = pending.pop(0)
@@ -178,10 +239,10 @@ class AdSession:
                 if event == "midpoint" and click:
                     click = False
                     self._beacon(report, creative, "click")
-            if skip_at is not None and not skipped and pb.played_s >= min(skip_at, length) - 1e-6:
-                skipped = True
+            if skip_at is not None and not state.skipped and pb.played_s >= min(skip_at, length) - 1e-6:
+                state.skipped = True
                 self._beacon(report, creative, "skip")
-            return skipped
+            return state.skipped
 
         def idle(until: float) -> None:
             """Let playback run until ``until`` (or the skip), sending beacons on the way."""
@@ -191,17 +252,43 @@ class AdSession:
                 step = min([until - self.clock(), *ahead]) if pb.buffer_s > 0 else until - self.clock()
                 self.sleep(max(0.001, step))
 
-        for seg in segments:
-            if skipped:
+        def watch(rung: int) -> Watch:
+            def check(progress: Progress) -> bool:
+                pb.advance(progress.now)
+                state.abandon = abr.should_abandon(DownloadProgress(
+                    index=rung, loaded_bytes=progress.loaded_bytes, total_bytes=progress.total_bytes,
+                    elapsed_s=progress.elapsed_s, buffer_s=pb.buffer_s, ttfb_s=progress.ttfb_s, now=progress.now))
+                return state.abandon is not None
+            return check
+
+        for i in range(len(segments)):
+            if state.skipped:
                 break
             pb.advance(self.clock())
-            over = pb.buffer_s + seg.duration - self.config.max_buffer_s
+            over = pb.buffer_s + segments[i].duration - self.config.max_buffer_s
             if over > 0:
                 idle(self.clock() + over)
-                if skipped:
+                if state.skipped:
                     break
-            paced = self._call("GET", seg.url, name="/media/[ad segment]",
-                               context={"kind": "ad-segment", "rendition": variant.name, "kbps": variant.kbps})
+            if i > 0:  # the rung for this segment from the throughput measured so far and the buffer
+                now = self.clock()
+                pb.advance(now)
+                abr.on_buffer(level_s=pb.buffer_s, now=now)
+                variant = self._switch(state, ladder[abr.decide(now).index])
+            while True:  # download segment i; while the ABR abandons it, again at the rung it names
+                seg = playlist(variant)[min(i, len(playlist(variant)) - 1)]
+                state.abandon = None
+                paced = self._call("GET", seg.url, name="/media/[ad segment]", watch=watch(ladder.index(variant)),
+                                   context={"kind": "ad-segment", "rendition": variant.name, "kbps": variant.kbps})
+                abandon = state.abandon
+                if not paced.abandoned or abandon is None:
+                    break
+                state.abandons += 1
+                abr.on_download(nbytes=paced.nbytes, duration_s=paced.duration_s, now=paced.finished,
+                                ttfb_s=paced.ttfb_s)
+                variant = self._switch(state, ladder[abandon.index])
+            abr.on_download(nbytes=paced.nbytes, duration_s=paced.duration_s, now=paced.finished,
+                            index=ladder.index(variant), ttfb_s=paced.ttfb_s)
             pb.add(seg.duration, paced.finished)
             if report.ad_start_s is None:
                 report.ad_start_s = paced.finished - t_play
@@ -211,20 +298,19 @@ class AdSession:
                 self._beacon(report, creative, "impression")
                 self._beacon(report, creative, "start")
             due()
-        if not skipped:
+        if not state.skipped:
             pb.finished = True
             idle(self.clock() + pb.buffer_s)
-        if not skipped and pb.played_s >= length - 1e-3:
+        if not state.skipped and pb.played_s >= length - 1e-3:
             self._beacon(report, creative, "complete")
             report.ads_completed += 1
-        report.ads_skipped += int(skipped)
-        report.ads_played += 1
-        report.ad_played_s += pb.played_s
-        report.ad_stall_s += pb.stall_s
-        self.emit("ad_view", (self.clock() - t_ad) * 1000,
-                  {"ad_id": creative.ad_id, "played_s": round(pb.played_s, 3), "stall_s": round(pb.stall_s, 3),
-                   "stalls": pb.stalls, "skipped": skipped, "position": position, "pod": pod,
-                   "rendition": variant.name})
+
+    @staticmethod
+    def _switch(state: _AdPlay, variant: Variant) -> Variant:
+        if variant.name != state.rendition:
+            state.switches += 1
+            state.rendition = variant.name
+        return variant
 
     # ------------------------------------------------------------------ the content after the pod
     def _content_start(self, report: AdReport, *, t_play: float, content_id: str, session_id: str) -> None:

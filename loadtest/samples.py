@@ -29,7 +29,8 @@ CMS_TYPES = ("cms_workflow", "cms_visible", "cms_setup")
 METRIC_TYPES = PLAYER_TYPES + AD_TYPES + CMS_TYPES
 _EXTRA_KEYS = ("rendition", "kbps", "from", "to", "direction", "by", "played_s", "stall_s", "stalls", "link_kbps",
                "segments", "ongoing", "kind", "profile", "floor_ms", "ad_id", "ads", "listed", "skipped", "position",
-               "pod", "steps", "rejected", "reason", "segment_ms", "abandons", "wasted_bytes")
+               "pod", "steps", "rejected", "reason", "segment_ms", "abandons", "wasted_bytes", "switches",
+               "cut", "cut_reason", "length_s")
 
 
 def classify(request_type: str, name: str) -> str:

@@ -118,7 +118,8 @@ def ad_start_block(by_type: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
 
 
 def ads_block(metrics: Sequence[dict[str, Any]], api: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Run-wide ad figures: fill rate, ads played/skipped, stalls during ads, beacons by event and their failures."""
+    """Run-wide ad figures: fill rate, ads played/skipped/cut (left mid-way: the run ended), stalls during ads,
+    beacons by event and their failures."""
     by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for m in metrics:
         by_type[m["type"]].append(m)
@@ -137,6 +138,7 @@ def ads_block(metrics: Sequence[dict[str, Any]], api: Sequence[dict[str, Any]]) 
         "fill_rate_pct": _fill_pct(by_type["ad_fill"]),
         "ads_played": len(views),
         "ads_skipped": sum(1 for v in views if v.get("skipped")),
+        "ads_cut": sum(1 for v in views if v.get("cut")),
         "ad_played_s": _r(played, 3),
         "ad_stall_ratio_pct": _r(100.0 * stalled / played, 3) if played > 0 else None,
         "start_count": starts["count"], "start_p50_ms": starts["p50_ms"], "start_p95_ms": starts["p95_ms"],

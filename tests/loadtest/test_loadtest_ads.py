@@ -4,6 +4,9 @@ strictly by media.ads), against a scripted server and a fake clock (no Locust ru
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -171,3 +174,146 @@ def test_an_unreadable_or_unplayable_vmap_ends_the_session_with_an_error(doc: by
     report = session.run(content_id="c1")
     assert report.error and report.ads_played == 0
     assert "/api/v1/ads/vast/[id]" not in [n for _, n, _ in server.log]
+
+
+# ------------------------------------------------------------------ a link that collapses mid-ad; the run's end
+FLAP = """
+name = "flap"
+loop = true
+[[steps]]
+profile = "4g"
+duration_s = 2
+[[steps]]
+profile = "2g"
+duration_s = 10
+"""
+LADDER_MASTER = """#EXTM3U
+#EXT-X-STREAM-INF:BANDWIDTH=300000,AVERAGE-BANDWIDTH=250000,RESOLUTION=256x144
+144p/index.m3u8
+#EXT-X-STREAM-INF:BANDWIDTH=700000,AVERAGE-BANDWIDTH=600000,RESOLUTION=640x360
+360p/index.m3u8
+#EXT-X-STREAM-INF:BANDWIDTH=2800000,AVERAGE-BANDWIDTH=2500000,RESOLUTION=1280x720
+720p/index.m3u8
+"""
+
+
+class LadderAdServer(AdServer):
+    """An ad with a 144p/360p/720p ladder whose 2 s segments weigh what their rung's bitrate says."""
+
+    def __call__(self, method: str, url: str, *, name: str, json: Any = None,
+                 context: dict[str, Any] | None = None) -> Reply:
+        path = urlsplit(url).path
+        if path.startswith("/media/ad/") and path.endswith("master.m3u8"):
+            self.log.append((self.clock.now, name, url))
+            return Reply(200, LADDER_MASTER.encode(), {})
+        if path.startswith("/media/ad/") and path.endswith(".ts"):
+            self.log.append((self.clock.now, name, url))
+            kbps = {"144p": 250, "360p": 600, "720p": 2500}[path.split("/")[-2]]
+            return Reply(200, b"\0" * (kbps * 1000 * 2 // 8), {})
+        return super().__call__(method, url, name=name, json=json, context=context)
+
+    def ad_segments(self) -> list[str]:
+        """The rung of every ad segment requested, in order."""
+        return [url.split("/")[-2] for _, name, url in self.log if name == "/media/[ad segment]"]
+
+
+def flap_session(tmp_path: Path, clock: FakeClock, figures: list[tuple[str, float, dict]]) -> tuple[LadderAdServer,
+                                                                                                   AdSession]:
+    (tmp_path / "flap.toml").write_text(FLAP, encoding="utf-8")
+    server = LadderAdServer(clock, vmap=documents.to_bytes(documents.vmap_element(
+        [documents.VmapBreak(kind="pre-roll", offset_s=0, index=1, creatives=[creative(AD2, skip=None)])],
+        tracker=tracker)))
+    link = PacedLink(tmp_path / "flap.toml", clock=clock, sleep=clock.sleep)  # the schedule starts at play
+    session = AdSession(transport=server, link=link, profile_id="p", network="flap",
+                        config=AdConfig(max_buffer_s=6, skip_rate=0.0, click_rate=0.0),
+                        emit=lambda kind, value, extra: figures.append((kind, value, extra)))
+    return server, session
+
+
+def test_an_ad_started_on_4g_steps_down_when_the_link_drops_to_2g_and_plays_to_its_end(tmp_path: Path) -> None:
+    # the smoke run's flap viewer: the ad starts at 720p on 4g; 2 s after play the link is 2g (280 kbit/s) but
+    # for 2 s of 4g every 12 s, where a 2 s 720p segment takes ~18 s: a player that keeps its start rung needs
+    # 23.6 s (fake clock) for the 8 s ad, past the end of a 20 s smoke run; stepping down it needs 14.7 s
+    clock = FakeClock()
+    figures: list[tuple[str, float, dict]] = []
+    server, session = flap_session(tmp_path, clock, figures)
+    report = session.run(content_id="c1")
+    assert report.error is None and report.ads_completed == report.ads_played == 1 and report.ads_cut == 0
+    rungs = server.ad_segments()
+    assert rungs[0] == "720p" and rungs[-1] == "144p"  # started on 4g, ended on the 2g rung
+    ad_playlists = [url.split("/")[-2] for _, name, url in server.log if name == "/media/[ad playlist]"]
+    assert ad_playlists[0] == "720p" and "144p" in ad_playlists and len(ad_playlists) == len(set(ad_playlists))
+    (view,) = [(ms, extra) for kind, ms, extra in figures if kind == "ad_view"]
+    ms, extra = view
+    assert extra["played_s"] == 8.0 and extra["rendition"] == "144p" and extra["switches"] >= 1 and "cut" not in extra
+    assert ms < 18_000
+    events = [e for _, _, e in server.beacons()]
+    assert events == ["impression", "start", "firstQuartile", "midpoint", "thirdQuartile", "complete"]
+
+
+class Stopped(BaseException):
+    """What Locust raises in a user's greenlet at the end of the run (GreenletExit is a BaseException too)."""
+
+
+def test_an_ad_the_end_of_the_run_cuts_is_reported_as_cut_with_what_played() -> None:
+    clock = FakeClock()
+    figures: list[tuple[str, float, dict]] = []
+    server = AdServer(clock)
+    t0 = clock.now
+
+    def sleep(seconds: float) -> None:
+        clock.sleep(seconds)
+        if clock.now - t0 > 6.0:  # the run ends while the first ad (8 s) plays
+            raise Stopped
+
+    link = PacedLink("4g", clock=clock, sleep=sleep)
+    session = AdSession(transport=server, link=link, profile_id="p", network="4g",
+                        config=AdConfig(max_buffer_s=4, skip_rate=0.0, click_rate=0.0),
+                        emit=lambda kind, value, extra: figures.append((kind, value, extra)))
+    with pytest.raises(Stopped):  # the user still stops: nothing swallows the kill
+        session.run(content_id="c1")
+    views = [extra for kind, _, extra in figures if kind == "ad_view"]
+    assert len(views) == 1 and views[0]["ad_id"] == AD1
+    view = views[0]
+    assert view["cut"] is True and view["cut_reason"] == "Stopped" and view["length_s"] == 8.0
+    assert 0 < view["played_s"] < 8.0 and view["skipped"] is False
+    assert "complete" not in [e for _, a, e in server.beacons() if a == AD1]
+    assert "/api/v1/ads/vast/[id]" in [n for _, n, _ in server.log]
+    assert not [k for k, _, _ in figures if k == "ad_content_start"]
+
+
+def test_a_killed_greenlet_reports_its_cut_ad_before_it_dies() -> None:
+    # the real thing: Locust stops a user by killing its greenlet (GreenletExit at its next sleep); in a subprocess,
+    # as gevent must not be imported into pytest's process
+    script = """
+import gevent
+from loadtest.adplay import AdConfig, AdSession
+from loadtest.link import PacedLink
+from tests.loadtest.fakes import FakeClock
+from tests.loadtest.test_loadtest_ads import AD1, AdServer
+
+clock = FakeClock()
+figures = []
+
+def sleep(seconds):
+    clock.sleep(seconds)
+    gevent.sleep(0)  # a real sleep yields to the hub
+
+session = AdSession(transport=AdServer(clock), link=PacedLink("4g", clock=clock, sleep=sleep), profile_id="p",
+                    network="4g", config=AdConfig(skip_rate=0.0, click_rate=0.0),
+                    emit=lambda kind, value, extra: figures.append((kind, extra)))
+t0 = clock.now
+user = gevent.spawn(session.run, content_id="c1")
+while clock.now - t0 < 5.0 and not user.dead:
+    gevent.sleep(0)
+user.kill(block=True)
+assert isinstance(user.value, gevent.GreenletExit), user.value
+views = [extra for kind, extra in figures if kind == "ad_view"]
+assert len(views) == 1 and views[0]["ad_id"] == AD1, views
+assert views[0]["cut"] is True and views[0]["cut_reason"] == "GreenletExit", views
+assert 0 < views[0]["played_s"] < 8.0, views
+print("ok")
+"""
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stdout + proc.stderr

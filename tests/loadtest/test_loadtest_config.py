@@ -137,12 +137,14 @@ def test_ad_and_cms_figures_in_the_summary_and_their_targets(tmp_path: Path) -> 
     assert ad["count"] == 2 and ad["p50_ms"] == 1500 and ad["content_p50_ms"] == 11000 and ad["fill_pct"] == 50
     ads = summary["ads"]
     assert ads["sessions"] == 2 and ads["fill_rate_pct"] == 50 and ads["ads_played"] == 2 and ads["ads_skipped"] == 1
+    assert ads["ads_cut"] == 0
     assert ads["ad_stall_ratio_pct"] == pytest.approx(100 * 0.4 / 13, abs=1e-3)
     assert ads["beacons"] == {"complete": 1, "impression": 1, "start": 1} and ads["beacon_failures"] == 1
     cms = summary["cms"]
     assert cms["workflows"] == 1 and cms["rejected"] == 1 and cms["visible_p95_ms"] == 20 and cms["failures"] == 1
     results = {(r.name, r.profile): r for r in check_targets(summary, load_targets(DEFAULT_TARGETS))}
     assert results[("Ad start p95 < 2 s (4g and faster)", "4g")].ok
+
     assert not results[("Ad fill rate ≥ 95 % (seed ads: --seed-ads)", None)].ok
     assert results[("Published title in the catalog p95 < 5 s", None)].ok
     empty = check_targets(summarize([], networks=["3g"]), load_targets(DEFAULT_TARGETS))
@@ -204,3 +206,14 @@ print(built, all(s == expected for s in seen[1:]), "changed_by_a_caller" in argu
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[2]).stdout
     assert out.strip().splitlines()[-1] == "1 True False"
+
+
+def test_an_ad_the_run_cut_counts_as_played_and_as_cut() -> None:
+    # an ad left mid-way by the end of the run is reported with what played so far and `cut`: counted, not dropped
+    records = [_rec("metric", "ad_fill", 100, net="4g"),
+               _rec("metric", "ad_view", 9000, net="4g", played_s=8, stall_s=0, skipped=False),
+               _rec("metric", "ad_view", 3000, net="4g", played_s=2.5, stall_s=0.5, skipped=False, cut=True,
+                    cut_reason="GreenletExit", length_s=8)]
+    ads = summarize(records, networks=["4g"])["ads"]
+    assert ads["ads_played"] == 2 and ads["ads_cut"] == 1 and ads["ads_skipped"] == 0
+    assert ads["ad_played_s"] == 10.5 and ads["ad_stall_ratio_pct"] == pytest.approx(100 * 0.5 / 10.5, abs=1e-3)
