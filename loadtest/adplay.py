@@ -188,7 +188,8 @@ class AdSession:
     def _ad_view(self, report: AdReport, creative: AdCreative, state: _AdPlay, *, t_ad: float, position: int,
                  pod: int, cut: str | None) -> None:
         pb = state.pb
-        pb.advance(self.clock())
+        if cut is not None:  # what played up to now (a skipped or ended ad stopped playing at the skip / its end)
+            pb.advance(self.clock())
         report.ads_skipped += int(state.skipped)
         report.ads_played += 1
         report.ads_cut += int(cut is not None)
