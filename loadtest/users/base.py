@@ -120,9 +120,14 @@ class OttUser(FastHttpUser):
         gevent.sleep(random.uniform(0.0, ARRIVAL_SPREAD_S))
 
     def on_start(self) -> None:
-        """Arrive, then network, login (or register) and profile; a user that cannot log in stops."""
-        self.arrive()
+        """Network, then arrive, login (or register) and profile; a user that cannot log in stops.
+
+        The network is taken before the arrival wait: the mix's round-robin then hands networks out in spawn
+        order (Locust interleaves the user classes by weight), as it did before arrivals were spread; taken
+        after the random wait, which class landed on which network was a draw (a small mix could leave a
+        network without a single viewer)."""
         self.choose_network()
+        self.arrive()
         self.token = self.log_in(next_account(self.environment))
         self.profile_id = self.first_profile()
 
