@@ -25,6 +25,17 @@ from tests.conftest import SYSTEM_PG_ADMIN, SYSTEM_REDIS
 
 ASSET_ID = "ltcard"
 CARD_SECONDS = 8.0
+#: A link schedule that drops: 4g for 2 s, then 2g for 10 s, looping (smoke runs, the ad player's adaptation).
+FLAP = """
+name = "flap"
+loop = true
+[[steps]]
+profile = "4g"
+duration_s = 2
+[[steps]]
+profile = "2g"
+duration_s = 10
+"""
 LADDER = tuple(r for r in DEFAULT_LADDER if r.name in ("144p", "360p", "720p"))
 BIN = Path(sys.executable).parent
 

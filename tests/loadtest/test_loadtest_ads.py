@@ -16,6 +16,7 @@ from loadtest.adplay import AdConfig, AdSession
 from loadtest.link import PacedLink
 from loadtest.player import Reply
 from server.ads import documents
+from tests.loadtest.conftest import FLAP
 from tests.loadtest.test_loadtest_pacing import FakeClock
 
 BASE = "http://127.0.0.1:9"
@@ -177,16 +178,6 @@ def test_an_unreadable_or_unplayable_vmap_ends_the_session_with_an_error(doc: by
 
 
 # ------------------------------------------------------------------ a link that collapses mid-ad; the run's end
-FLAP = """
-name = "flap"
-loop = true
-[[steps]]
-profile = "4g"
-duration_s = 2
-[[steps]]
-profile = "2g"
-duration_s = 10
-"""
 LADDER_MASTER = """#EXTM3U
 #EXT-X-STREAM-INF:BANDWIDTH=300000,AVERAGE-BANDWIDTH=250000,RESOLUTION=256x144
 144p/index.m3u8
@@ -289,6 +280,7 @@ def test_a_killed_greenlet_reports_its_cut_ad_before_it_dies() -> None:
 import gevent
 from loadtest.adplay import AdConfig, AdSession
 from loadtest.link import PacedLink
+from tests.loadtest.conftest import FLAP
 from tests.loadtest.fakes import FakeClock
 from tests.loadtest.test_loadtest_ads import AD1, AdServer
 

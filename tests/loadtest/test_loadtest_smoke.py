@@ -11,7 +11,7 @@ import pytest
 
 from loadtest.samples import read_samples
 from loadtest.summary import PROFILE_METRICS
-from tests.loadtest.conftest import ASSET_ID, BIN, CARD_SECONDS, LoadServer
+from tests.loadtest.conftest import ASSET_ID, BIN, CARD_SECONDS, FLAP, LoadServer
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,20 +28,11 @@ Browser = 2
 AdViewer = 1
 Editor = 1
 """
-# 4g for 2 s, then 2g: each viewer's schedule starts when it presses play, so every flap viewer meets
+# FLAP (conftest) is 4g for 2 s, then 2g: each viewer's schedule starts when it presses play, so every flap viewer meets
 # the drop right after its stream start (4g: ~1.1 s), with a 720p segment in flight or still to fetch
 # (a 6 s buffer holds 3 of the card's segments): the player abandons it, or the next decision goes
 # down; either way a switch completes a few seconds after the drop, well inside the 20 s run.
-FLAP = """
-name = "flap"
-loop = true
-[[steps]]
-profile = "4g"
-duration_s = 2
-[[steps]]
-profile = "2g"
-duration_s = 10
-"""
+
 PASSING = """
 [[target]]
 name = "API p95 generous"
