@@ -27,14 +27,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from loadtest.link import Paced, PacedLink, Progress, Watch
-from loadtest.player import API, Emit, PlayerError, Reply, Transport
+from loadtest.link import Paced, PacedLink, Watch
+from loadtest.player import API, AbandonWatch, Emit, PlayerError, Reply, Transport
 from media import (
     AD_QUARTILES,
     AbrController,
     AdCreative,
-    Decision,
-    DownloadProgress,
     MediaError,
     Playback,
     PlaylistSegment,
@@ -90,7 +88,6 @@ class _AdPlay:
     skipped: bool = False
     switches: int = 0
     abandons: int = 0
-    abandon: Decision | None = None  # set by the watcher of the segment in flight
 
 
 class AdSession:
@@ -253,15 +250,6 @@ class AdSession:
                 step = min([until - self.clock(), *ahead]) if pb.buffer_s > 0 else until - self.clock()
                 self.sleep(max(0.001, step))
 
-        def watch(rung: int) -> Watch:
-            def check(progress: Progress) -> bool:
-                pb.advance(progress.now)
-                state.abandon = abr.should_abandon(DownloadProgress(
-                    index=rung, loaded_bytes=progress.loaded_bytes, total_bytes=progress.total_bytes,
-                    elapsed_s=progress.elapsed_s, buffer_s=pb.buffer_s, ttfb_s=progress.ttfb_s, now=progress.now))
-                return state.abandon is not None
-            return check
-
         for i in range(len(segments)):
             if state.skipped:
                 break
@@ -278,10 +266,10 @@ class AdSession:
                 variant = self._switch(state, ladder[abr.decide(now).index])
             while True:  # download segment i; while the ABR abandons it, again at the rung it names
                 seg = playlist(variant)[min(i, len(playlist(variant)) - 1)]
-                state.abandon = None
-                paced = self._call("GET", seg.url, name="/media/[ad segment]", watch=watch(ladder.index(variant)),
+                watch = AbandonWatch(abr, pb, ladder.index(variant))
+                paced = self._call("GET", seg.url, name="/media/[ad segment]", watch=watch,
                                    context={"kind": "ad-segment", "rendition": variant.name, "kbps": variant.kbps})
-                abandon = state.abandon
+                abandon = watch.decision
                 if not paced.abandoned or abandon is None:
                     break
                 state.abandons += 1

@@ -284,7 +284,6 @@ class _Run:
         self.seq = 0
         self.deadline = t_play + self.cfg.max_session_s
         self.pending_switch: tuple[float, str, str, str] | None = None  # (decided at, from, to, reason)
-        self.abandoned: Decision | None = None  # set by the watcher of the segment in flight
         self.wasted = 0  # bytes of the segment in hand received in abandoned downloads
         self.queued = 0.0  # media received before the first frame could be decoded (s)
         self.first_frame: float | None = None  # clock time of the first frame
@@ -384,34 +383,18 @@ class _Run:
             self.current = chosen.name
         return chosen
 
-    def _watch(self, variant: Variant) -> Watch | None:
-        """The abandonment check of a segment download at ``variant`` (client ABR only)."""
-        abr = self.abr
-        if abr is None:
-            return None
-        rung = self.variants.index(variant)
-
-        def check(progress: Progress) -> bool:
-            self.pb.advance(progress.now)
-            self.abandoned = abr.should_abandon(DownloadProgress(
-                index=rung, loaded_bytes=progress.loaded_bytes, total_bytes=progress.total_bytes,
-                elapsed_s=progress.elapsed_s, buffer_s=self.pb.buffer_s, ttfb_s=progress.ttfb_s, now=progress.now))
-            return self.abandoned is not None
-
-        return check
-
     def _download(self, index: int, seg: PlaylistSegment,
                   variant: Variant) -> tuple[Paced[Reply], PlaylistSegment, Variant]:
         """GET segment ``index`` at ``variant``; while the ABR abandons it, again at the rung it names."""
         self.wasted = 0
         while True:
-            self.abandoned = None
             model = self.p.model
             fresh = model.segment_new_connection if self.report.segments == 0 else not model.persistent_segments
-            paced = self.p._call("GET", seg.url, name="/media/[segment]", watch=self._watch(variant),
+            watch = AbandonWatch(self.abr, self.pb, self.variants.index(variant)) if self.abr is not None else None
+            paced = self.p._call("GET", seg.url, name="/media/[segment]", watch=watch,
                                  context={"kind": "segment", "rendition": variant.name, "kbps": variant.kbps},
                                  new_connection=fresh)
-            decision = self.abandoned
+            decision = watch.decision if watch is not None else None
             if not paced.abandoned or decision is None or self.abr is None:
                 return paced, seg, variant
             self.report.abandons += 1
@@ -528,6 +511,26 @@ class _Run:
                      json={**self.ids, "watch_duration_seconds": round(watched, 3),
                            "completion_rate": round(rate, 2) if math.isfinite(rate) else 100.0, "seq": self.seq},
                      side=True)
+
+
+@dataclass
+class AbandonWatch:
+    """The abandonment check of one segment download (a `PacedLink` watch): the transfer in flight at
+    ladder index ``rung`` is offered to ``abr.should_abandon`` with the buffer of ``pb`` (advanced to the
+    moment); ``decision`` is the answer that stopped it (None while it runs on)."""
+
+    abr: AbrController
+    pb: Playback
+    rung: int
+    decision: Decision | None = None
+
+    def __call__(self, progress: Progress) -> bool:
+        """True: abandon the download now (``decision`` says at which rung to fetch the segment again)."""
+        self.pb.advance(progress.now)
+        self.decision = self.abr.should_abandon(DownloadProgress(
+            index=self.rung, loaded_bytes=progress.loaded_bytes, total_bytes=progress.total_bytes,
+            elapsed_s=progress.elapsed_s, buffer_s=self.pb.buffer_s, ttfb_s=progress.ttfb_s, now=progress.now))
+        return self.decision is not None
 
 
 def _progressive_chunks(paced: Paced[Reply], duration: float, *, read_bytes: int) -> list[tuple[float, float]]:

@@ -9,6 +9,7 @@ player, load test) read masters and media playlists with :func:`parse_master` an
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urljoin
@@ -240,7 +241,4 @@ def segment_timing(segments: Sequence[PlaylistSegment]) -> SegmentTiming | None:
     lengths = [s.duration for s in segments if math.isfinite(s.duration) and s.duration > 0]
     if not lengths:
         return None
-    rest = sorted(lengths[1:]) or lengths[:1]
-    mid = len(rest) // 2
-    median = rest[mid] if len(rest) % 2 else (rest[mid - 1] + rest[mid]) / 2
-    return SegmentTiming(first_s=lengths[0], next_s=median)
+    return SegmentTiming(first_s=lengths[0], next_s=statistics.median(lengths[1:] or lengths[:1]))
