@@ -329,7 +329,7 @@ class _Run:
             if fetched >= want - 1e-6:
                 break
             self._wait_for_room(seg.duration)
-            variant = self._choose(i)
+            variant = self._choose(i, remaining_s=total - sum(x.duration for x in segments[:i]))
             seg = self._playlist(variant)[i] if i < len(self._playlist(variant)) else seg
             self._fetch(i, seg, variant)
             fetched += seg.duration
@@ -370,12 +370,14 @@ class _Run:
             self._idle(self.p.clock() + self.pb.buffer_s)
 
     # ------------------------------------------------------------------ ABR and segments
-    def _choose(self, index: int) -> Variant:
+    def _choose(self, index: int, *, remaining_s: float | None = None) -> Variant:
+        """The variant for segment ``index``; ``remaining_s``: the title's media from it to the end (the
+        controller spends its buffer on the last segments, as the terminal client does)."""
         if self.abr is None or index == 0:
             return self._variant(self.current) if self.abr is not None else self.variants[0]
         now = self.p.clock()
         self.pb.advance(now)
-        self.abr.on_buffer(level_s=self.pb.buffer_s, now=now)
+        self.abr.on_buffer(level_s=self.pb.buffer_s, now=now, remaining_s=remaining_s)
         decision = self.abr.decide(now)
         chosen = self.variants[decision.index]
         if chosen.name != self.current:

@@ -189,6 +189,14 @@ class AbrConfig:
             robustMPC's 5. At 2 s segments that is all 5 (10 s), as before; at 4 s segments 4
             (16 s) instead of 5 (20 s): a dip's error no longer holds the plan down for 20 s of
             media (None: always 5; benchmarks/RESULTS.md, #18 sixth pass).
+        end_reserve_s / end_factor / end_window_x: the end of a title (the caller tells
+            `on_buffer` how much media is left to request). Once what is left is at most
+            `end_window_x` × the buffer, the rung is at least the highest at which every segment
+            left, downloaded at `end_factor` × the lower of the recent harmonic mean and the EWMA,
+            arrives before the playhead reaches it with `end_reserve_s` to spare: a buffer still
+            full when the last segment arrives is bitrate never played (the zero-rebuffer oracle
+            and robustMPC, whose horizon stops at the last segment, spend it). Off on a low link,
+            where the buffer is the only cover for an outage (None: off; #18 eighth pass).
     """
 
     rule: str = DEFAULT_RULE
@@ -237,6 +245,9 @@ class AbrConfig:
     mpc_idle_s: float = 0.5
     mpc_cv_samples: int = 8
     mpc_error_window_s: float | None = 16.0
+    end_reserve_s: float | None = 2.0
+    end_factor: float = 0.9
+    end_window_x: float = 2.0
 
     def __post_init__(self) -> None:
         """Reject an unknown rule name early."""

@@ -153,8 +153,11 @@ class BaselineController:
         cushion_s: float = 10.0,
         horizon: int = 5,
         default_kbps: float = 500.0,
+        end_horizon: bool = True,
     ) -> None:
-        """A baseline `rule` over `ladder_kbps` (lowest first)."""
+        """A baseline `rule` over `ladder_kbps` (lowest first). `end_horizon`: robustMPC's
+        horizon stops at the title's last segment when `on_buffer` is told what is left, as in
+        the Pensieve authors' robustMPC (`future_chunk_length`), so it spends its buffer at the end."""
         if rule not in BASELINES:
             raise ValueError(f"unknown baseline {rule!r}; expected one of {BASELINES}")
         self.rule = rule
@@ -169,6 +172,8 @@ class BaselineController:
         self.samples: deque[float] = deque(maxlen=5)  # throughput of the last 5 downloads, kbit/s
         self.errors: deque[float] = deque(maxlen=5)  # their relative prediction errors
         self._prediction: float | None = None  # harmonic mean predicted for the download ahead
+        self.remaining_s: float | None = None  # media left to request, the next segment included
+        self.end_horizon = end_horizon
 
     def choose_start(self, hint: StartHint | None = None) -> Decision:
         """The start rung, chosen as the project's rules choose it (`start_from_hint`)."""
@@ -180,9 +185,12 @@ class BaselineController:
         self.current_index = d.index
         return d
 
-    def on_buffer(self, *, level_s: float, now: float) -> None:
-        """Record the buffer level before a decision."""
+    def on_buffer(self, *, level_s: float, now: float, remaining_s: float | None = None) -> None:
+        """Record the buffer level before a decision (`remaining_s`: see
+        `AbrController.on_buffer`)."""
         self.buffer_s = as_nonneg(level_s, 0.0)
+        rem = as_finite(remaining_s, -1.0)
+        self.remaining_s = rem if rem >= 0 else None
 
     def _predict(self) -> float:
         """Harmonic mean of the last 5 samples (the default estimate before any)."""
@@ -206,13 +214,17 @@ class BaselineController:
         else:
             err = max(self.errors, default=0.0)
             bw = pred / (1.0 + err)
+            horizon = self.horizon
+            if self.end_horizon and self.remaining_s is not None:
+                left = math.ceil(self.remaining_s / max(self.segment_s, 1e-3) - 1e-9)
+                horizon = max(1, min(horizon, left))
             idx, qoe = mpc_plan(
                 self.ladder,
                 buffer_s=self.buffer_s,
                 last_index=cur,
                 bandwidth_kbps=bw,
                 segment_s=self.segment_s,
-                horizon=self.horizon,
+                horizon=horizon,
             )
             d = make_decision(
                 self.ladder,

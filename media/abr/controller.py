@@ -17,6 +17,7 @@ from media.abr.base import (
     as_nonneg,
     clean_ladder,
     fmt_kbps,
+    highest_within,
     make_decision,
 )
 from media.abr.baselines import mpc_plan
@@ -71,6 +72,7 @@ class AbrController:
         self.errors: list[float] = []
         self._history: list[float] = []  # the last `mpc_cv_samples` samples (kbit/s)
         self._idle_s = 0.0  # time from the last download's end to this decision
+        self.remaining_s: float | None = None  # media still to request, this segment included
 
     @property
     def rule(self) -> str:
@@ -208,8 +210,12 @@ class AbrController:
                     return est.sample(nbytes=n - l_k, duration_s=dur - e_k, force=True)
         return est.sample(nbytes=nbytes, duration_s=duration_s, ttfb_s=ttfb_s)
 
-    def on_buffer(self, *, level_s: float, now: float) -> None:
-        """Record the buffer level (seconds ahead of the playhead) at time `now`."""
+    def on_buffer(self, *, level_s: float, now: float, remaining_s: float | None = None) -> None:
+        """Record the buffer level (seconds ahead of the playhead) at time `now`, and the media
+        still to request after it (the next segment included) when the title's end is known
+        (None: a live stream, or not told; see `AbrConfig.end_reserve_s`)."""
+        rem = as_finite(remaining_s, -1.0)
+        self.remaining_s = rem if rem >= 0 else None
         level = as_nonneg(level_s, 0.0)
         if level > 0:
             self.playing = True
@@ -382,6 +388,41 @@ class AbrController:
             return d
         return tput
 
+    def _end_game(self, d: Decision) -> Decision:
+        """Near the title's end ("dynamic"), the highest rung at which all the media left downloads
+        before the buffer, less `end_reserve_s`, runs out, when it is above `d` (see
+        `AbrConfig.end_reserve_s`; "throughput" and "bola" stay the references' rules)."""
+        cfg = self.config
+        rem = self.remaining_s
+        if (
+            cfg.end_reserve_s is None
+            or cfg.rule != "dynamic"
+            or rem is None
+            or rem <= 0
+            or rem > cfg.end_window_x * self.buffer_s
+            or not self.playing
+            or self.stalled
+            or self.estimator.samples == 0
+            or self.low_link
+        ):
+            return d
+        seg = max(as_nonneg(cfg.segment_s, 2.0), 1e-3)
+        rate = min(self.recent_kbps, self.estimate_kbps) * cfg.end_factor
+        spare = self.buffer_s - cfg.end_reserve_s
+        if rate <= 0 or spare <= 0:
+            return d
+        # Every segment left at one rung arrives before the playhead reaches it: above the link
+        # the last one binds (rem × kbps ÷ rate ≤ spare + rem − seg), the next one at any rate.
+        kbps = rate * min((spare + rem - seg) / rem, spare / seg)
+        idx = highest_within(self.ladder, kbps)
+        if idx <= d.index:
+            return d
+        reason = (
+            f"end: {rem:.0f} s left, buffer {self.buffer_s:.1f} s − {cfg.end_reserve_s:g} s at "
+            f"{fmt_kbps(rate)} → ≤ {fmt_kbps(kbps)} (was {fmt_kbps(d.kbps)}: {d.reason})"
+        )
+        return make_decision(self.ladder, idx, reason, "end")
+
     def _keep_band(self, cap: Decision, d: Decision, est: float, cur: int) -> Decision:
         """Widen the safety cap to the current rung when the rule wants to keep (or go above)
         it and its next segment still loads within `keep_factor × buffer` at `est`."""
@@ -431,6 +472,7 @@ class AbrController:
                 )
                 # A cap because the buffer is short (e.g. at start) is not a link drop.
                 link_down = link_down or est < self.ladder[cur]
+        d = self._end_game(d)
         if (
             d.index > cur
             and d.rule == "throughput"

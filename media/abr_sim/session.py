@@ -26,8 +26,9 @@ class Controller(Protocol):
         """The first segment's rung."""
         ...
 
-    def on_buffer(self, *, level_s: float, now: float) -> None:
-        """The buffer level before a decision."""
+    def on_buffer(self, *, level_s: float, now: float, remaining_s: float | None = None) -> None:
+        """The buffer level before a decision, and the media left to request (this segment
+        included)."""
         ...
 
     def decide(self, now: float) -> Decision:
@@ -95,6 +96,7 @@ class _Session:
         self.decisions: list[tuple[float, int]] = []
         self.abandonments = 0
         self.completed = True
+        self.count = 0  # segments in the title (set by `simulate`)
 
     def wait_for_room(self) -> None:
         """Idle (playing) until one more segment fits under `max_buffer_s`."""
@@ -105,7 +107,8 @@ class _Session:
 
     def choose(self, segment: int, start: Decision) -> Decision:
         """The rung for `segment`: the start decision for the first, else the controller's."""
-        self.controller.on_buffer(level_s=self.pb.buffer_s, now=self.t)
+        left = (self.count - segment) * self.segment_s
+        self.controller.on_buffer(level_s=self.pb.buffer_s, now=self.t, remaining_s=left)
         decision = start if segment == 0 else self.controller.decide(self.t)
         self.decisions.append((self.t, decision.index))
         self.reasons.append(decision.reason)
@@ -252,7 +255,8 @@ def simulate(
         give_up_s=give_up_s,
     )
     start = controller.choose_start(start_hint)
-    for segment in range(segment_count(content_s, segment_s, sizes)):
+    session.count = segment_count(content_s, segment_s, sizes)
+    for segment in range(session.count):
         session.wait_for_room()
         decision = session.choose(segment, start)
         arrived = session.fetch(segment, decision.index)

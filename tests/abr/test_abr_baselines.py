@@ -268,9 +268,9 @@ def test_pensieve_setting_buffers_up_to_60_s() -> None:
     ctl = make_controller("bba0", PENSIEVE_SETTING.ladder_kbps, segment_s=4.0)
     on_buffer = ctl.on_buffer
 
-    def spy(*, level_s: float, now: float) -> None:
+    def spy(*, level_s: float, now: float, remaining_s: float | None = None) -> None:
         seen.append(level_s)
-        on_buffer(level_s=level_s, now=now)
+        on_buffer(level_s=level_s, now=now, remaining_s=remaining_s)
 
     ctl.on_buffer = spy  # type: ignore[method-assign]
     m = simulate(ctl, source=case.source, segment_s=4.0, content_s=case.content_s,

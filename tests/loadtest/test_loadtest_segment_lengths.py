@@ -98,3 +98,19 @@ def test_the_ad_start_choice_takes_the_pods_earlier_playlist(monkeypatch: pytest
     firsts = [url.split("/")[-2] for _, name, url in server.log
               if name == "/media/[ad segment]" and url.endswith("seg0.ts")]
     assert firsts == ["360p", "144p"]
+
+
+def test_the_client_abr_is_told_what_is_left_of_the_title(recording: list[Recording],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    # near the end the controller spends its buffer on the last segments (#18): it needs the media from each
+    # decided segment to the title's end
+    told: list[float | None] = []
+    on_buffer = Recording.on_buffer
+
+    def spy(self: Recording, *, level_s: float, now: float, remaining_s: float | None = None) -> None:
+        told.append(remaining_s)
+        on_buffer(self, level_s=level_s, now=now, remaining_s=remaining_s)
+
+    monkeypatch.setattr(Recording, "on_buffer", spy)
+    play((3.0, 2.0, 2.0, 2.0, 2.0, 1.5))
+    assert told == pytest.approx([9.5, 7.5, 5.5, 3.5, 1.5])  # segments 2–6 (the first is the start choice)

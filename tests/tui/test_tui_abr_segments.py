@@ -73,3 +73,20 @@ def test_segment_lengths_learnt_during_play_keep_the_estimate_and_change_the_dec
     # 2.5 s (not): the loop that knows the 4 s segments stays below 720p, its twin goes there
     assert ticks(twin, kbps=4000, buffer_s=4.0, seconds=10, start=3)[-1:] == ["720p"]
     assert "720p" not in ticks(loop, kbps=4000, buffer_s=4.0, seconds=10, start=3)
+
+
+def test_the_loop_spends_its_buffer_on_the_titles_last_seconds() -> None:
+    # 1.5 Mbit/s with 9 s buffered holds 480p (1 Mbit/s); with 4 s of the title left to buffer, the rest at
+    # 720p loads in 4 × 2.5 ÷ (0.9 × 1.5) = 7.4 s, before the playhead gets to its last segment (9 − 2 s
+    # reserve + 4 − 2 s = 9 s away): the title's last seconds play at 720p (#18)
+    def run(left: float | None) -> str:
+        loop = AbrLoop(qualities=LADDER, start="480p", known_kbps=1500)
+        current = "480p"
+        for i in range(20):
+            choice = loop.tick(now=i + 1.0, dt=1.0, cache_speed_bps=1500 * 1000 / 8, buffer_s=9.0,
+                               remaining_s=left)
+            current = choice.rendition if choice is not None else current
+        return current
+
+    assert run(None) == run(60.0) == "480p"
+    assert run(4.0) == "720p"

@@ -102,9 +102,11 @@ class AbrLoop:
         self.probed_kbps = min(result.kbps, PROBE_CAP_X_TOP * top)
 
     def tick(self, *, now: float, dt: float, cache_speed_bps: float, buffer_s: float,
-             full: bool = False) -> RenditionChoice | None:
+             full: bool = False, remaining_s: float | None = None) -> RenditionChoice | None:
         """Feed one sample (bytes/s over ``dt`` seconds, buffer level) and return a switch, if any.
 
+        ``remaining_s``: the title's media not yet buffered (duration − position − buffer; None when the
+        duration is unknown): near the end the controller spends the buffer on the last segments.
         ``full``: the buffer is at mpv's read-ahead, so mpv reads only as fast as it plays and
         ``cache_speed_bps`` says nothing about the link; the last probe's rate stands in for it (nothing
         is fed until a probe has measured the link since the buffer filled)."""
@@ -115,7 +117,7 @@ class AbrLoop:
             self.probed_kbps = None
             if cache_speed_bps > 0 and dt > 0:
                 self.controller.on_download(nbytes=cache_speed_bps * dt, duration_s=dt, now=now)
-        self.controller.on_buffer(level_s=buffer_s, now=now)
+        self.controller.on_buffer(level_s=buffer_s, now=now, remaining_s=remaining_s)
         if self.mode != "auto" or not self.names:
             return None
         decision = self.controller.decide(now)
