@@ -4,15 +4,17 @@ Usage (bounded: a few minutes on a busy 2-core box; run it under the bench lock)
     .venv/bin/python benchmarks/abr_families.py --markdown
         [--setting project|pensieve] [--rules dynamic,bola,throughput,bba0,rb,robustmpc]
         [--segments 2,4] [--seeds 1,2,3] [--trace-dir DIR ...] [--lowband-seeds 1,2,3]
-        [--broadband-seeds 1-10] [--runs] [--oracle-cache FILE]
+        [--broadband-seeds 1-10] [--lte-seeds 1-10] [--runs] [--oracle-cache FILE]
 
 Families: "schedule" (the netem schedules, 240 s, start hint from their first profile),
 one family per `--trace-dir` (every Mahimahi or `time,throughput` file in it, full length,
 100 ms RTT, no hint; default /work/shared/traces), "lowband" (the synthetic 2G/EDGE-like
-link of `media.abr_sim.traces.lowband_link`, 300 s, one per seed, no hint) and "broadband"
+link of `media.abr_sim.traces.lowband_link`, 300 s, one per seed, no hint), "broadband"
 (the synthetic FCC-style link of `media.abr_sim.traces.broadband_link`, 300 s, one per seed,
-no hint). `--setting` (`media.abr_sim.settings`) picks the ladder, default segment durations,
-buffer cap and content length: "project" (the project's ladder, 2 s and 4 s, 30 s buffer) or
+no hint) and "lte" (the synthetic LTE link of `media.abr_sim.traces.lte_link`: mostly above the
+top rung with deep dips, 300 s, one per seed, no hint). `--setting` (`media.abr_sim.settings`)
+picks the ladder, default segment durations, buffer cap and content length: "project" (the
+project's ladder, 2 s and 4 s, 30 s buffer) or
 "pensieve" (Mao et al. SIGCOMM '17: 300–4,300 kbit/s in 6 rungs, 4 s, 60 s buffer, 192 s of
 video). Every case runs with each size seed (`--seeds`) at each segment duration; the oracle
 is the zero-rebuffer optimum on the same sizes. Per family × segment duration and rule it prints: mean and min %
@@ -39,7 +41,7 @@ from media.abr import ALL_RULES, DEFAULT_RULE, StartHint
 from media.abr_sim.evaluate import Case, Run, run_case
 from media.abr_sim.oracle import OracleResult
 from media.abr_sim.settings import PROJECT, SETTINGS, EvalSetting
-from media.abr_sim.traces import broadband_link, load_link, lowband_link, trace_files
+from media.abr_sim.traces import broadband_link, load_link, lowband_link, lte_link, trace_files
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,7 @@ TRACE_RTT_MS = 100.0
 SCHEDULE_CONTENT_S = 240.0
 LOWBAND_CONTENT_S = 300.0
 BROADBAND_CONTENT_S = 300.0
+LTE_CONTENT_S = 300.0
 DEFAULT_TRACES_DIR = Path("/work/shared/traces")
 
 
@@ -57,6 +60,7 @@ def cases(
     max_trace_s: float,
     broadband_seeds: list[int] | None = None,
     setting: EvalSetting = PROJECT,
+    lte_seeds: list[int] | None = None,
 ) -> list[Case]:
     """The schedules, every trace file of each folder, and the synthetic low-band and broadband
     links, each as long as `setting` plays it."""
@@ -92,6 +96,9 @@ def cases(
     for seed in broadband_seeds or []:
         content = setting.content_s(BROADBAND_CONTENT_S)
         out.append(Case("broadband", f"broadband-{seed}", broadband_link(seed), content, None))
+    for seed in lte_seeds or []:
+        content = setting.content_s(LTE_CONTENT_S)
+        out.append(Case("lte", f"lte-{seed}", lte_link(seed), content, None))
     return out
 
 
@@ -249,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
                              f"default {DEFAULT_TRACES_DIR})")  # fmt: skip
     parser.add_argument("--lowband-seeds", default="1,2,3")
     parser.add_argument("--broadband-seeds", default="1-10", help="synthetic broadband links")
+    parser.add_argument("--lte-seeds", default="1-10", help="synthetic LTE links")
     parser.add_argument("--max-trace-s", type=float, default=1200.0, help="cap on a trace's length")
     parser.add_argument("--only-family", default="", help="comma-separated families to keep")
     parser.add_argument("--runs", action="store_true", help="also print every run")
@@ -270,6 +278,7 @@ def main(argv: list[str] | None = None) -> int:
         trace_dirs=args.trace_dir or [DEFAULT_TRACES_DIR],
         lowband_seeds=_ints(args.lowband_seeds),
         broadband_seeds=_ints(args.broadband_seeds),
+        lte_seeds=_ints(args.lte_seeds),
         max_trace_s=args.max_trace_s,
         setting=setting,
     )

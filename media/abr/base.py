@@ -196,7 +196,11 @@ class AbrConfig:
             arrives before the playhead reaches it with `end_reserve_s` to spare: a buffer still
             full when the last segment arrives is bitrate never played (the zero-rebuffer oracle
             and robustMPC, whose horizon stops at the last segment, spend it). Off on a low link,
-            where the buffer is the only cover for an outage (None: off; #18 eighth pass).
+            where the buffer is the only cover for an outage, and within `up_hold_s` of a
+            down-switch or abandonment; the rung it chose stays while the plan holds with no
+            reserve at all (a client deciding between segments sees the segment in flight drain
+            the buffer before `remaining_s` drops); with nothing left to request the current rung
+            is kept (None: off; #18 eighth pass).
     """
 
     rule: str = DEFAULT_RULE

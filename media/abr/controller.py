@@ -388,7 +388,7 @@ class AbrController:
             return d
         return tput
 
-    def _end_game(self, d: Decision) -> Decision:
+    def _end_game(self, d: Decision, cur: int, now: float) -> Decision:
         """Near the title's end ("dynamic"), the highest rung at which all the media left downloads
         before the buffer, less `end_reserve_s`, runs out, when it is above `d` (see
         `AbrConfig.end_reserve_s`; "throughput" and "bola" stay the references' rules)."""
@@ -406,19 +406,28 @@ class AbrController:
             or self.low_link
         ):
             return d
+        if self._last_down_at is not None and 0 <= now - self._last_down_at < cfg.up_hold_s:
+            return d  # just abandoned or dropped: not straight back up
         seg = max(as_nonneg(cfg.segment_s, 2.0), 1e-3)
         rate = min(self.recent_kbps, self.estimate_kbps) * cfg.end_factor
-        spare = self.buffer_s - cfg.end_reserve_s
+        last = self.last_decision
+        # The rung the end chose stays while the plan still holds with no reserve at all: a
+        # client deciding between segments (the terminal client's ticks) sees the buffer drain
+        # by the segment in flight before `remaining_s` drops, and would flap.
+        keep = last is not None and last.rule == "end" and d.index < cur
+        spare = self.buffer_s - (0.0 if keep else cfg.end_reserve_s)
         if rate <= 0 or spare <= 0:
             return d
         # Every segment left at one rung arrives before the playhead reaches it: above the link
         # the last one binds (rem × kbps ÷ rate ≤ spare + rem − seg), the next one at any rate.
         kbps = rate * min((spare + rem - seg) / rem, spare / seg)
         idx = highest_within(self.ladder, kbps)
+        if keep:
+            idx = min(idx, cur)
         if idx <= d.index:
             return d
         reason = (
-            f"end: {rem:.0f} s left, buffer {self.buffer_s:.1f} s − {cfg.end_reserve_s:g} s at "
+            f"end: {rem:.0f} s left, buffer {self.buffer_s:.1f} s − {self.buffer_s - spare:g} s at "
             f"{fmt_kbps(rate)} → ≤ {fmt_kbps(kbps)} (was {fmt_kbps(d.kbps)}: {d.reason})"
         )
         return make_decision(self.ladder, idx, reason, "end")
@@ -453,6 +462,10 @@ class AbrController:
             self.last_decision = d
             return d
         cur = self.current_index
+        if self.remaining_s is not None and self.remaining_s <= 0:
+            d = make_decision(self.ladder, cur, "nothing left to request: keep", cfg.rule)
+            self.last_decision = d
+            return d
         now_f = as_finite(now, math.nan)
         if cfg.rule == "dynamic":
             est = self.trusted_kbps
@@ -472,7 +485,7 @@ class AbrController:
                 )
                 # A cap because the buffer is short (e.g. at start) is not a link drop.
                 link_down = link_down or est < self.ladder[cur]
-        d = self._end_game(d)
+        d = self._end_game(d, cur, now_f)
         if (
             d.index > cur
             and d.rule == "throughput"

@@ -15,7 +15,8 @@ Modules:
 - `session`: `simulate`, one playback with a controller choosing each segment's rung.
 - `oracle`: `oracle`, the best zero-rebuffer plan knowing the future.
 - `traces`: links from any Mahimahi or `time,throughput` file (`load_link`, `trace_files`) and
-  the synthetic low-band and broadband families (`lowband_link`, `broadband_link`).
+  the synthetic low-band, broadband and LTE families (`lowband_link`, `broadband_link`,
+  `lte_link`).
 - `settings`: `EvalSetting`, `PROJECT` and `PENSIEVE` (ladder, segment durations, buffer cap and
   content length an evaluation uses).
 - `evaluate`: `Case`, `Run` and `run_case` (every rule on one link beside its oracle).

@@ -9,6 +9,8 @@
   from a seed.
 - `broadband_link`: a synthetic fixed-broadband link in the style of the FCC set (a steady mean
   of 0.5–6 Mbit/s, modest variation, occasional short dips), reproducible from a seed.
+- `lte_link`: a synthetic cellular LTE link (mostly above the top rung, deep dips), reproducible
+  from a seed.
 """
 
 from __future__ import annotations
@@ -225,3 +227,42 @@ def broadband_link(
             dip_left -= 1
         steps.append((1.0, mean_kbps * factor, rtt))
     return StepRate(tuple(steps))
+
+
+def lte_link(
+    seed: int,
+    *,
+    duration_s: float = 300.0,
+    low_mbps: float = 4.0,
+    high_mbps: float = 20.0,
+    dip_rate_per_min: float = 2.0,
+) -> StepRate:
+    """A synthetic cellular LTE link that mostly sits above a video ladder's top rung with deep
+    dips (synthetic, not measured data), the same for the same `seed`: the kind of link the
+    issue's held-back LTE traces were (#18), which the shared traces have one of (ATT-LTE).
+
+    The trace's mean is drawn log-uniformly from `low_mbps`–`high_mbps`; each 1 s sample is that
+    mean times a log-normal factor (an AR(1) in log space, correlation 0.8, with a per-trace σ of
+    0.3–0.6: fading while driving); deep dips (1–6 s at 2–20 % of the mean: a handover, a cell
+    edge, a tunnel) start at `dip_rate_per_min` on average. The RTT is fixed per trace, 40–90 ms.
+    """
+    rng = random.Random(seed)
+    mean_kbps = 1000.0 * math.exp(rng.uniform(math.log(low_mbps), math.log(high_mbps)))
+    sigma = rng.uniform(0.3, 0.6)
+    rtt = rng.uniform(40.0, 90.0)
+    rho = 0.8
+    innov = sigma * math.sqrt(1.0 - rho * rho)
+    x = rng.gauss(0.0, sigma)
+    steps: list[tuple[float, float, float]] = []
+    dip_left, dip_depth = 0, 1.0
+    for _ in range(math.ceil(duration_s)):
+        x = rho * x + rng.gauss(0.0, innov)
+        if dip_left == 0 and rng.random() < dip_rate_per_min / 60.0:
+            dip_left, dip_depth = rng.randint(1, 6), rng.uniform(0.02, 0.2)
+        factor = math.exp(x - sigma * sigma / 2.0)
+        if dip_left > 0:
+            factor *= dip_depth
+            dip_left -= 1
+        steps.append((1.0, mean_kbps * factor, rtt))
+    return StepRate(tuple(steps))
+

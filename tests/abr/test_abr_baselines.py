@@ -30,6 +30,7 @@ from media.abr_sim.traces import (
     load_csv_trace,
     load_link,
     lowband_link,
+    lte_link,
     trace_files,
 )
 
@@ -250,6 +251,31 @@ def test_broadband_link_is_reproducible_steady_and_above_the_middle_rungs() -> N
         assert statistics.median(rates) > 0.5 * mean  # steady: dips are short and rare
         assert all(20 <= rtt <= 80 for _, _, rtt in link.steps)
     assert max(means) > 3000 and statistics.median(means) > 1500  # mostly above the middle rungs
+
+
+def test_lte_link_is_reproducible_mostly_above_the_top_rung_with_deep_dips() -> None:
+    a, b = lte_link(3), lte_link(3)
+    assert a == b and a != lte_link(4)
+    assert len(a.steps) == 300 and all(d == 1.0 for d, _, _ in a.steps)
+    above, deep = [], []
+    for seed in range(1, 11):
+        link = lte_link(seed)
+        rates = [k for _, k, _ in link.steps]
+        mean = statistics.fmean(rates)
+        assert 2000 <= mean <= 30_000 and min(rates) > 0
+        assert all(40 <= rtt <= 90 for _, _, rtt in link.steps)
+        above.append(statistics.median(rates) > 5128)  # the project's top rung
+        deep.append(sum(k < 0.25 * mean for k in rates) >= 5)  # dips to a fraction of the mean
+    assert sum(above) >= 5 and all(deep)
+
+
+def test_the_families_command_has_an_lte_family() -> None:
+    import benchmarks.abr_families as families
+
+    got = families.cases(trace_dirs=[], lowband_seeds=[], max_trace_s=60, lte_seeds=[1, 2])
+    lte = [c for c in got if c.family == "lte"]
+    assert [c.name for c in lte] == ["lte-1", "lte-2"] and all(c.content_s == 300 for c in lte)
+    assert lte[0].source == lte_link(1)
 
 
 def test_pensieve_setting_is_the_papers() -> None:

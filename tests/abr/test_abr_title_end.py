@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from media.abr import AbrController, BaselineController
+from media.abr import AbrController, BaselineController, DownloadProgress
 from media.abr_sim import ConstantRate, StepRate, simulate
 
 LADDER = [240.0, 500.0, 1000.0, 2500.0, 5000.0]
@@ -106,3 +106,33 @@ def test_simulator_tells_the_controller_what_is_left() -> None:
     ctl.on_buffer = spy  # type: ignore[method-assign]
     simulate(ctl, source=StepRate(((10, 3000, 40), (100, 3000, 40))), segment_s=2.0, content_s=20.0)
     assert seen == [20.0, 18.0, 16.0, 14.0, 12.0, 10.0, 8.0, 6.0, 4.0, 2.0]
+
+
+def test_not_straight_back_up_after_an_abandonment() -> None:
+    # review of the eighth pass: the end rule re-raised the rung on the segment after an abandonment, which
+    # was then abandoned again
+    ctl = AbrController(LADDER, rule="dynamic")
+    now = steady(ctl, index=2, kbps=1500.0)
+    ctl.on_buffer(level_s=6.0, now=now)
+    ctl.playing = True
+    # 1 Mbit/s segment (250 kB) at 40 kbit/s for 1.5 s: it cannot arrive before 6 s of buffer run dry
+    for k in range(1, 7):
+        a = ctl.should_abandon(DownloadProgress(index=2, loaded_bytes=7_500 * k / 6, total_bytes=250_000,
+                                                elapsed_s=0.25 * k + 1.0, buffer_s=6.0, ttfb_s=0.05,
+                                                now=now + 0.25 * k + 1.0))
+        if a is not None:
+            break
+    assert a is not None and a.index < 2
+    ctl.on_download(nbytes=7_500, duration_s=2.5, now=now + 2.5)
+    steady(ctl, index=a.index, kbps=1500.0, count=3)  # the link is back
+    assert decide(ctl, buffer_s=20.0, remaining_s=6.0, now=now + 4.0) >= 0
+    assert ctl.last_decision is not None and ctl.last_decision.rule != "end"
+    assert decide(ctl, buffer_s=20.0, remaining_s=4.0, now=now + 12.0) >= 3  # after the hold: the end rule again
+    assert ctl.last_decision is not None and ctl.last_decision.rule == "end"
+
+
+def test_nothing_left_to_request_keeps_the_rung() -> None:
+    ctl = AbrController(LADDER, rule="dynamic")
+    now = steady(ctl, index=3, kbps=400.0)
+    assert decide(ctl, buffer_s=3.0, remaining_s=0.0, now=now) == 3  # all buffered: no switch to announce
+    assert decide(ctl, buffer_s=3.0, remaining_s=None, now=now) < 3

@@ -90,3 +90,32 @@ def test_the_loop_spends_its_buffer_on_the_titles_last_seconds() -> None:
 
     assert run(None) == run(60.0) == "480p"
     assert run(4.0) == "720p"
+
+
+def test_the_titles_end_does_not_flap_between_ticks() -> None:
+    # mpv as the loop sees it: 0.5 s ticks, a 10 s read-ahead filled at 1.8 Mbit/s, the segment in flight not yet
+    # counted in the buffer. Near the end the loop steps up once or twice and stays (review of #18: without the
+    # end rung's hysteresis it went 720p ↔ 480p four times in the last 10 s)
+    loop = AbrLoop(qualities=LADDER, start="480p", known_kbps=1800)
+    kbps = {q.quality: q.bitrate_kbps for q in LADDER}
+    current, position, buffer_s, loaded_s, duration = "480p", 0.0, 0.0, 0.0, 120.0
+    switches: list[tuple[float, str]] = []
+    for i in range(1, 400):
+        now = i * 0.5
+        fill = 0.0 if buffer_s >= 10.0 or loaded_s >= duration else 1800 * 0.5 / kbps[current]
+        loaded_s = min(loaded_s + fill, duration)
+        buffer_s = max(min(loaded_s - position, 10.0), 0.0)
+        segment_in_flight = (loaded_s % 2.0) if loaded_s < duration else 0.0
+        shown = buffer_s - segment_in_flight  # whole segments only
+        choice = loop.tick(now=now, dt=0.5, cache_speed_bps=1800 * 1000 / 8 if fill else 0.0, buffer_s=shown,
+                           full=buffer_s >= 10.0, remaining_s=duration - position - shown)
+        if choice is not None:
+            switches.append((now, choice.rendition))
+            current = choice.rendition
+        if now >= 2.0:
+            position = min(position + 0.5, loaded_s)
+        if position >= duration:
+            break
+    late = [s for s in switches if s[0] > 90.0]
+    assert late and len(late) <= 2, switches
+    assert [kbps[r] for _, r in late] == sorted(kbps[r] for _, r in late)  # the end only steps up
