@@ -544,6 +544,9 @@ class AbrController:
         d = abandon_rule(
             self.ladder, progress=p, config=self.config, recent_bps=self._recent_rate(p)
         )
+        wait = self.config.abandon_wait_above_s
+        if d is not None and wait is not None and as_nonneg(p.buffer_s, 0.0) >= wait:
+            return None
         below = self.config.abandon_recent_below_s
         if d is None or below is None or as_nonneg(p.buffer_s, 0.0) < below:
             return d

@@ -86,3 +86,22 @@ def test_deep_buffer_never_abandons_to_the_lowest_rung() -> None:
     assert deep is not None and deep.index == 3  # one rung down: 625 kB in 14.9 s < 21.9 s
     old = abandon_rule(ladder, progress=progress(20.0), config=AbrConfig(abandon_deep_s=None))
     assert old is not None and old.index == 0
+
+
+def test_controller_waits_with_a_deep_buffer_and_judges_under_it() -> None:
+    # the deep-buffer download above (21.9 s left at ≈ 420 kbit/s; one rung down loads in 14.9 s): with 12 s or
+    # more buffered the controller keeps it in flight (waiting costs only buffer, and a deep dip mostly passes);
+    # under 12 s it abandons one rung down as before, and it always does with the wait switched off (#18)
+    ladder = [240.0, 500.0, 1000.0, 2500.0, 5000.0]
+
+    def verdict(buffer_s: float, **config: float | None) -> int | None:
+        ctl = AbrController(ladder, **config)
+        ctl.current_index = 4
+        ctl.on_buffer(level_s=buffer_s, now=10.0)
+        d = ctl.should_abandon(DownloadProgress(index=4, loaded_bytes=100_000, total_bytes=1_250_000,
+                                                elapsed_s=2.0, buffer_s=buffer_s, ttfb_s=0.1, now=12.0))
+        return None if d is None else d.index
+
+    assert verdict(20.0) is None and verdict(12.0) is None
+    assert verdict(11.0) == 3
+    assert verdict(20.0, abandon_wait_above_s=None) == 3
