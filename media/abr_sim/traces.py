@@ -212,21 +212,8 @@ def broadband_link(
     mean_kbps = 1000.0 * rng.uniform(low_mbps, high_mbps)
     sigma = rng.uniform(0.05, 0.25)
     rtt = rng.uniform(20.0, 80.0)
-    rho = 0.7
-    innov = sigma * math.sqrt(1.0 - rho * rho)
-    x = rng.gauss(0.0, sigma)
-    steps: list[tuple[float, float, float]] = []
-    dip_left, dip_depth = 0, 1.0
-    for _ in range(math.ceil(duration_s)):
-        x = rho * x + rng.gauss(0.0, innov)
-        if dip_left == 0 and rng.random() < dip_rate_per_min / 60.0:
-            dip_left, dip_depth = rng.randint(1, 4), rng.uniform(0.1, 0.5)
-        factor = math.exp(x - sigma * sigma / 2.0)
-        if dip_left > 0:
-            factor *= dip_depth
-            dip_left -= 1
-        steps.append((1.0, mean_kbps * factor, rtt))
-    return StepRate(tuple(steps))
+    return _fading_link(rng, mean_kbps=mean_kbps, sigma=sigma, rho=0.7, rtt_ms=rtt, duration_s=duration_s,
+                        dip_rate_per_min=dip_rate_per_min, dip_s=(1, 4), dip_depth=(0.1, 0.5))
 
 
 def lte_link(
@@ -250,19 +237,29 @@ def lte_link(
     mean_kbps = 1000.0 * math.exp(rng.uniform(math.log(low_mbps), math.log(high_mbps)))
     sigma = rng.uniform(0.3, 0.6)
     rtt = rng.uniform(40.0, 90.0)
-    rho = 0.8
+    return _fading_link(rng, mean_kbps=mean_kbps, sigma=sigma, rho=0.8, rtt_ms=rtt, duration_s=duration_s,
+                        dip_rate_per_min=dip_rate_per_min, dip_s=(1, 6), dip_depth=(0.02, 0.2))
+
+
+def _fading_link(rng: random.Random, *, mean_kbps: float, sigma: float, rho: float, rtt_ms: float,
+                 duration_s: float, dip_rate_per_min: float, dip_s: tuple[int, int],
+                 dip_depth: tuple[float, float]) -> StepRate:
+    """1 s samples of `mean_kbps` times a log-normal factor (an AR(1) in log space with correlation `rho`
+    and standard deviation `sigma`, mean-preserving), with dips of `dip_s` seconds at `dip_depth` of the
+    rate starting at `dip_rate_per_min` on average; a fixed RTT. Draws from `rng` in a fixed order, so a
+    seed gives the same link."""
     innov = sigma * math.sqrt(1.0 - rho * rho)
     x = rng.gauss(0.0, sigma)
     steps: list[tuple[float, float, float]] = []
-    dip_left, dip_depth = 0, 1.0
+    dip_left, depth = 0, 1.0
     for _ in range(math.ceil(duration_s)):
         x = rho * x + rng.gauss(0.0, innov)
         if dip_left == 0 and rng.random() < dip_rate_per_min / 60.0:
-            dip_left, dip_depth = rng.randint(1, 6), rng.uniform(0.02, 0.2)
+            dip_left, depth = rng.randint(*dip_s), rng.uniform(*dip_depth)
         factor = math.exp(x - sigma * sigma / 2.0)
         if dip_left > 0:
-            factor *= dip_depth
+            factor *= depth
             dip_left -= 1
-        steps.append((1.0, mean_kbps * factor, rtt))
+        steps.append((1.0, mean_kbps * factor, rtt_ms))
     return StepRate(tuple(steps))
 
