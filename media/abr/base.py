@@ -125,8 +125,10 @@ class AbrConfig:
             buffered: waiting costs only buffer, and the verdict is taken, with more of the
             download seen, once the buffer is under it. A deep dip on a cellular link mostly
             passes within seconds, and the bytes of an abandoned segment are lost (synthetic LTE
-            links at 4 s segments: QoE_lin 4.368 → 4.579; None: judge at any buffer; #18 eighth
-            pass).
+            links at 4 s segments: QoE_lin 4.368 → 4.579; None: judge at any buffer; 0: never
+            abandon; #18 eighth pass). Its cost: a dip that deepens while waited out is abandoned
+            later (Verizon EVDO at 4 s, seed 2: 34.2 → 39.0 s of stalls, a trace where the
+            oracle stalls too).
         dynamic_on_s / dynamic_off_s: "dynamic" uses BOLA from `on` seconds of buffer until
             it falls below `off` seconds.
         abandon_min_elapsed_s: do not judge a download younger than this (None: half a

@@ -101,8 +101,8 @@ class AbrController:
     def trusted_kbps(self) -> float:
         """Estimate for up-switches and the safety cap (kbit/s): `estimate_kbps` with an empty
         buffer, moving linearly to the latest sample (if higher) as the buffer grows from
-        `trust_low_s` to `trust_high_s`. A full buffer can afford a wrong guess (abandonment
-        catches it); an empty one cannot."""
+        `trust_low_s` to `trust_high_s`. A full buffer can afford a wrong guess (it drains,
+        and abandonment catches it once under `abandon_wait_above_s`); an empty one cannot."""
         cons = self.estimate_kbps
         k = max(1, int(self.config.trust_samples))
         fast = min(self.estimator.recent[-k:] or [self.estimator.default_kbps]) * self._dead_factor()
@@ -540,7 +540,9 @@ class AbrController:
         collapsed link is seen at once, an outage is waited out). With at least
         `abandon_recent_below_s` buffered that verdict stands only if the average since the
         first byte also says the segment cannot arrive in time: a one-second dip does not throw
-        away a download the buffer carries."""
+        away a download the buffer carries. No verdict at all while `abandon_wait_above_s` or
+        more is buffered (the download's rate history is still kept, so the verdict under it
+        sees the recent rate)."""
         d = abandon_rule(
             self.ladder, progress=p, config=self.config, recent_bps=self._recent_rate(p)
         )

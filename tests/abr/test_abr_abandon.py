@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from media.abr import AbrConfig, AbrController, DownloadProgress, abandon_rule
+from media.abr import AbrConfig, AbrController, Decision, DownloadProgress, abandon_rule
 
 LADDER = [240.0, 500.0, 1000.0, 2500.0, 5000.0]
 SEG_BYTES_720 = 2500 * 1000 / 8 * 2  # 625 000
@@ -105,3 +105,28 @@ def test_controller_waits_with_a_deep_buffer_and_judges_under_it() -> None:
     assert verdict(20.0) is None and verdict(12.0) is None
     assert verdict(11.0) == 3
     assert verdict(20.0, abandon_wait_above_s=None) == 3
+
+
+def test_the_wait_ends_as_the_buffer_drains_and_judges_at_the_recent_rate() -> None:
+    # one download watched every 0.25 s while the buffer drains from 14 s: the link collapses to ~40 kB/s;
+    # no verdict while 12 s or more are buffered, then an abandonment whose reason quotes the last second's
+    # rate (the history kept while waiting), not the average with the fast start
+    ladder = [240.0, 500.0, 1000.0, 2500.0, 5000.0]
+    ctl = AbrController(ladder)
+    ctl.current_index = 4
+    ctl.on_buffer(level_s=14.0, now=0.0)
+    verdicts: list[tuple[float, Decision | None]] = []
+    loaded, elapsed = 300_000.0, 1.0  # a fast first second
+    while elapsed < 5.0:
+        elapsed += 0.25
+        loaded += 40_000 * 0.25
+        buffer_s = 14.0 - elapsed
+        d = ctl.should_abandon(DownloadProgress(index=4, loaded_bytes=loaded, total_bytes=1_250_000,
+                                                elapsed_s=elapsed, buffer_s=buffer_s, ttfb_s=0.05, now=elapsed))
+        verdicts.append((buffer_s, d))
+        if d is not None:
+            break
+    assert all(d is None for b, d in verdicts if b >= 12.0)
+    buffer_s, d = verdicts[-1]
+    assert d is not None and buffer_s < 12.0
+    assert "at 320 kbps" in d.reason  # 40 kB/s over the last second

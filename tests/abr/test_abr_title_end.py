@@ -13,9 +13,9 @@ LADDER = [240.0, 500.0, 1000.0, 2500.0, 5000.0]
 PENSIEVE = [300.0, 750.0, 1200.0, 1850.0, 2850.0, 4300.0]
 
 
-def steady(ctl: AbrController, *, index: int, kbps: float, count: int = 6) -> float:
-    """Feed `count` 2 s segments of rung `index` downloaded at `kbps`; return the end time."""
-    now = 0.0
+def steady(ctl: AbrController, *, index: int, kbps: float, count: int = 6, start: float = 0.0) -> float:
+    """Feed `count` 2 s segments of rung `index` downloaded at `kbps` from `start`; return the end time."""
+    now = start
     for _ in range(count):
         nbytes = LADDER[index] * 1000 / 8 * 2
         duration = nbytes * 8 / 1000 / kbps
@@ -124,8 +124,8 @@ def test_not_straight_back_up_after_an_abandonment() -> None:
             break
     assert a is not None and a.index < 2
     ctl.on_download(nbytes=7_500, duration_s=2.5, now=now + 2.5)
-    steady(ctl, index=a.index, kbps=1500.0, count=3)  # the link is back
-    assert decide(ctl, buffer_s=20.0, remaining_s=6.0, now=now + 4.0) >= 0
+    back = steady(ctl, index=a.index, kbps=1500.0, count=3, start=now + 2.5)  # the link is back
+    decide(ctl, buffer_s=20.0, remaining_s=6.0, now=back)
     assert ctl.last_decision is not None and ctl.last_decision.rule != "end"
     assert decide(ctl, buffer_s=20.0, remaining_s=4.0, now=now + 12.0) >= 3  # after the hold: the end rule again
     assert ctl.last_decision is not None and ctl.last_decision.rule == "end"
@@ -136,3 +136,20 @@ def test_nothing_left_to_request_keeps_the_rung() -> None:
     now = steady(ctl, index=3, kbps=400.0)
     assert decide(ctl, buffer_s=3.0, remaining_s=0.0, now=now) == 3  # all buffered: no switch to announce
     assert decide(ctl, buffer_s=3.0, remaining_s=None, now=now) < 3
+
+
+@pytest.mark.parametrize("drop_at", [96.0, 104.0, 110.0])
+def test_a_drop_under_the_end_rung_stalls_no_more_with_the_abandonment_wait(drop_at: float) -> None:
+    # review of the eighth pass: the end rule raises the rung with 20+ s buffered, then the link falls to a rate
+    # where only lower rungs are sustainable; holding the download from 12 s (abandon_wait_above_s) must not
+    # make that worse than judging it at once
+    source = StepRate(((drop_at, 1800.0, 40.0), (200.0, 600.0, 40.0)))
+
+    def stall(wait: float | None) -> tuple[float, bool]:
+        m = simulate(AbrController(LADDER, rule="dynamic", abandon_wait_above_s=wait), source=source,
+                     segment_s=2.0, content_s=120.0)
+        return m.stall_s, any(why.startswith("end:") for why in m.reasons)
+
+    (held, end_used), (judged, _) = stall(12.0), stall(None)
+    assert end_used
+    assert held <= judged + 1e-9

@@ -291,7 +291,8 @@ class PlayerScreen(PlayerKeyActions, OutageRecovery, EpisodeFlow):
         self._follow(snap, dt=dt)
         if self.first_frame_at is not None and not self.recovering:
             full = snap.buffer_s >= FULL_BUFFER_S
-            left = self.duration_s - self.position_s - snap.buffer_s if self.duration_s else None
+            # rounding can take it a hair under 0 at the very end: that is "nothing left", not "unknown"
+            left = max(self.duration_s - self.position_s - snap.buffer_s, 0.0) if self.duration_s else None
             choice = self.abr.tick(now=now, dt=dt, cache_speed_bps=snap.cache_speed, buffer_s=snap.buffer_s,
                                    full=full, remaining_s=left)
             self._apply_choice(choice, by="abr")
