@@ -62,8 +62,8 @@ def cases(
     setting: EvalSetting = PROJECT,
     lte_seeds: list[int] | None = None,
 ) -> list[Case]:
-    """The schedules, every trace file of each folder, and the synthetic low-band and broadband
-    links, each as long as `setting` plays it."""
+    """The schedules, every trace file of each folder, and the synthetic low-band, broadband and
+    LTE links, each as long as `setting` plays it."""
     import netem_profiles as netem
 
     out: list[Case] = []

@@ -325,11 +325,13 @@ class _Run:
         total = sum(s.duration for s in segments)
         want = total if self.cfg.watch_s is None else min(total, self.cfg.watch_s)
         fetched = 0.0
+        left = total  # the title's media from segment i to its end (the start playlist's timeline)
         for i, seg in enumerate(segments):
             if fetched >= want - 1e-6:
                 break
             self._wait_for_room(seg.duration)
-            variant = self._choose(i, remaining_s=total - sum(x.duration for x in segments[:i]))
+            variant = self._choose(i, remaining_s=left)
+            left -= seg.duration
             seg = self._playlist(variant)[i] if i < len(self._playlist(variant)) else seg
             self._fetch(i, seg, variant)
             fetched += seg.duration

@@ -78,8 +78,9 @@ class _Session:
         abandon_check_s: float,
         t_start: float,
         give_up_s: float,
+        count: int,
     ) -> None:
-        """A session that has not requested anything yet."""
+        """A session of `count` segments that has not requested anything yet."""
         self.controller = controller
         self.source = source
         self.link = link
@@ -96,7 +97,7 @@ class _Session:
         self.decisions: list[tuple[float, int]] = []
         self.abandonments = 0
         self.completed = True
-        self.count = 0  # segments in the title (set by `simulate`)
+        self.count = count  # segments in the title
 
     def wait_for_room(self) -> None:
         """Idle (playing) until one more segment fits under `max_buffer_s`."""
@@ -253,9 +254,9 @@ def simulate(
         abandon_check_s=abandon_check_s,
         t_start=t_start,
         give_up_s=give_up_s,
+        count=segment_count(content_s, segment_s, sizes),
     )
     start = controller.choose_start(start_hint)
-    session.count = segment_count(content_s, segment_s, sizes)
     for segment in range(session.count):
         session.wait_for_room()
         decision = session.choose(segment, start)
